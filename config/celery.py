@@ -1,0 +1,27 @@
+"""The Celery app. Broker and behaviour come from Django settings (CELERY_* names)."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("ownermap")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(related_name="jobs")
+
+
+def ensure_filesystem_broker_folders() -> None:
+    """kombu's filesystem transport expects its folders to exist already."""
+    options = app.conf.broker_transport_options or {}
+    if not str(app.conf.broker_url).startswith("filesystem://"):
+        return
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)
+
+
+@worker_init.connect
+def _prepare_worker(**_kwargs) -> None:
+    ensure_filesystem_broker_folders()

@@ -1,0 +1,23 @@
+"""One place decides whether a request gets a whole page or the fragment HTMX will swap."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, partial: str
+) -> HttpResponse:
+    """Render `partial` of `template` for an HTMX request, the whole template otherwise.
+
+    A boosted request (hx-boost) navigates to a new page, so it wants the whole page.
+    """
+    htmx = getattr(request, "htmx", None)
+    wants_fragment = bool(htmx) and not htmx.boosted
+    name = f"{template}#{partial}" if wants_fragment else template
+    response = render(request, name, context)
+    # The same URL answers two ways: caches must key on the header that chooses.
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,0 +1,71 @@
+"""Writes to assignments: who owns, backs up, contributes to, checks a task."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ownership.models import Assignment, Person, Role
+from tasks_registry.models import Task
+
+_SINGLE_ROLES = {Role.OWNER: Role.BACKUP, Role.BACKUP: Role.OWNER}
+
+
+def assign(
+    *,
+    task: Task,
+    person: Person,
+    role: str,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+) -> Assignment:
+    """Give a person a role on a task. An owner or backup replaces the one already there."""
+    role = Role(role)
+    with transaction.atomic():
+        # Lock the task row so two people assigning an owner at once queue up instead of
+        # tripping the unique constraint.
+        Task.objects.select_for_update().filter(pk=task.pk).first()
+        already = Assignment.objects.filter(task=task, person=person, role=role).first()
+        if already is not None:
+            return already
+        if role in _SINGLE_ROLES and person.has_departed():
+            raise ValidationError(
+                f"{person.name} left on {person.departed_on:%d %b %Y} and cannot be "
+                f"the {role.label.lower()} of a task; choose someone who is still here.",
+                code="departed",
+            )
+        if role in _SINGLE_ROLES:
+            other = _SINGLE_ROLES[role]
+            if Assignment.objects.filter(task=task, person=person, role=other).exists():
+                raise ValidationError(
+                    f"{person.name} is already the {other.label.lower()} of “{task.name}”; "
+                    "the owner and the backup must be two different people.",
+                    code="owner_is_backup",
+                )
+            current = Assignment.objects.filter(task=task, role=role).first()
+            if current is not None:
+                current.person = person
+                current._history_user = by
+                current._change_reason = reason
+                current.save(update_fields=["person"])
+                return current
+        assignment = Assignment(task=task, person=person, role=role)
+        assignment._history_user = by
+        assignment._change_reason = reason
+        assignment.save()
+    return assignment
+
+
+def assign_owner(*, task: Task, person: Person, by: AbstractBaseUser | None) -> Assignment:
+    return assign(task=task, person=person, role=Role.OWNER, by=by)
+
+
+def assign_backup(*, task: Task, person: Person, by: AbstractBaseUser | None) -> Assignment:
+    return assign(task=task, person=person, role=Role.BACKUP, by=by)
+
+
+def unassign(
+    *, assignment: Assignment, by: AbstractBaseUser | None, reason: str | None = None
+) -> None:
+    assignment._history_user = by
+    assignment._change_reason = reason
+    assignment.delete()

@@ -1,0 +1,174 @@
+"""Load the demo store. Safe to run again: it converges on the same data and writes nothing new."""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ownership import demo_data
+from ownership.assignments import assign, unassign
+from ownership.models import Assignment, Person, Role, Team
+from tasks_registry.changes import create_task, update_task
+from tasks_registry.models import Campaign, Stage, Task
+
+REASON = "demo data"
+
+
+def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]):
+    """Create, or update only the fields that differ, so a re-run writes no history rows."""
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model(**lookup, **values)
+    else:
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+        if not changed:
+            return instance
+        for name in changed:
+            setattr(instance, name, values[name])
+    instance._change_reason = REASON
+    instance.save()
+    return instance
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the Fernhill Outdoor demo store and its demo sign-ins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = timezone.localdate()
+        with transaction.atomic():
+            teams = self._teams()
+            people = self._people(teams)
+            for team_name, key in demo_data.TEAM_LEADS.items():
+                upsert(Team, {"name": team_name}, {"lead": people[key]})
+            self._campaigns(today)
+            self._tasks(people)
+            # After the assignments: the departed were given their tasks while still here.
+            self._presence(people, today)
+            self._users(people)
+        self._report()
+
+    def _teams(self) -> dict[str, Team]:
+        return {
+            name: upsert(Team, {"name": name}, {"slug": slugify(name), "description": description})
+            for name, description in demo_data.TEAMS
+        }
+
+    def _people(self, teams: dict[str, Team]) -> dict[str, Person]:
+        people = {}
+        for key, (name, team, title, handle, _presence) in demo_data.PEOPLE.items():
+            email = f"{name.split()[0].lower()}.{name.split()[-1].lower()}@{demo_data.DOMAIN}"
+            people[key] = upsert(
+                Person,
+                {"email": email},
+                {
+                    "name": name,
+                    "team": teams[team],
+                    "title": title,
+                    "chat_handle": handle,
+                },
+            )
+        return people
+
+    def _presence(self, people: dict[str, Person], today: datetime.date) -> None:
+        for key, (*_, presence) in demo_data.PEOPLE.items():
+            dates: dict[str, datetime.date | None] = {"away_until": None, "departed_on": None}
+            if presence:
+                state, days = presence.split(":")
+                field = "away_until" if state == "away" else "departed_on"
+                dates[field] = today + datetime.timedelta(days=int(days))
+            upsert(Person, {"pk": people[key].pk}, dates)
+
+    def _campaigns(self, today: datetime.date) -> None:
+        tz = timezone.get_current_timezone()
+        for name, slug, kind, offset, length in demo_data.CAMPAIGNS:
+            start_day = today + datetime.timedelta(days=offset)
+            end_day = start_day + datetime.timedelta(days=length - 1)
+            upsert(
+                Campaign,
+                {"slug": slug},
+                {
+                    "name": name,
+                    "kind": kind,
+                    "starts_at": datetime.datetime.combine(start_day, datetime.time(8), tz),
+                    "ends_at": datetime.datetime.combine(end_day, datetime.time(23, 59), tz),
+                },
+            )
+
+    def _tasks(self, people: dict[str, Person]) -> None:
+        stages = {stage.slug: stage for stage in Stage.objects.all()}
+        for spec in demo_data.TASKS:
+            fields = {
+                "description": spec["description"],
+                "stage": stages[spec["stage"]],
+                "criticality": spec["criticality"],
+                "rhythm": spec["rhythm"],
+                "definition_of_done": spec["definition_of_done"],
+                "aliases": "\n".join(spec["aliases"]),
+                "systems": "\n".join(spec["systems"]),
+                "metric": spec["metric"],
+            }
+            task = Task.objects.filter(slug=slugify(spec["name"])).first()
+            if task is None:
+                task = create_task(name=spec["name"], by=None, reason=REASON, **fields)
+            else:
+                task = update_task(task=task, by=None, reason=REASON, **fields)
+            self._assignments(task, spec["people"], people)
+
+    def _assignments(self, task: Task, spec: dict[str, Any], people: dict[str, Person]) -> None:
+        wanted: set[tuple[int, str]] = set()
+        for role_key, role in [
+            ("owner", Role.OWNER),
+            ("backup", Role.BACKUP),
+            ("checker", Role.CHECKER),
+        ]:
+            if spec.get(role_key):
+                wanted.add((people[spec[role_key]].pk, role))
+        for role_key, role in [
+            ("contributors", Role.CONTRIBUTOR),
+            ("escalation", Role.ESCALATION),
+            ("consulted", Role.CONSULTED),
+            ("informed", Role.INFORMED),
+        ]:
+            wanted.update((people[key].pk, role) for key in spec.get(role_key, []))
+        for assignment in list(Assignment.objects.filter(task=task)):
+            if (assignment.person_id, assignment.role) not in wanted:
+                unassign(assignment=assignment, by=None, reason=REASON)
+        people_by_pk = {person.pk: person for person in people.values()}
+        for person_pk, role in sorted(wanted, key=lambda item: item[1] != Role.OWNER):
+            assign(task=task, person=people_by_pk[person_pk], role=role, by=None, reason=REASON)
+
+    def _users(self, people: dict[str, Person]) -> None:
+        User = get_user_model()
+        for username, (person_key, group_name, is_superuser) in demo_data.DEMO_USERS.items():
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username)
+                user.set_password(demo_data.DEMO_PASSWORD)
+            person = people.get(person_key) if person_key else None
+            user.email = person.email if person else f"admin@{demo_data.DOMAIN}"
+            user.first_name, _, user.last_name = (person.name if person else "Site Admin").partition(" ")
+            user.is_staff = is_superuser or group_name in ("Ops leads", "Managers")
+            user.is_superuser = is_superuser
+            user.save()
+            if group_name:
+                user.groups.set([Group.objects.get(name=group_name)])
+            if person and person.user_id != user.pk:
+                Person.objects.filter(user=user).exclude(pk=person.pk).update(user=None)
+                upsert(Person, {"pk": person.pk}, {"user": user})
+
+    def _report(self) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo store ready: {Team.objects.count()} teams, {Person.objects.count()} people, "
+                f"{Task.objects.count()} tasks, {Campaign.objects.count()} campaigns."
+            )
+        )
+        self.stdout.write("Sign in with (password for all: %s):" % demo_data.DEMO_PASSWORD)
+        for username, (person_key, group_name, _) in demo_data.DEMO_USERS.items():
+            who = demo_data.PEOPLE[person_key][0] if person_key else "superuser"
+            self.stdout.write(f"  {username:<8}  {group_name or 'Admin'} — {who}")

@@ -1,0 +1,143 @@
+"""Who is accountable: teams, people, and each person's part in a task."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from tasks_registry.models import Task
+
+
+class Team(models.Model):
+    """A department: Marketing, Operations, Customer Service…"""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        "Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_led",
+        help_text="Who to ask when one of this team's tasks has nobody accountable.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """Someone in the map. May have a login; may be away for a while or have left."""
+
+    name = models.CharField(max_length=150)
+    email = models.EmailField(max_length=254)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    title = models.CharField("role title", max_length=150, blank=True)
+    chat_handle = models.CharField(max_length=100, blank=True, help_text="e.g. @priya")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+    away_until = models.DateField(
+        null=True, blank=True, help_text="Last day away; the backup acts until then."
+    )
+    departed_on = models.DateField(null=True, blank=True, help_text="Day the person left.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "people"
+        constraints = [
+            # Case-insensitive: Priya@Shop.com and priya@shop.com are one person.
+            models.UniqueConstraint(Lower("email"), name="person_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def has_departed(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.departed_on is not None and self.departed_on <= on
+
+    def is_away(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.away_until is not None and self.away_until >= on
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    BACKUP = "backup", "Backup"
+    CONTRIBUTOR = "contributor", "Contributor"
+    CHECKER = "checker", "Checker"
+    ESCALATION = "escalation", "Escalation"
+    CONSULTED = "consulted", "Consulted"
+    INFORMED = "informed", "Informed"
+
+
+class Assignment(models.Model):
+    """A person's part in a task. RACI is a view of this table (owner = A, contributors = R)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    # PROTECT: people leave by being marked departed, so their past ownership stays readable.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["task", "role", "person__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=models.Q(role="owner"),
+                name="assignment_one_owner_per_task",
+                violation_error_message="This task already has an owner.",
+            ),
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=models.Q(role="backup"),
+                name="assignment_one_backup_per_task",
+                violation_error_message="This task already has a backup.",
+            ),
+            # A person can be owner or backup of a task, never both: the backup must be
+            # someone who can act when the owner cannot.
+            models.UniqueConstraint(
+                fields=["task", "person"],
+                condition=models.Q(role__in=["owner", "backup"]),
+                name="assignment_owner_is_not_backup",
+                violation_error_message="The owner cannot also be the backup.",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "person", "role"],
+                name="assignment_unique_task_person_role",
+                violation_error_message="This person already has that role on this task.",
+            ),
+        ]
+        indexes = [
+            # "What does Alice own?": the person page and the overload rule.
+            models.Index(fields=["person", "role"], name="assignment_person_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()} of {self.task}"

@@ -1,0 +1,128 @@
+"""Keeping the map true: review sessions and the item each task gets in one."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ownership.models import Person
+from tasks_registry.models import Campaign, Task
+
+
+class ReviewKind(models.TextChoices):
+    QUARTERLY = "quarterly", "Quarterly review"
+    POST_CAMPAIGN = "post_campaign", "Post-campaign review"
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    PAUSED = "paused", "Paused"
+    CLOSED = "closed", "Closed"
+
+
+class ReviewSession(models.Model):
+    """A quarterly review (one per quarter) or a post-campaign review (one per campaign)."""
+
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
+    period = models.CharField(
+        max_length=7, blank=True, help_text="The quarter a quarterly review covers, e.g. 2026-Q4."
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_sessions",
+    )
+    scheduled_for = models.DateField()
+    facilitator = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="facilitated_reviews",
+    )
+    participants = models.ManyToManyField(Person, blank=True, related_name="review_sessions")
+    status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        permissions = [("run_reviewsession", "Can run review sessions and record outcomes")]
+        constraints = [
+            # The scheduler's idempotency keys: one session per quarter, one per campaign.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(kind="quarterly"),
+                name="review_one_per_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=models.Q(kind="post_campaign"),
+                name="review_one_per_campaign",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="quarterly", campaign__isnull=True, period__regex=r"^\d{4}-Q[1-4]$")
+                    | models.Q(kind="post_campaign", campaign__isnull=False, period="")
+                ),
+                name="review_covers_a_quarter_or_a_campaign",
+                violation_error_message=(
+                    "A quarterly review covers a quarter (YYYY-Qn); "
+                    "a post-campaign review covers a campaign."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == ReviewKind.QUARTERLY:
+            return f"Quarterly review {self.period}"
+        return f"Post-campaign review: {self.campaign}"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", "Not yet reviewed"
+    CONFIRMED = "confirmed", "Confirmed"
+    CHANGED = "changed", "Changed"
+    RETIRED = "retired", "Retired"
+    GAP_LEFT_OPEN = "gap_left_open", "Gap left open"
+
+
+class ReviewItem(models.Model):
+    """One task walked in a session, with what the session decided about it."""
+
+    session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="items")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="review_items")
+    position = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.TextField(blank=True)
+    # A record of the task's gaps when the session was made, not the source of truth.
+    gaps_snapshot = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_decisions",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "task"], name="review_item_once_per_session"),
+        ]
+        indexes = [
+            # "When was this task last confirmed in a review?" (the stale rule).
+            models.Index(fields=["task", "outcome"], name="review_item_task_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} in {self.session}"

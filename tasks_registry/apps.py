@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TasksRegistryConfig(AppConfig):
+    name = "tasks_registry"
+    verbose_name = "Tasks"

@@ -1,0 +1,111 @@
+"""Writes to tasks. Views, the admin, commands and tests all change tasks through these."""
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from tasks_registry.models import Stage, Task
+
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "stage",
+    "criticality",
+    "rhythm",
+    "definition_of_done",
+    "aliases",
+    "systems",
+    "metric",
+    "is_active",
+)
+
+
+class StaleVersionError(Exception):
+    """Someone else saved the task after this edit was started."""
+
+    def __init__(self, task: Task, expected_version: int) -> None:
+        super().__init__(
+            f"“{task.name}” was changed by someone else while you were editing "
+            f"(your copy is version {expected_version}, the saved one is version {task.version})."
+        )
+        self.task = task
+        self.expected_version = expected_version
+
+
+def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:190] or "task"
+    taken = set(
+        Task.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    clash = Task.objects.filter(name__iexact=name.strip()).exclude(pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError(
+            {"name": f"There is already a task called “{clash.name}”."}, code="duplicate"
+        )
+
+
+def create_task(
+    *,
+    name: str,
+    stage: Stage,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+    **fields: Any,
+) -> Task:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"create_task() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        _check_name_free(name)
+        task = Task(name=name.strip(), stage=stage, slug=unique_slug(name), **fields)
+        task.full_clean()
+        task._history_user = by
+        task._change_reason = reason
+        task.save()
+    return task
+
+
+def update_task(
+    *,
+    task: Task,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    reason: str | None = None,
+    **changes: Any,
+) -> Task:
+    """Apply changes and bump the version; refuse if the task moved on since expected_version."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_task() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = Task.objects.select_for_update().get(pk=task.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleVersionError(current, expected_version)
+        if "name" in changes:
+            changes["name"] = changes["name"].strip()
+            _check_name_free(changes["name"], exclude_pk=current.pk)
+        changed = [field for field, value in changes.items() if getattr(current, field) != value]
+        if not changed:
+            return current
+        for field in changed:
+            setattr(current, field, changes[field])
+        current.full_clean(validate_unique=False, validate_constraints=False)
+        current.version += 1
+        current._history_user = by
+        current._change_reason = reason
+        current.save(update_fields=[*changed, "version", "updated_at"])
+    return current

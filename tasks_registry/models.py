@@ -1,0 +1,163 @@
+"""What must be done and when: stages of the customer journey, tasks, campaigns, completions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+def split_lines(text: str) -> list[str]:
+    """The items of a one-per-line text field, blank lines dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class Stage(models.Model):
+    """A stage of the customer journey: ownership follows the journey, not the org chart."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criticality(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+
+
+class Task(models.Model):
+    """A piece of recurring or event-driven operational work that needs one accountable owner."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="tasks")
+    criticality = models.CharField(
+        max_length=10, choices=Criticality.choices, default=Criticality.NORMAL
+    )
+    rhythm = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="When the task falls due, e.g. “weekly on monday” or “2 days before each campaign”.",
+    )
+    definition_of_done = models.TextField(
+        blank=True, help_text="What must be true for an occurrence to count as done."
+    )
+    aliases = models.TextField(
+        blank=True, help_text="Other words people use for this task, one per line."
+    )
+    systems = models.TextField(
+        blank=True, help_text="Systems the task touches (ERP, PIM, CMS, WMS…), one per line."
+    )
+    metric = models.CharField(
+        "operational metric",
+        max_length=100,
+        blank=True,
+        help_text="The operational metric this task protects, e.g. order accuracy.",
+    )
+    is_active = models.BooleanField(default=True)
+    # Bumped by every write through tasks_registry.tasks.update_task; a form saved with an
+    # older version is refused instead of silently overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stage__order", "name", "id"]
+        constraints = [
+            # Two tasks called "Returns notices" would make every lookup ambiguous.
+            models.UniqueConstraint(Lower("name"), name="task_name_unique_ci"),
+        ]
+        indexes = [
+            # The map and the dashboard list active tasks stage by stage.
+            models.Index(fields=["is_active", "stage"], name="task_active_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ownership:task_detail", kwargs={"slug": self.slug})
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_lines(self.aliases)
+
+    @property
+    def system_list(self) -> list[str]:
+        return split_lines(self.systems)
+
+    @property
+    def done_checklist(self) -> list[str]:
+        return split_lines(self.definition_of_done)
+
+
+class CampaignKind(models.TextChoices):
+    PRODUCT_DROP = "product_drop", "Product drop"
+    SALE = "sale", "Sale"
+    SEASONAL_RUSH = "seasonal_rush", "Seasonal rush"
+    CHANNEL_LAUNCH = "channel_launch", "Channel launch"
+
+
+class Campaign(models.Model):
+    """A product drop, sale, seasonal rush or channel launch: tasks fall due around it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=CampaignKind.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="campaign_ends_after_start",
+                violation_error_message="A campaign cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Completion(models.Model):
+    """The owner or backup's confirmation that one due occurrence of a task is done."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="completions")
+    due_on = models.DateField(help_text="The due date this completion closes.")
+    completed_at = models.DateTimeField()
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="completions"
+    )
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField("evidence link", blank=True, max_length=500)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-due_on", "-completed_at", "id"]
+        constraints = [
+            # One confirmation closes one occurrence; a second would hide which one counts.
+            models.UniqueConstraint(fields=["task", "due_on"], name="completion_one_per_due_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} — due {self.due_on:%Y-%m-%d}"
