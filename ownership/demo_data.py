@@ -119,7 +119,10 @@ TASKS = [
         ["ESP", "storefront"],
         "contact rate per order",
         "The email announcing each campaign: audience, copy, codes and timing.",
-        owner="leo", backup="priya", contributors=["hugo", "sam"], checker="sara",
+        owner="leo",
+        backup="priya",
+        contributors=["hugo", "sam"],
+        checker="sara",
     ),
     task(
         "Paid ads launch and budget pacing",
@@ -132,7 +135,9 @@ TASKS = [
         ["Google Ads", "Meta Ads Manager"],
         "out-of-stock frequency",
         "Launching paid campaigns and keeping spend on pace without advertising stock we lack.",
-        owner="maya", backup="priya", informed=["mark"],
+        owner="maya",
+        backup="priya",
+        informed=["mark"],
     ),
     task(
         "SEO metadata and redirects",
@@ -144,7 +149,8 @@ TASKS = [
         ["CMS", "storefront"],
         "",
         "Titles, descriptions and redirects so shoppers and search engines land on live pages.",
-        owner="tom", contributors=["hugo"],
+        owner="tom",
+        contributors=["hugo"],
     ),
     task(
         "Affiliate and influencer codes",
@@ -156,7 +162,8 @@ TASKS = [
         ["affiliate platform", "storefront"],
         "",
         "Codes and links handed to creators and affiliates, and retired when deals end.",
-        owner="priya", contributors=["sofia"],
+        owner="priya",
+        contributors=["sofia"],
     ),
     task(
         "Product strategy and roadmap",
@@ -169,7 +176,9 @@ TASKS = [
         ["Jira"],
         "",
         "Balancing competing priorities and deciding, on evidence, what the platform builds next.",
-        owner="helen", backup="omar", consulted=["arjun", "sam", "dana"],
+        owner="helen",
+        backup="omar",
+        consulted=["arjun", "sam", "dana"],
     ),
     # --- Product page ----------------------------------------------------------------------------
     task(
@@ -197,7 +206,10 @@ TASKS = [
         ["CMS", "PIM"],
         "",
         "The owner chases missing pieces, spots conflicts, and decides when the page is ready.",
-        owner="emma", backup="hugo", contributors=["zoe", "ivan", "sam", "ravi"], checker="sara",
+        owner="emma",
+        backup="hugo",
+        contributors=["zoe", "ivan", "sam", "ravi"],
+        checker="sara",
     ),
     task(
         "Product photography",
@@ -209,7 +221,8 @@ TASKS = [
         ["DAM", "CMS"],
         "",
         "",
-        owner="zoe", backup="emma",
+        owner="zoe",
+        backup="emma",
     ),
     task(
         "Size guide and fit notes",
@@ -221,7 +234,8 @@ TASKS = [
         ["CMS"],
         "return cycle time",
         "Size guides that stop avoidable returns.",
-        owner="hugo", contributors=["josh"],
+        owner="hugo",
+        contributors=["josh"],
     ),
     task(
         "User experience design",
@@ -234,7 +248,8 @@ TASKS = [
         ["storefront", "analytics"],
         "",
         "Making the platform work intuitively for our customers and workflows.",
-        owner="yuki", consulted=["rosa", "pete"],
+        owner="yuki",
+        consulted=["rosa", "pete"],
     ),
     # --- Promotions & pricing --------------------------------------------------------------------
     task(
@@ -245,12 +260,18 @@ TASKS = [
         "Codes created with the right discount, dates and exclusions\n"
         "Each code tested at checkout on desktop and mobile\n"
         "Support briefed with the code list and terms",
-        ["discount code doesn't work", "discount code is wrong", "voucher", "coupon",
-         "promo code not applying"],
+        [
+            "discount code doesn't work",
+            "discount code is wrong",
+            "voucher",
+            "coupon",
+            "promo code not applying",
+        ],
         ["storefront", "ESP"],
         "contact rate per order",
         "Setting up the discount codes for a campaign and proving they work before launch.",
-        contributors=["priya", "ravi", "sofia"], informed=["rosa"],
+        contributors=["priya", "ravi", "sofia"],
+        informed=["rosa"],
     ),
     task(
         "Pricing updates",
@@ -263,7 +284,10 @@ TASKS = [
         ["ERP", "PIM", "storefront"],
         "order accuracy",
         "Who owns pricing updates: from the approved price file to the price a shopper sees.",
-        owner="sofia", backup="claire", contributors=["daniel"], checker="ivan",
+        owner="sofia",
+        backup="claire",
+        contributors=["daniel"],
+        checker="ivan",
     ),
     task(
         "Bundle approvals",
@@ -276,7 +300,9 @@ TASKS = [
         ["ERP", "storefront"],
         "order accuracy",
         "Approving new bundles and changes to existing ones.",
-        owner="claire", contributors=["sofia", "mark"], consulted=["linda"],
+        owner="claire",
+        contributors=["sofia", "mark"],
+        consulted=["linda"],
     ),
     task(
         "Sale calendar and promo forecast handoff",
@@ -289,7 +315,10 @@ TASKS = [
         ["ERP", "planning sheet"],
         "out-of-stock frequency",
         "The promo calendar and forecast, handed to the warehouse early enough to act on.",
-        owner="sam", backup="priya", contributors=["mark", "sofia"], informed=["ana", "rosa"],
+        owner="sam",
+        backup="priya",
+        contributors=["mark", "sofia"],
+        informed=["ana", "rosa"],
     ),
     task(
         "Loyalty points and gift vouchers",
@@ -301,7 +330,8 @@ TASKS = [
         ["loyalty app", "storefront"],
         "",
         "",
-        owner="leo", contributors=["irene"],
+        owner="leo",
+        contributors=["irene"],
     ),
     task(
         "Out-of-stock visibility decisions",
@@ -328,7 +358,9 @@ TASKS = [
         ["storefront", "payment gateway"],
         "",
         "The critical flow: a shopper must always be able to pay.",
-        owner="sara", backup="pete", escalation=["arjun"],
+        owner="sara",
+        backup="pete",
+        escalation=["arjun"],
     ),
     task(
         "Delivery options at checkout",
@@ -340,7 +372,9 @@ TASKS = [
         ["storefront", "shipping app"],
         "split-shipment rate",
         "",
-        owner="chris", backup="ravi", contributors=["pete"],
+        owner="chris",
+        backup="ravi",
+        contributors=["pete"],
     ),
     task(
         "Abandoned cart emails",
@@ -360,12 +394,16 @@ TASKS = [
         "payment",
         "critical",
         "monthly on the first business day",
-        "Gateway health dashboard green\nFailed payment rate below 2%\nAPI keys rotated on schedule",
+        "Gateway health dashboard green\nFailed payment rate below 2%\n"
+        "API keys rotated on schedule",
         ["card declined", "payment failed", "stripe", "adyen", "payment error"],
         ["payment gateway", "storefront"],
         "",
         "",
-        owner="olga", backup="arjun", consulted=["irene"], escalation=["arjun"],
+        owner="olga",
+        backup="arjun",
+        consulted=["irene"],
+        escalation=["arjun"],
     ),
     task(
         "Payment letters",
@@ -378,7 +416,8 @@ TASKS = [
         ["ERP", "mailing service"],
         "refund delay",
         "Formal payment letters: sent trackably, not scattered across inboxes.",
-        owner="irene", backup="victor",
+        owner="irene",
+        backup="victor",
     ),
     task(
         "Fraud review queue",
@@ -390,7 +429,8 @@ TASKS = [
         ["payment gateway", "OMS"],
         "order accuracy",
         "",
-        owner="irene", contributors=["josh"],
+        owner="irene",
+        contributors=["josh"],
     ),
     # --- Fulfilment ------------------------------------------------------------------------------
     task(
@@ -404,7 +444,10 @@ TASKS = [
         ["WMS", "ERP", "storefront"],
         "out-of-stock frequency",
         "Inventory that matches what customers can buy.",
-        owner="mark", backup="kofi", contributors=["olga"], escalation=["arjun"],
+        owner="mark",
+        backup="kofi",
+        contributors=["olga"],
+        escalation=["arjun"],
     ),
     task(
         "Order accuracy audit",
@@ -417,7 +460,9 @@ TASKS = [
         ["WMS"],
         "order accuracy",
         "",
-        owner="ana", backup="ben", checker="dana",
+        owner="ana",
+        backup="ben",
+        checker="dana",
     ),
     task(
         "Pick-and-pack time review",
@@ -429,7 +474,8 @@ TASKS = [
         ["WMS"],
         "pick-and-pack time",
         "",
-        owner="ben", contributors=["ana"],
+        owner="ben",
+        contributors=["ana"],
     ),
     task(
         "Goods-in and stock receiving",
@@ -441,7 +487,8 @@ TASKS = [
         ["WMS", "ERP"],
         "out-of-stock frequency",
         "",
-        owner="lucy", backup="kofi",
+        owner="lucy",
+        backup="kofi",
     ),
     task(
         "Packaging and presentation standard",
@@ -453,7 +500,8 @@ TASKS = [
         ["WMS"],
         "return cycle time",
         "Products arrive in satisfactory condition: presentation is key.",
-        owner="ana", contributors=["ben"],
+        owner="ana",
+        contributors=["ben"],
     ),
     task(
         "Split-shipment rate review",
@@ -477,7 +525,9 @@ TASKS = [
         ["WMS", "ERP"],
         "out-of-stock frequency",
         "",
-        owner="kofi", backup="mark", contributors=["irene"],
+        owner="kofi",
+        backup="mark",
+        contributors=["irene"],
     ),
     # --- Delivery --------------------------------------------------------------------------------
     task(
@@ -487,7 +537,12 @@ TASKS = [
         "monthly on the first business day",
         "Delivery promise identical in confirmation email, product page, checkout and support "
         "macros\nPromise matches what carriers actually achieve",
-        ["delivery date wrong", "email says 3 days", "shipping promise", "when will my order arrive"],
+        [
+            "delivery date wrong",
+            "email says 3 days",
+            "shipping promise",
+            "when will my order arrive",
+        ],
         ["ESP", "storefront", "helpdesk"],
         "contact rate per order",
         "If an order confirmation promises delivery in three business days, someone owns that "
@@ -505,7 +560,10 @@ TASKS = [
         ["storefront", "ESP", "helpdesk"],
         "contact rate per order",
         "Who signs off on holiday shipping cutoffs.",
-        owner="nina", backup="chris", contributors=["pete", "leo"], informed=["rosa"],
+        owner="nina",
+        backup="chris",
+        contributors=["pete", "leo"],
+        informed=["rosa"],
     ),
     task(
         "Carrier performance review",
@@ -529,7 +587,9 @@ TASKS = [
         ["shipping app", "helpdesk"],
         "contact rate per order",
         "Designed escalation paths for the exceptions that do not fit the standard flow.",
-        owner="ravi", backup="chris", contributors=["amira"],
+        owner="ravi",
+        backup="chris",
+        contributors=["amira"],
     ),
     # --- Returns & refunds -----------------------------------------------------------------------
     task(
@@ -542,7 +602,8 @@ TASKS = [
         ["helpdesk", "mailing service", "WMS"],
         "return cycle time",
         "Formal returns notices: trackable, not scattered across inboxes.",
-        owner="jess", contributors=["amira", "lucy"],
+        owner="jess",
+        contributors=["amira", "lucy"],
     ),
     task(
         "Refund processing",
@@ -555,7 +616,10 @@ TASKS = [
         ["payment gateway", "ERP", "helpdesk"],
         "refund delay",
         "",
-        owner="irene", backup="jess", contributors=["josh"], escalation=["linda"],
+        owner="irene",
+        backup="jess",
+        contributors=["josh"],
+        escalation=["linda"],
     ),
     task(
         "Return cycle time review",
@@ -579,7 +643,8 @@ TASKS = [
         ["helpdesk", "ERP"],
         "",
         "",
-        owner="josh", contributors=["victor"],
+        owner="josh",
+        contributors=["victor"],
     ),
     task(
         "Refund policy to support scripts",
@@ -592,7 +657,10 @@ TASKS = [
         ["helpdesk", "CMS"],
         "contact rate per order",
         "If a refund policy changes, someone makes sure support scripts and emails match.",
-        owner="rosa", backup="fatima", contributors=["hugo"], consulted=["linda"],
+        owner="rosa",
+        backup="fatima",
+        contributors=["hugo"],
+        consulted=["linda"],
     ),
     # --- Customer service ------------------------------------------------------------------------
     task(
@@ -605,7 +673,8 @@ TASKS = [
         ["helpdesk"],
         "contact rate per order",
         "",
-        owner="rosa", backup="josh",
+        owner="rosa",
+        backup="josh",
     ),
     task(
         "Campaign support briefing",
@@ -617,7 +686,8 @@ TASKS = [
         ["helpdesk"],
         "contact rate per order",
         "",
-        owner="fatima", contributors=["sam"],
+        owner="fatima",
+        contributors=["sam"],
     ),
     task(
         "Order status enquiries with warehouse",
@@ -629,7 +699,9 @@ TASKS = [
         ["helpdesk", "WMS"],
         "contact rate per order",
         "Checking order status with the warehouse.",
-        owner="amira", backup="noah", contributors=["ana"],
+        owner="amira",
+        backup="noah",
+        contributors=["ana"],
     ),
     task(
         "Chatbot and live chat answers",
@@ -653,7 +725,8 @@ TASKS = [
         ["helpdesk"],
         "",
         "",
-        owner="rosa", informed=["helen", "claire"],
+        owner="rosa",
+        informed=["helen", "claire"],
     ),
     # --- Catalog & data --------------------------------------------------------------------------
     task(
@@ -668,7 +741,9 @@ TASKS = [
         "",
         "Define catalog rules and attribute ownership: if we can't agree what a product is, "
         "navigation, filtering, search, pricing and promotions break downstream.",
-        owner="daniel", backup="ivan", consulted=["arjun"],
+        owner="daniel",
+        backup="ivan",
+        consulted=["arjun"],
     ),
     task(
         "Product content and merchandising",
@@ -680,7 +755,9 @@ TASKS = [
         ["PIM", "CMS"],
         "",
         "How the catalog is presented, organised and enriched.",
-        owner="claire", backup="ivan", contributors=["daniel", "hugo"],
+        owner="claire",
+        backup="ivan",
+        contributors=["daniel", "hugo"],
     ),
     task(
         "Search and discovery quality",
@@ -703,7 +780,8 @@ TASKS = [
         ["ERP", "PIM", "WMS"],
         "order accuracy",
         "",
-        owner="daniel", contributors=["lucy"],
+        owner="daniel",
+        contributors=["lucy"],
     ),
     task(
         "Out-of-stock frequency report",
@@ -715,7 +793,8 @@ TASKS = [
         ["ERP", "analytics"],
         "out-of-stock frequency",
         "",
-        owner="mark", backup="ivan",
+        owner="mark",
+        backup="ivan",
     ),
     task(
         "Data and analytics insights",
@@ -740,7 +819,9 @@ TASKS = [
         ["ERP", "storefront", "WMS"],
         "order accuracy",
         "Integration responsibilities with the ERP: orders out, stock and prices in.",
-        owner="marcus", backup="olga", escalation=["arjun"],
+        owner="marcus",
+        backup="olga",
+        escalation=["arjun"],
     ),
     task(
         "PIM to storefront feed",
@@ -752,7 +833,8 @@ TASKS = [
         ["PIM", "storefront"],
         "",
         "",
-        owner="olga", contributors=["daniel"],
+        owner="olga",
+        contributors=["daniel"],
     ),
     task(
         "CMS releases and content deploys",
@@ -764,7 +846,9 @@ TASKS = [
         ["CMS"],
         "",
         "",
-        owner="pete", backup="olga", contributors=["emma"],
+        owner="pete",
+        backup="olga",
+        contributors=["emma"],
     ),
     task(
         "Campaign-day site performance",
@@ -777,7 +861,9 @@ TASKS = [
         ["CDN", "storefront", "monitoring"],
         "",
         "Reliability during campaigns: page load time, conversion impact, resilience in spikes.",
-        owner="arjun", contributors=["pete", "olga"], escalation=["helen"],
+        owner="arjun",
+        contributors=["pete", "olga"],
+        escalation=["helen"],
     ),
     task(
         "Technical architecture",
@@ -789,7 +875,8 @@ TASKS = [
         ["ERP", "PIM", "CMS", "storefront"],
         "",
         "Ensuring the platform can evolve sustainably and integrations stay healthy.",
-        owner="arjun", consulted=["omar"],
+        owner="arjun",
+        consulted=["omar"],
     ),
     task(
         "Access and accounts review",
@@ -814,7 +901,9 @@ TASKS = [
         ["ERP", "mailing service"],
         "out-of-stock frequency",
         "Which supplier is late, and the formal letters that keep documents trackable.",
-        owner="victor", backup="lucy", contributors=["mark"],
+        owner="victor",
+        backup="lucy",
+        contributors=["mark"],
     ),
     task(
         "Vendor invoice reconciliation",
@@ -826,7 +915,8 @@ TASKS = [
         ["ERP"],
         "",
         "",
-        owner="victor", checker="linda",
+        owner="victor",
+        checker="linda",
     ),
     task(
         "Payment and refund reconciliation",
@@ -838,7 +928,8 @@ TASKS = [
         ["payment gateway", "ERP"],
         "refund delay",
         "",
-        owner="irene", backup="linda",
+        owner="irene",
+        backup="linda",
     ),
     task(
         "Contracts and partnerships",
@@ -850,7 +941,8 @@ TASKS = [
         [],
         "",
         "Managing contracts and partnerships.",
-        owner="helen", contributors=["linda"],
+        owner="helen",
+        contributors=["linda"],
     ),
     task(
         "E-commerce budget",
@@ -862,7 +954,8 @@ TASKS = [
         ["ERP"],
         "",
         "",
-        owner="linda", consulted=["helen"],
+        owner="linda",
+        consulted=["helen"],
     ),
     task(
         "Sales tax and VAT settings",
@@ -874,6 +967,8 @@ TASKS = [
         ["storefront", "ERP"],
         "",
         "",
-        owner="linda", backup="irene", contributors=["olga"],
+        owner="linda",
+        backup="irene",
+        contributors=["olga"],
     ),
 ]

@@ -11,6 +11,7 @@ from tasks_registry.models import Stage, Task
 # Long text fields are named, not quoted in full, in a one-line history entry.
 _LONG_FIELDS = {"description", "definition_of_done", "aliases", "systems"}
 _IGNORED_FIELDS = {"version", "updated_at", "created_at", "slug"}
+_FIELD_ORDER = {f.name: n for n, f in enumerate(Task._meta.fields)}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ def _display(name: str, value: object, stages: dict[int, str]) -> str:
 
 
 def _task_entries(task: Task) -> list[HistoryEntry]:
-    records = list(task.history.select_related("history_user__person").order_by("history_date", "pk"))
+    records = list(
+        task.history.select_related("history_user__person").order_by("history_date", "pk")
+    )
     stages = dict(Stage.objects.values_list("pk", "name"))
     entries = []
     previous = None
@@ -68,7 +71,7 @@ def _task_entries(task: Task) -> list[HistoryEntry]:
                     _display(c.field, c.old, stages),
                     _display(c.field, c.new, stages),
                 )
-                for c in delta.changes
+                for c in sorted(delta.changes, key=lambda c: _FIELD_ORDER.get(c.field, 99))
             ]
             if not changes:
                 previous = record

@@ -68,7 +68,9 @@ class ReviewSession(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="quarterly", campaign__isnull=True, period__regex=r"^\d{4}-Q[1-4]$")
+                    models.Q(
+                        kind="quarterly", campaign__isnull=True, period__regex=r"^\d{4}-Q[1-4]$"
+                    )
                     | models.Q(kind="post_campaign", campaign__isnull=False, period="")
                 ),
                 name="review_covers_a_quarter_or_a_campaign",
@@ -117,7 +119,9 @@ class ReviewItem(models.Model):
     class Meta:
         ordering = ["session", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "task"], name="review_item_once_per_session"),
+            models.UniqueConstraint(
+                fields=["session", "task"], name="review_item_once_per_session"
+            ),
         ]
         indexes = [
             # "When was this task last confirmed in a review?" (the stale rule).

@@ -29,7 +29,11 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the same write functions as the app, so the slug and version rules hold here too.
-        values = {field: form.cleaned_data[field] for field in EDITABLE_FIELDS if field in form.cleaned_data}
+        values = {
+            field: form.cleaned_data[field]
+            for field in EDITABLE_FIELDS
+            if field in form.cleaned_data
+        }
         if change:
             saved = update_task(task=obj, by=request.user, **values)
         else:

@@ -46,9 +46,10 @@ class Task(models.Model):
         max_length=10, choices=Criticality.choices, default=Criticality.NORMAL
     )
     rhythm = models.CharField(
+        "deadline rhythm",
         max_length=300,
         blank=True,
-        help_text="When the task falls due, e.g. “weekly on monday” or “2 days before each campaign”.",
+        help_text="When it falls due, e.g. “weekly on monday” or “2 days before each campaign”.",
     )
     definition_of_done = models.TextField(
         blank=True, help_text="What must be true for an occurrence to count as done."

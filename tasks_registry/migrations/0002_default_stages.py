@@ -13,7 +13,11 @@ STAGES = [
     ("Returns & refunds", "returns-refunds", "Returns notices, refunds and warranty claims."),
     ("Customer service", "customer-service", "Answering customers: scripts, macros, escalations."),
     ("Catalog & data", "catalog-data", "Products, attributes, variants and inventory data."),
-    ("Platform & integrations", "platform-integrations", "Storefront, ERP, PIM, CMS and their links."),
+    (
+        "Platform & integrations",
+        "platform-integrations",
+        "Storefront, ERP, PIM, CMS and their links.",
+    ),
     ("Finance & vendors", "finance-vendors", "Suppliers, contracts, reconciliations and budgets."),
 ]
 

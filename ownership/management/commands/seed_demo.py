@@ -151,7 +151,9 @@ class Command(BaseCommand):
                 user.set_password(demo_data.DEMO_PASSWORD)
             person = people.get(person_key) if person_key else None
             user.email = person.email if person else f"admin@{demo_data.DOMAIN}"
-            user.first_name, _, user.last_name = (person.name if person else "Site Admin").partition(" ")
+            user.first_name, _, user.last_name = (
+                person.name if person else "Site Admin"
+            ).partition(" ")
             user.is_staff = is_superuser or group_name in ("Ops leads", "Managers")
             user.is_superuser = is_superuser
             user.save()
@@ -168,7 +170,7 @@ class Command(BaseCommand):
                 f"{Task.objects.count()} tasks, {Campaign.objects.count()} campaigns."
             )
         )
-        self.stdout.write("Sign in with (password for all: %s):" % demo_data.DEMO_PASSWORD)
+        self.stdout.write(f"Sign in with (password for all: {demo_data.DEMO_PASSWORD}):")
         for username, (person_key, group_name, _) in demo_data.DEMO_USERS.items():
             who = demo_data.PEOPLE[person_key][0] if person_key else "superuser"
             self.stdout.write(f"  {username:<8}  {group_name or 'Admin'} — {who}")

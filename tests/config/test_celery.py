@@ -1,0 +1,55 @@
+"""Celery, configured from our settings, really consumes from Redis."""
+
+import os
+
+import pytest
+import redis
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app
+from tests.conftest import require_service
+
+TEST_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def _redis_up(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_app(transactional_db):
+    require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
+    # Our settings, pointed at Redis even when the run under test uses the embedded default.
+    test_app = Celery("ownermap-tests")
+    test_app.config_from_object("django.conf:settings", namespace="CELERY")
+    test_app.conf.update(
+        broker_url=TEST_REDIS,
+        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
+        result_backend=TEST_REDIS,
+        task_ignore_result=False,
+        task_default_queue="ownermap-tests",
+    )
+    yield test_app
+    test_app.close()
+
+
+def test_the_app_is_configured_for_safe_jobs():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.task_publish_retry_policy["max_retries"] == 1
+    assert app.conf.broker_connection_timeout == 2
+
+
+@pytest.mark.redis
+def test_a_real_worker_consumes_a_task_from_redis(redis_app):
+    @redis_app.task(name="tests.multiply")
+    def multiply(a: int, b: int) -> int:
+        return a * b
+
+    with start_worker(redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        result = multiply.delay(6, 7)
+        assert result.get(timeout=20) == 42

@@ -1,0 +1,62 @@
+"""The shared cast (member, ops lead, manager, outsider) and service checks.
+
+Tests that need a service (Redis, Chromium) skip with a reason where it is missing, except under
+CI=true, where a missing service is a failure: CI must never go green by skipping.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import PersonFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, reason: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def _member_of(group_name: str | None, username: str, person_name: str):
+    user = UserFactory(username=username)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    PersonFactory(name=person_name, user=user, email=f"{username}@example.com")
+    return user
+
+
+@pytest.fixture
+def member(db):
+    return _member_of("Members", "member", "Mia Member")
+
+
+@pytest.fixture
+def ops_lead(db):
+    return _member_of("Ops leads", "opslead", "Olu Opslead")
+
+
+@pytest.fixture
+def manager(db):
+    return _member_of("Managers", "manager", "Mo Manager")
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but in no group: sees nothing of the map."""
+    return _member_of(None, "outsider", "Otto Outsider")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def htmx_headers():
+    return {"HTTP_HX_REQUEST": "true"}

@@ -1,0 +1,113 @@
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from ownership.models import Assignment, Person, Role, Team
+from tasks_registry.models import Campaign, Stage, Task
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "teams": sorted(Team.objects.values_list("name", "lead__email")),
+        "people": sorted(
+            Person.objects.values_list("email", "name", "team__name", "away_until", "departed_on")
+        ),
+        "tasks": sorted(
+            Task.objects.values_list("slug", "name", "stage__slug", "rhythm", "version")
+        ),
+        "assignments": sorted(
+            Assignment.objects.values_list("task__slug", "person__email", "role")
+        ),
+        "campaigns": sorted(Campaign.objects.values_list("slug", "starts_at", "ends_at")),
+        "users": sorted(get_user_model().objects.values_list("username", "person__email")),
+        "history": (Task.history.count(), Assignment.history.count(), Person.history.count()),
+    }
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_demo_run_twice_leaves_the_same_data(seeded):
+    first = _snapshot()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _snapshot() == first
+
+
+def test_the_demo_is_a_believable_mid_size_store(seeded):
+    assert Team.objects.count() == 9
+    assert Person.objects.count() == 40
+    assert Task.objects.count() == 61
+    per_stage = Counter(Task.objects.values_list("stage__slug", flat=True))
+    assert set(per_stage) == set(Stage.objects.values_list("slug", flat=True))
+    assert min(per_stage.values()) >= 3
+    assert all(task.alias_list for task in Task.objects.all())
+
+
+def test_the_demo_has_the_imperfections_of_a_first_map(seeded):
+    owned = set(Assignment.objects.filter(role=Role.OWNER).values_list("task_id", flat=True))
+    helped = set(Assignment.objects.filter(role=Role.CONTRIBUTOR).values_list("task_id", flat=True))
+    backed = set(Assignment.objects.filter(role=Role.BACKUP).values_list("task_id", flat=True))
+    all_tasks = set(Task.objects.values_list("pk", flat=True))
+    assert len(helped - owned) >= 4, "contributors but no owner"
+    assert Task.objects.get(slug="promo-code-setup-and-qa").pk in helped - owned
+    assert len(all_tasks - owned - helped) >= 1, "nobody at all"
+    assert Assignment.objects.filter(role=Role.OWNER, person__departed_on__isnull=False).exists()
+    assert Assignment.objects.filter(role=Role.OWNER, person__away_until__isnull=False).exists()
+    assert len(owned - backed) >= 10, "missing backups"
+    assert Task.objects.filter(definition_of_done__in=["ok", "done", "check it"]).count() == 3
+    assert Task.objects.filter(rhythm="").count() >= 3
+
+
+def test_the_demo_covers_every_task_the_articles_name(seeded):
+    names = set(Task.objects.values_list("name", flat=True))
+    for name in [
+        "Promo code setup and QA",
+        "Product page copy alignment",
+        "Shipping promise consistency",
+        "Holiday shipping cutoff sign-off",
+        "Returns notices",
+        "Vendor communications",
+        "Warranty claims",
+        "Payment letters",
+        "Pricing updates",
+        "Bundle approvals",
+        "Out-of-stock visibility decisions",
+        "Inventory sync",
+        "Refund policy to support scripts",
+        "Catalog attributes and rules",
+        "ERP order and stock integration",
+        "PIM to storefront feed",
+        "CMS releases and content deploys",
+        "Campaign-day site performance",
+    ]:
+        assert name in names
+    metrics = set(Task.objects.values_list("metric", flat=True))
+    assert {
+        "order accuracy",
+        "pick-and-pack time",
+        "return cycle time",
+        "contact rate per order",
+        "refund delay",
+        "out-of-stock frequency",
+        "split-shipment rate",
+    } <= metrics
+
+
+def test_the_demo_sign_ins_work_and_are_printed(client):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "member    Members — Ethan Park" in out.getvalue()
+    assert "password for all: ownermap-demo" in out.getvalue()
+    for username in ["member", "opslead", "manager", "admin"]:
+        assert client.login(username=username, password="ownermap-demo"), username
+    User = get_user_model()
+    assert User.objects.get(username="opslead").person.name == "Dana Kowalski"
+    assert User.objects.get(username="admin").is_superuser
