@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Full-text and trigram search on PostgreSQL; inert on SQLite.
+    "django.contrib.postgres",
     "django_htmx",
     "simple_history",
     "tasks_registry",
@@ -255,3 +257,7 @@ LOGGING = {
 # --- Ownermap ------------------------------------------------------------------------------------
 
 OWNERMAP_SITE_NAME = env_str("OWNERMAP_SITE_NAME", "Ownermap")
+# Where the site is reached, for links printed outside a request (the whoowns command).
+OWNERMAP_BASE_URL = env_str("OWNERMAP_BASE_URL", "http://127.0.0.1:8000")
+if not OWNERMAP_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("OWNERMAP_BASE_URL must start with http:// or https://.")

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ownership.models import Person
+from ownership.models import Presence
 
 
 class ActingReason(StrEnum):
@@ -16,7 +16,7 @@ class ActingReason(StrEnum):
 
 @dataclass(frozen=True)
 class Acting:
-    person: Person | None
+    person: Presence | None
     reason: ActingReason
 
     @property
@@ -27,16 +27,16 @@ class Acting:
         )
 
 
-def _available(person: Person | None, on: datetime.date) -> bool:
+def is_available(person: Presence | None, on: datetime.date) -> bool:
     return person is not None and not person.has_departed(on) and not person.is_away(on)
 
 
-def acting_owner(owner: Person | None, backup: Person | None, on: datetime.date) -> Acting:
+def acting_owner(owner: Presence | None, backup: Presence | None, on: datetime.date) -> Acting:
     if owner is None:
         return Acting(None, ActingReason.NO_OWNER)
     if owner.has_departed(on):
-        return Acting(backup if _available(backup, on) else None, ActingReason.OWNER_DEPARTED)
+        return Acting(backup if is_available(backup, on) else None, ActingReason.OWNER_DEPARTED)
     if owner.is_away(on):
         # With no backup to step in, the away owner is still the one to reach when back.
-        return Acting(backup if _available(backup, on) else owner, ActingReason.OWNER_AWAY)
+        return Acting(backup if is_available(backup, on) else owner, ActingReason.OWNER_AWAY)
     return Acting(owner, ActingReason.OWNER)

@@ -1,12 +1,13 @@
 from collections import Counter
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from ownership.models import Assignment, Person, Role, Team
+from ownership.models import ApiToken, Assignment, Person, Role, Team
+from ownership.tokens import issue_token, revoke_token
 from tasks_registry.admin import TaskAdmin
 from tasks_registry.models import Task
 
@@ -105,3 +106,48 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     list_select_related = ["task", "person"]
     search_fields = ["task__name", "person__name", "person__email"]
     autocomplete_fields = ["task", "person"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Issue a token by adding one: it is shown once, in the confirmation message."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username", "prefix"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name"]
+        return ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        record, token = issue_token(user=obj.user, name=obj.name)
+        obj.pk = record.pk
+        self.message_user(
+            request,
+            f"Token for {record.user}: {token} — copy it now; it is not stored and will not be "
+            "shown again. Send it as the header 'Authorization: Bearer <token>'.",
+            messages.WARNING,
+        )
+
+    def log_addition(self, request, obj, message):
+        obj.refresh_from_db()
+        return super().log_addition(request, obj, message)
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            revoke_token(token=token)
+        self.message_user(request, "Revoked. Requests with those tokens are now refused.")

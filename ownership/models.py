@@ -34,7 +34,22 @@ class Team(models.Model):
         return self.name
 
 
-class Person(models.Model):
+class Presence:
+    """Whether someone is here on a day: for Person, and for the lookup's lighter contacts."""
+
+    away_until: datetime.date | None
+    departed_on: datetime.date | None
+
+    def has_departed(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.departed_on is not None and self.departed_on <= on
+
+    def is_away(self, on: datetime.date | None = None) -> bool:
+        on = on or datetime.date.today()
+        return self.away_until is not None and self.away_until >= on
+
+
+class Person(Presence, models.Model):
     """Someone in the map. May have a login; may be away for a while or have left."""
 
     name = models.CharField(max_length=150)
@@ -74,14 +89,6 @@ class Person(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
-
-    def has_departed(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
-        return self.departed_on is not None and self.departed_on <= on
-
-    def is_away(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
-        return self.away_until is not None and self.away_until >= on
 
 
 class Role(models.TextChoices):
@@ -141,3 +148,68 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} of {self.task}"
+
+
+class SearchWord(models.Model):
+    """Every word the map's tasks, people and teams use: the vocabulary a misspelt search word
+    is corrected against (trigram-indexed on PostgreSQL, see migration 0004)."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchPosting(models.Model):
+    """One word of one active task, with the weight of the best place it appears in.
+
+    The lookup's inverted index, kept by ownership.search_index: finding and scoring tasks is
+    then a prefix range scan and a sum of small integers, on PostgreSQL and SQLite alike.
+    """
+
+    word = models.CharField(max_length=64)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    weight = models.PositiveSmallIntegerField()
+    # Copied from the task so that ranking needs no join: 0 critical, 1 high, 2 normal.
+    criticality_rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["word", "task"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "word"], name="search_posting_once"),
+        ]
+        # The prefix index on `word` that lookups scan is made per database in migration 0004.
+
+    def __str__(self) -> str:
+        return f"{self.word} → task {self.task_id} ({self.weight})"
+
+
+class ApiToken(models.Model):
+    """A revocable key for /api/whoowns, for a chat bot or a storefront admin to ask with.
+
+    Only a hash is stored; the token itself is shown once, when it is issued.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Slack bot”.")
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

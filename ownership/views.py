@@ -1,15 +1,16 @@
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from config.rendering import render_page
 from ownership.acting import acting_owner
 from ownership.history import task_history
+from ownership.lookup import lookup
 from ownership.map import active_tasks, task_rows
 from ownership.models import Role
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import PreviousSlug, Stage, Task
 
 VIEW_MAP = "tasks_registry.view_task"
 
@@ -25,11 +26,18 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "ownership/task_list.html", context, partial="task-table")
 
 
+def _renamed_task_redirect(slug: str, view_name: str) -> HttpResponsePermanentRedirect:
+    previous = get_object_or_404(PreviousSlug.objects.select_related("task"), slug=slug)
+    return redirect(view_name, slug=previous.task.slug, permanent=True)
+
+
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
-    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug)
+    task = Task.objects.select_related("stage").filter(slug=slug).first()
+    if task is None:
+        return _renamed_task_redirect(slug, "ownership:task_detail")
     assignments = list(
         task.assignments.select_related("person", "person__team").order_by("person__name")
     )
@@ -46,3 +54,27 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "history": task_history(task),
     }
     return render(request, "ownership/task_detail.html", context)
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def task_permalink(request: HttpRequest, slug: str) -> HttpResponse:
+    """/t/<slug>: the short link to paste in a chat. Old slugs of renamed tasks still work."""
+    if Task.objects.filter(slug=slug).exists():
+        return redirect("ownership:task_detail", slug=slug)
+    return _renamed_task_redirect(slug, "ownership:task_detail")
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    today = timezone.localdate()
+    result = lookup(query, on=today)
+    context = {
+        "result": result,
+        "query": query,
+        "today": today,
+        "stages": [] if result.answers else list(Stage.objects.all()),
+    }
+    return render_page(request, "ownership/search.html", context, partial="results")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import PreviousSlug, Stage, Task
 
 EDITABLE_FIELDS = (
     "name",
@@ -36,10 +36,15 @@ class StaleVersionError(Exception):
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    """A slug no other task uses now or used before a rename (old links must not change hands)."""
     base = slugify(name)[:190] or "task"
     taken = set(
         Task.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    ) | set(
+        PreviousSlug.objects.filter(slug__startswith=base)
+        .exclude(task_id=exclude_pk)
         .values_list("slug", flat=True)
     )
     if base not in taken:
@@ -48,6 +53,17 @@ def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
     while f"{base}-{suffix}" in taken:
         suffix += 1
     return f"{base}-{suffix}"
+
+
+def _move_slug(task: Task) -> None:
+    """Give a renamed task the new name's slug, keeping the old one as a working alias."""
+    new_slug = unique_slug(task.name, exclude_pk=task.pk)
+    if new_slug == task.slug:
+        return
+    PreviousSlug.objects.get_or_create(slug=task.slug, defaults={"task": task})
+    # The new slug may be one this task had before: it is current again, not an alias.
+    PreviousSlug.objects.filter(task=task, slug=new_slug).delete()
+    task.slug = new_slug
 
 
 def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
@@ -104,6 +120,9 @@ def update_task(
         for field in changed:
             setattr(current, field, changes[field])
         current.full_clean(validate_unique=False, validate_constraints=False)
+        if "name" in changed:
+            changed.append("slug")
+            _move_slug(current)
         current.version += 1
         current._history_user = by
         current._change_reason = reason

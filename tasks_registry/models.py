@@ -73,7 +73,11 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Name and aliases, rewritten by ownership.search_index on every save; PostgreSQL keeps a
+    # trigram index on it to offer the closest task names when a search matches nothing.
+    search_names = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_names"])
 
     class Meta:
         ordering = ["stage__order", "name", "id"]
@@ -92,6 +96,9 @@ class Task(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("ownership:task_detail", kwargs={"slug": self.slug})
 
+    def get_permalink(self) -> str:
+        return reverse("ownership:task_permalink", kwargs={"slug": self.slug})
+
     @property
     def alias_list(self) -> list[str]:
         return split_lines(self.aliases)
@@ -103,6 +110,20 @@ class Task(models.Model):
     @property
     def done_checklist(self) -> list[str]:
         return split_lines(self.definition_of_done)
+
+
+class PreviousSlug(models.Model):
+    """A slug a task had before it was renamed, so links pasted in chat keep working."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="previous_slugs")
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-retired_at", "slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.task.slug}"
 
 
 class CampaignKind(models.TextChoices):

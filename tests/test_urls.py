@@ -8,6 +8,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Deliberately public: the sign-in pages themselves and the load balancer's health probe.
 PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+# The JSON API answers 401 instead of redirecting a program to an HTML sign-in page.
+API = {"/api/whoowns"}
 
 
 def _walk(patterns, prefix=""):
@@ -40,7 +42,7 @@ def test_the_walk_finds_the_app_and_admin_urls():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", [path for path in _all_paths() if path not in PUBLIC])
+@pytest.mark.parametrize("path", [path for path in _all_paths() if path not in PUBLIC | API])
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, path):
     response = client.get(path)
     login = reverse(settings.LOGIN_URL)
@@ -57,3 +59,11 @@ def test_the_health_probe_is_public_and_touches_the_database(client, django_asse
     with django_assert_num_queries(1):
         response = client.get("/healthz")
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(API))
+def test_an_anonymous_program_gets_401_from_the_api(client, path):
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="ownermap"'

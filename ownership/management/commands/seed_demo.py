@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from ownership import demo_data
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
+from ownership.search_index import reindex_tasks
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Campaign, Stage, Task
 
@@ -50,6 +51,8 @@ class Command(BaseCommand):
             # After the assignments: the departed were given their tasks while still here.
             self._presence(people, today)
             self._users(people)
+            # Whatever wrote the database before, the demo's tasks answer lookups afterwards.
+            reindex_tasks(Task.objects.values_list("pk", flat=True))
         self._report()
 
     def _teams(self) -> dict[str, Team]:

@@ -1,0 +1,170 @@
+"""Benchmark "who owns this?" on PostgreSQL at 10,000 tasks and 2,000 people.
+
+Times at least 50 realistic queries through the real view (the HTMX fragment of /search/, the
+whole middleware stack: session, auth, permissions, template) and the same queries through the
+Django admin's task changelist search (search_fields on name, aliases and description), the
+baseline a team would otherwise build. Both run in-process through Django's test client, so the
+difference is the lookup itself, not the network.
+
+    .venv/bin/python bench/lookup.py            # uses postgres://postgres@127.0.0.1/ownermap_bench
+    BENCH_DATABASE_URL=postgres://… .venv/bin/python bench/lookup.py
+
+The bench database is created, migrated and filled on the first run (a minute or two), and kept.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ownermap_bench"
+)
+os.environ.update(
+    {
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "bench-only-not-secret",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+TASKS, PEOPLE = 10_000, 2_000
+LOOKUP_ROUNDS, ADMIN_ROUNDS = 5, 2
+
+QUERIES = [
+    "discount code doesn't work", "discount code is wrong", "promo code not applying",
+    "holiday cutoff", "christmas delivery", "will it arrive by christmas", "shiping cutof",
+    "refund letter", "where is my refund", "refund not received", "parcel damaged",
+    "box crushed", "wrong item sent", "missing item in parcel", "stock wrong",
+    "shows in stock but isn't", "sold out still showing", "price wrong on website",
+    "sale prices", "bundle", "gift card", "reward points", "checkout broken", "can't pay",
+    "card declined", "payment letter", "fraud check", "order on hold", "where is my order",
+    "tracking", "change shipping address", "late delivery", "lost parcel", "return label",
+    "returns policy", "warranty claim", "broken product", "supplier late", "purchase order",
+    "invoice mismatch", "vat wrong", "site slow", "site down", "erp sync", "orders not in erp",
+    "product feed", "filters wrong", "colour filter broken", "site search no results",
+    "product description wrong", "photos missing", "size chart", "newsletter", "ads budget",
+    "seo broken links", "chatbot wrong answer", "support script", "promo calendar",
+    "forecast warehouse", "contract renewal", "leaver access", "packing slow",
+]  # fmt: skip
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def ensure_database(*, fresh: bool = False) -> None:
+    import psycopg
+
+    server, name = DATABASE_URL.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        if fresh:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def ensure_data() -> None:
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connections
+
+    from ownership.models import Person
+    from tasks_registry.models import Task
+
+    call_command("migrate", verbosity=0)
+    # Production's manifest storage, as the pages would be served.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if Task.objects.count() < TASKS or Person.objects.count() < PEOPLE:
+        print(f"Filling the bench database: {TASKS} tasks, {PEOPLE} people…", flush=True)
+        connections.close_all()
+        ensure_database(fresh=True)
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        missing_tasks = TASKS - Task.objects.count()
+        missing_people = PEOPLE - Person.objects.count()
+        call_command("generate_map", tasks=missing_tasks, people=missing_people)
+    member, _ = User.objects.get_or_create(username="bench-member")
+    member.groups.add(Group.objects.get(name="Members"))
+    User.objects.filter(username="bench-admin").exists() or User.objects.create_superuser(
+        "bench-admin", "bench@example.com", "bench-only"
+    )
+
+
+def time_requests(client, path: str, queries: list[str], rounds: int, **headers) -> list[float]:
+    samples = []
+    for query in queries:  # warm-up: connection, caches, template loading
+        client.get(path, {"q": query}, **headers)
+    for _ in range(rounds):
+        for query in queries:
+            started = time.perf_counter()
+            response = client.get(path, {"q": query}, **headers)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, query, response.status_code)
+    return samples
+
+
+def main() -> None:
+    ensure_database()
+    import django
+
+    django.setup()
+    ensure_data()
+
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from ownership.models import Person
+    from tasks_registry.models import Task
+
+    print(
+        f"Database: PostgreSQL {connection.pg_version // 10000}, "
+        f"{Task.objects.count()} tasks, {Person.objects.count()} people; "
+        f"{len(QUERIES)} queries"
+    )
+    member = Client()
+    member.force_login(User.objects.get(username="bench-member"))
+    admin = Client()
+    admin.force_login(User.objects.get(username="bench-admin"))
+
+    with CaptureQueriesContext(connection) as captured:
+        member.get("/search/", {"q": "holiday cutoff"}, HTTP_HX_REQUEST="true")
+    hits = sum(
+        1
+        for query in QUERIES
+        if b"result-card" in member.get("/search/", {"q": query}, HTTP_HX_REQUEST="true").content
+    )
+
+    lookup = time_requests(member, "/search/", QUERIES, LOOKUP_ROUNDS, HTTP_HX_REQUEST="true")
+    baseline = time_requests(admin, "/admin/tasks_registry/task/", QUERIES, ADMIN_ROUNDS)
+
+    l50, l95 = percentile(lookup, 0.5), percentile(lookup, 0.95)
+    a50, a95 = percentile(baseline, 0.5), percentile(baseline, 0.95)
+    print(f"queries answered with at least one task: {hits}/{len(QUERIES)}")
+    print(f"SQL queries per lookup request (incl. session/auth): {len(captured)}")
+    print(
+        f"lookup   (HTMX fragment, {len(lookup)} requests): p50={l50:.2f} ms p95={l95:.2f} ms "
+        f"mean={statistics.fmean(lookup):.2f} ms"
+    )
+    print(
+        f"admin    (changelist ?q=, {len(baseline)} requests): p50={a50:.2f} ms p95={a95:.2f} ms "
+        f"mean={statistics.fmean(baseline):.2f} ms"
+    )
+    print(
+        f"lookup p50={l50:.2f} ms p95={l95:.2f} ms; admin p50={a50:.2f} ms; speedup={a50 / l50:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The JSON API: /api/whoowns, for a chat bot or a storefront admin.
+
+Authenticates with a signed-in session or `Authorization: Bearer <token>` (ownership.tokens).
+Anonymous callers and bad tokens get 401 JSON rather than a redirect to a sign-in page.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ownership.lookup import MAX_LIMIT, answer_data, lookup
+from ownership.tokens import user_for_token
+
+VIEW_MAP = "tasks_registry.view_task"
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="ownermap"'
+    return response
+
+
+@require_GET
+@login_not_required
+def whoowns(request: HttpRequest) -> JsonResponse:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return _unauthorized("The API token is unknown or has been revoked.")
+    elif request.user.is_authenticated:
+        user = request.user
+    else:
+        return _unauthorized("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    if not user.has_perm(VIEW_MAP):
+        return JsonResponse({"error": "This account may not read the ownership map."}, status=403)
+
+    try:
+        limit = int(request.GET.get("limit", 8))
+    except ValueError:
+        return JsonResponse({"error": "limit must be a whole number."}, status=400)
+    if not 1 <= limit <= MAX_LIMIT:
+        return JsonResponse({"error": f"limit must be between 1 and {MAX_LIMIT}."}, status=400)
+
+    query = request.GET.get("q", "")
+    result = lookup(query, limit=limit, on=timezone.localdate())
+    base_url = request.build_absolute_uri("/")
+    return JsonResponse(
+        {
+            "query": query,
+            "results": [answer_data(answer, base_url=base_url) for answer in result.answers],
+        }
+    )

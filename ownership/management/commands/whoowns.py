@@ -1,0 +1,64 @@
+"""Who owns this? — the lookup on the command line."""
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ownership.lookup import MAX_LIMIT, Answer, answer_data, lookup
+
+
+class Command(BaseCommand):
+    help = "Find who owns a task from the words you would use for it, e.g. 'refund letter'."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("query", nargs="+", help="what you need an owner for")
+        parser.add_argument("--json", action="store_true", help="print a JSON list, best first")
+        parser.add_argument("--limit", type=int, default=5, help=f"results, 1 to {MAX_LIMIT}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 1 <= options["limit"] <= MAX_LIMIT:
+            raise CommandError(f"--limit must be between 1 and {MAX_LIMIT}.")
+        query = " ".join(options["query"])
+        result = lookup(query, limit=options["limit"])
+        if options["json"]:
+            data = [answer_data(answer) for answer in result.answers]
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        if not result.words:
+            raise CommandError("Give some words to search for, e.g. 'holiday cutoff'.")
+        if not result.answers:
+            self.stdout.write(f"No task matches “{query}”.")
+            for task in result.closest:
+                self.stdout.write(f"  closest: {task.name} ({task.stage.name})")
+            return
+        for number, answer in enumerate(result.answers, start=1):
+            self.stdout.write(self._describe(number, answer))
+
+    def _describe(self, number: int, answer: Answer) -> str:
+        data = answer_data(answer)
+        acting = data["acting_owner"]
+        reason = {
+            "owner": "",
+            "owner_away": f" — acting while {answer.owner.name} is away" if answer.owner else "",
+            "owner_departed": f" — acting since {answer.owner.name} left" if answer.owner else "",
+            "no_owner": "",
+        }[data["acting_reason"]]
+        lines = [f"{number}. {data['task']}  [{data['stage']}]  {data['url']}"]
+        if acting:
+            handle = f", {acting['chat_handle']}" if acting["chat_handle"] else ""
+            lines.append(f"   Ask: {acting['name']} <{acting['email']}>{handle}{reason}")
+        else:
+            lines.append("   NOBODY OWNS THIS.")
+            if data["ask_instead"]:
+                names = ", ".join(f"{p['name']} <{p['email']}>" for p in data["ask_instead"])
+                lines.append(f"   Ask instead: {names}")
+        backup = data["backup"]
+        lines.append(
+            f"   Backup: {backup['name']} <{backup['email']}>" if backup else "   No backup"
+        )
+        if data["rhythm"]:
+            lines.append(f"   Rhythm: {data['rhythm']}")
+        if data["next_due"]:
+            lines.append(f"   Next due: {data['next_due']}")
+        return "\n".join(lines)

@@ -1,0 +1,64 @@
+// Keyboard for the "who owns this?" box: "/" focuses it from anywhere, the arrow keys walk the
+// results, Enter opens the focused one (a plain link), Escape goes back to typing.
+(function () {
+  "use strict";
+
+  function searchBox() {
+    return document.getElementById("lookup");
+  }
+
+  function resultLinks() {
+    return Array.prototype.slice.call(
+      document.querySelectorAll("#lookup-results .result-link, .results .result-link")
+    );
+  }
+
+  function isTyping(element) {
+    if (!element) return false;
+    var tag = element.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var box = searchBox();
+    if (!box) return;
+    if (event.key === "/" && !isTyping(document.activeElement) && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp" && event.key !== "Escape") return;
+    var links = resultLinks();
+    var index = links.indexOf(document.activeElement);
+    var inBox = document.activeElement === box;
+    if (!inBox && index === -1) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      box.focus();
+      return;
+    }
+    if (!links.length) return;
+    event.preventDefault();
+    if (event.key === "ArrowDown") {
+      links[inBox ? 0 : Math.min(index + 1, links.length - 1)].focus();
+    } else if (index <= 0) {
+      box.focus();
+    } else {
+      links[index - 1].focus();
+    }
+  });
+
+  // Enter in the box opens the best result when live results are showing; without them (or
+  // without JavaScript) the form submits to the results page.
+  document.addEventListener("submit", function (event) {
+    var box = searchBox();
+    if (!box || event.target !== box.form) return;
+    var links = resultLinks();
+    var live = document.getElementById("lookup-results");
+    if (links.length && live && live.contains(links[0]) && box.value.trim()) {
+      event.preventDefault();
+      window.location.assign(links[0].href);
+    }
+  });
+})();

@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from ownership.lookup import lookup
+from ownership.models import Assignment, Person, Role, Team
+from tasks_registry.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generate_map_builds_a_searchable_map_and_can_run_again(capsys):
+    call_command("generate_map", tasks=130, people=40)
+    call_command("generate_map", tasks=10, people=5)
+    assert Task.objects.count() == 140
+    assert Person.objects.count() == 45
+    assert Task.history.count() == 140
+    assert not Team.objects.filter(lead__isnull=True).exists()
+    owned = Assignment.objects.filter(role=Role.OWNER).count()
+    assert 100 <= owned < 140
+    result = lookup("holiday cutoff", limit=50)
+    assert result.answers
+    assert all("Holiday shipping cutoff sign-off" in a.task.name for a in result.answers)
+    assert "Generated 10 tasks, 5 people" in capsys.readouterr().out
+
+
+def test_generate_map_refuses_nonsense_sizes():
+    with pytest.raises(CommandError):
+        call_command("generate_map", tasks=0, people=5)

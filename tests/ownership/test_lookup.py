@@ -1,0 +1,218 @@
+"""The lookup's rules, on whichever database the suite runs (SQLite or PostgreSQL)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+
+from ownership.acting import ActingReason
+from ownership.assignments import assign, assign_backup, assign_owner, unassign
+from ownership.lookup import lookup, stem
+from ownership.models import Role
+from tasks_registry.changes import update_task
+from tasks_registry.models import Stage
+from tests.factories import PersonFactory, TaskFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 11, 22)
+
+
+def names(result):
+    return [answer.task.name for answer in result.answers]
+
+
+def test_a_misspelt_query_still_finds_the_task():
+    TaskFactory(name="Holiday shipping cutoff sign-off", description="Carrier cut-off dates.")
+    TaskFactory(name="Returns notices")
+    assert names(lookup("shiping cutof"))[0] == "Holiday shipping cutoff sign-off"
+    assert names(lookup("refnds"))[:1] == []  # nothing near it in this map
+    assert names(lookup("retrns notices")) == ["Returns notices"]
+
+
+def test_word_order_plurals_and_partial_words_match():
+    TaskFactory(name="Promo code setup and QA", aliases="discount code doesn't work")
+    for query in ["code promo", "promo codes", "discount cod", "DISCOUNT", "prom"]:
+        assert names(lookup(query)) == ["Promo code setup and QA"], query
+
+
+def test_an_alias_match_outranks_a_description_match():
+    TaskFactory(name="Refund processing", aliases="money back\nrefund letter")
+    TaskFactory(name="Payment letters", description="Letters about money back guarantees")
+    assert names(lookup("money back")) == ["Refund processing", "Payment letters"]
+
+
+def test_a_name_match_outranks_a_description_match():
+    TaskFactory(name="Inventory audit", description="Count the stock")
+    TaskFactory(name="Stock sync", description="Keep inventory counts right")
+    assert names(lookup("stock")) == ["Stock sync", "Inventory audit"]
+
+
+def test_matching_more_of_the_words_ranks_higher():
+    TaskFactory(name="Holiday shipping cutoff sign-off")
+    TaskFactory(name="Shipping promise consistency")
+    assert names(lookup("holiday shipping")) == [
+        "Holiday shipping cutoff sign-off",
+        "Shipping promise consistency",
+    ]
+
+
+def test_critical_tasks_break_ties():
+    TaskFactory(name="Refund letters", criticality="normal")
+    TaskFactory(name="Refund processing", criticality="critical")
+    TaskFactory(name="Refund reports", criticality="high")
+    assert names(lookup("refund")) == ["Refund processing", "Refund reports", "Refund letters"]
+
+
+def test_people_team_and_system_names_are_searchable():
+    team = TeamFactory(name="Warehouse")
+    task = TaskFactory(name="Inventory sync", systems="WMS\nERP")
+    assign_owner(task=task, person=PersonFactory(name="Mark Jensen", team=team), by=None)
+    TaskFactory(name="Returns notices")
+    for query in ["mark jensen", "warehouse", "wms"]:
+        assert names(lookup(query)) == ["Inventory sync"], query
+
+
+def test_the_index_follows_renames_new_aliases_and_retirement():
+    task = TaskFactory(name="Promo QA")
+    update_task(task=task, by=None, name="Discount code QA", aliases="voucher broken")
+    assert names(lookup("voucher")) == ["Discount code QA"]
+    assert names(lookup("promo")) == []
+    update_task(task=task, by=None, is_active=False)
+    assert names(lookup("voucher")) == []
+
+
+def test_the_index_follows_people_and_team_changes():
+    team = TeamFactory(name="Fulfilment")
+    person = PersonFactory(name="Ana Silva", team=team)
+    task = TaskFactory(name="Order accuracy audit")
+    contribution = assign(task=task, person=person, role=Role.CONTRIBUTOR, by=None)
+    person.name = "Ana Costa"
+    person.save()
+    assert names(lookup("costa")) == ["Order accuracy audit"]
+    team.name = "Logistics"
+    team.save()
+    assert names(lookup("logistics")) == ["Order accuracy audit"]
+    unassign(assignment=contribution, by=None)
+    assert names(lookup("costa")) == []
+
+
+def test_the_answer_names_the_owner_backup_and_their_contacts():
+    task = TaskFactory(name="Inventory sync", rhythm="daily", definition_of_done="Stock matches")
+    assign_owner(
+        task=task,
+        person=PersonFactory(name="Mark", email="mark@x.io", chat_handle="@mark"),
+        by=None,
+    )
+    assign_backup(task=task, person=PersonFactory(name="Kofi"), by=None)
+    (answer,) = lookup("inventory", on=TODAY).answers
+    assert (answer.acting.person.name, answer.acting.reason) == ("Mark", ActingReason.OWNER)
+    assert (answer.acting.person.email, answer.acting.person.chat_handle) == ("mark@x.io", "@mark")
+    assert answer.backup.name == "Kofi"
+    assert (answer.task.rhythm, answer.task.definition_of_done) == ("daily", "Stock matches")
+
+
+def test_while_the_owner_is_away_the_backup_acts():
+    task = TaskFactory(name="Holiday shipping cutoff sign-off")
+    assign_owner(task=task, person=PersonFactory(name="Nina", away_until=TODAY), by=None)
+    assign_backup(task=task, person=PersonFactory(name="Chris"), by=None)
+    (answer,) = lookup("holiday cutoff", on=TODAY).answers
+    assert (answer.acting.person.name, answer.acting.reason) == ("Chris", ActingReason.OWNER_AWAY)
+    assert answer.owner.name == "Nina"
+
+
+def test_when_the_owner_has_left_the_backup_acts():
+    task = TaskFactory(name="ERP order integration")
+    assign_owner(task=task, person=PersonFactory(name="Marcus"), by=None)
+    assign_backup(task=task, person=PersonFactory(name="Olga"), by=None)
+    task.assignments.get(role=Role.OWNER).person.__class__.objects.filter(name="Marcus").update(
+        departed_on=TODAY - datetime.timedelta(days=3)
+    )
+    (answer,) = lookup("erp", on=TODAY).answers
+    assert (answer.acting.person.name, answer.acting.reason) == (
+        "Olga",
+        ActingReason.OWNER_DEPARTED,
+    )
+
+
+def test_nobody_owns_it_then_ask_the_escalation_then_the_working_teams_lead():
+    marketing_lead = PersonFactory(name="Sam Lead")
+    marketing = TeamFactory(name="Marketing", lead=marketing_lead)
+    ops_lead_person = PersonFactory(name="Dana Lead")
+    operations = TeamFactory(name="Operations", lead=ops_lead_person)
+    task = TaskFactory(name="Promo code setup and QA")
+    assign(task=task, person=PersonFactory(team=marketing), role=Role.CONTRIBUTOR, by=None)
+    assign(task=task, person=PersonFactory(team=marketing), role=Role.CONTRIBUTOR, by=None)
+    assign(task=task, person=PersonFactory(team=operations), role=Role.INFORMED, by=None)
+    (answer,) = lookup("promo code", on=TODAY).answers
+    assert answer.acting.person is None
+    assert answer.acting.reason == ActingReason.NO_OWNER
+    assert [p.name for p in answer.ask_instead] == ["Sam Lead", "Dana Lead"]
+
+    assign(task=task, person=PersonFactory(name="Arjun"), role=Role.ESCALATION, by=None)
+    (answer,) = lookup("promo code", on=TODAY).answers
+    assert [p.name for p in answer.ask_instead] == ["Arjun", "Sam Lead"]
+
+
+def test_nobody_and_no_team_then_ask_an_ops_lead():
+    user = UserFactory(username="dana")
+    user.groups.add(Group.objects.get(name="Ops leads"))
+    PersonFactory(name="Dana Kowalski", user=user)
+    TaskFactory(name="Search and discovery quality")
+    (answer,) = lookup("search quality", on=TODAY).answers
+    assert [p.name for p in answer.ask_instead] == ["Dana Kowalski"]
+
+
+def test_an_empty_or_meaningless_query_is_empty():
+    TaskFactory(name="Inventory sync")
+    for query in ["", "   ", "where is my", "?!", "🙂"]:
+        result = lookup(query)
+        assert (result.is_empty_query, result.answers) == (True, []), query
+
+
+def test_no_match_offers_the_closest_task_names():
+    TaskFactory(name="Holiday shipping cutoff sign-off", stage=Stage.objects.get(slug="delivery"))
+    TaskFactory(name="Returns notices")
+    result = lookup("holliday shipping cuttoff signof zzz", limit=1)
+    assert names(result) == ["Holiday shipping cutoff sign-off"]
+    nothing = lookup("xylophone")
+    assert (nothing.answers, nothing.is_empty_query) == ([], False)
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_a_lookup_takes_the_same_queries_whatever_the_number_of_results(
+    count, django_assert_num_queries
+):
+    team = TeamFactory(lead=PersonFactory())
+    for n in range(count):
+        task = TaskFactory(name=f"Refund step {n}")
+        assign_owner(task=task, person=PersonFactory(team=team), by=None)
+        assign_backup(task=task, person=PersonFactory(team=team), by=None)
+        assign(task=task, person=PersonFactory(team=team), role=Role.CONTRIBUTOR, by=None)
+    # PostgreSQL: one statement (words, corrections, ranking, tasks, people). SQLite: the
+    # vocabulary for corrections, then that statement.
+    with django_assert_num_queries(1 if _postgres() else 2):
+        result = lookup("refund step", limit=12)
+    assert len(result.answers) == count
+
+
+def _postgres():
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("refunds", "refund"),
+        ("damaged", "damag"),
+        ("shipping", "shipp"),
+        ("boxes", "box"),
+        ("address", "address"),
+        ("notices", "notice"),
+        ("bed", "bed"),
+        ("erp", "erp"),
+    ],
+)
+def test_stem(word, expected):
+    assert stem(word) == expected
