@@ -1,0 +1,71 @@
+"""A support agent who has never seen the map finds who owns something from their own words."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_store(reference_data):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_slash_then_a_support_agents_words_show_the_owner(demo_store, live_server, sign_in):
+    page = sign_in("member", "ownermap-demo")
+    page.keyboard.press("/")
+    box = page.locator("#lookup")
+    expect(box).to_be_focused()
+    # Not the task's name ("Refund processing"): what the customer told the agent.
+    box.press_sequentially("customer says refund still not received", delay=15)
+    first = page.locator("#lookup-results .result-card").first
+    expect(first).to_contain_text("Refund processing")
+    expect(first.locator(".acting")).to_contain_text("Irene Costa")
+    expect(first.locator(".acting")).to_contain_text("@irene")
+    # No page load happened: still on the task list, the results swapped in place.
+    expect(page).to_have_url(re.compile(r"/tasks/$"))
+
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#lookup-results .result-link").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/tasks/refund-processing/$"))
+
+
+def test_an_away_owner_shows_the_backup_acting_and_why(demo_store, live_server, sign_in):
+    page = sign_in("member", "ownermap-demo")
+    page.keyboard.press("/")
+    page.locator("#lookup").press_sequentially("will it arrive by christmas", delay=15)
+    first = page.locator("#lookup-results .result-card").first
+    expect(first).to_contain_text("Holiday shipping cutoff sign-off")
+    expect(first.locator(".acting")).to_contain_text("Chris Osei")
+    expect(first.locator(".reason")).to_contain_text("Nina Alvarez is away until")
+
+
+def test_a_task_nobody_owns_says_so_with_who_to_ask(demo_store, live_server, sign_in):
+    page = sign_in("member", "ownermap-demo")
+    page.keyboard.press("/")
+    page.locator("#lookup").press_sequentially("discount code doesn't work", delay=15)
+    first = page.locator("#lookup-results .result-card").first
+    expect(first).to_contain_text("Promo code setup and QA")
+    expect(first.locator(".loud")).to_have_text("Nobody owns this.")
+    expect(first.locator(".ask-instead")).to_contain_text("Ask instead:")
+
+
+def test_without_javascript_the_search_box_submits_to_a_results_page(
+    reference_data, live_server, browser
+):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("member")
+    page.get_by_label("Password").fill("ownermap-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#lookup").fill("parcel damaged")
+    page.locator("#lookup").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=parcel\+damaged$"))
+    expect(page.locator(".result-card").first).to_contain_text("Packaging and presentation")
+    context.close()
