@@ -13,6 +13,7 @@ from ownership.models import Role
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 VIEW_MAP = "tasks_registry.view_task"
+LIVE_RESULTS, PAGE_RESULTS = 5, 10
 
 
 @require_GET
@@ -70,7 +71,9 @@ def task_permalink(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     today = timezone.localdate()
-    result = lookup(query, on=today)
+    # The live dropdown under the search box shows the best few; the results page shows more.
+    limit = LIVE_RESULTS if request.htmx else PAGE_RESULTS
+    result = lookup(query, limit=limit, on=today)
     context = {
         "result": result,
         "query": query,

@@ -46,3 +46,27 @@ def test_the_cast_has_the_rights_of_their_groups(member, ops_lead, manager, outs
         True,
         True,
     ]
+
+
+def test_permissions_load_in_one_query(member, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=member.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("tasks_registry.view_task") is True
+        assert user.has_perm("tasks_registry.change_task") is False
+
+
+def test_direct_user_permissions_count_too(outsider):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    outsider.user_permissions.add(Permission.objects.get(codename="view_task"))
+    user = get_user_model().objects.get(pk=outsider.pk)
+    assert user.has_perm("tasks_registry.view_task") is True
+    assert user.has_perm("tasks_registry.view_team") is False
+
+
+def test_inactive_users_have_no_permissions(member):
+    member.is_active = False
+    assert member.has_perm("tasks_registry.view_task") is False

@@ -92,8 +92,8 @@ def test_the_task_list_query_count_does_not_grow_with_tasks(
     member_client, size, django_assert_max_num_queries
 ):
     _map(size)
-    # session, user, the user's person (nav), permissions (2), stages, tasks, owners/backups
-    with django_assert_max_num_queries(8):
+    # session, user, the user's person (nav), permissions, stages, tasks, owners/backups
+    with django_assert_max_num_queries(7):
         response = member_client.get(LIST)
     assert len(response.context["rows"]) == size
 
@@ -165,9 +165,9 @@ def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     for n in range(15):
         assign(task=task, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
         update_task(task=task, by=None, rhythm=f"every {n + 2} weeks on friday")
-    # session, user, person, permissions (2), task, assignments, task history, stages,
+    # session, user, person, permissions, task, assignments, task history, stages,
     # assignment history
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         response = member_client.get(task.get_absolute_url())
     assert response.status_code == 200
 
