@@ -352,7 +352,7 @@ def _closest(words: list[str], count: int = 3) -> list[Task]:
             .select_related("stage")[:count]
         )
     names = dict(Task.objects.filter(is_active=True).values_list("name", "pk"))
-    close = difflib.get_close_matches(phrase, list(names), count, 0.3)
+    close = difflib.get_close_matches(phrase, list(names), count, 0.5)
     by_pk = Task.objects.select_related("stage").in_bulk([names[name] for name in close])
     return [by_pk[names[name]] for name in close]
 

@@ -14,6 +14,13 @@ def demo_store(reference_data):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
+def ask(page, words: str):
+    """Press "/" from wherever the page is and type, as a person would; the first answer."""
+    page.keyboard.press("/")
+    page.locator("#lookup").press_sequentially(words, delay=15)
+    return page.locator("#lookup-results .result-card").first
+
+
 def test_slash_then_a_support_agents_words_show_the_owner(demo_store, live_server, sign_in):
     page = sign_in("member", "ownermap-demo")
     page.keyboard.press("/")
@@ -35,20 +42,14 @@ def test_slash_then_a_support_agents_words_show_the_owner(demo_store, live_serve
 
 
 def test_an_away_owner_shows_the_backup_acting_and_why(demo_store, live_server, sign_in):
-    page = sign_in("member", "ownermap-demo")
-    page.keyboard.press("/")
-    page.locator("#lookup").press_sequentially("will it arrive by christmas", delay=15)
-    first = page.locator("#lookup-results .result-card").first
+    first = ask(sign_in("member", "ownermap-demo"), "will it arrive by christmas")
     expect(first).to_contain_text("Holiday shipping cutoff sign-off")
     expect(first.locator(".acting")).to_contain_text("Chris Osei")
     expect(first.locator(".reason")).to_contain_text("Nina Alvarez is away until")
 
 
 def test_a_task_nobody_owns_says_so_with_who_to_ask(demo_store, live_server, sign_in):
-    page = sign_in("member", "ownermap-demo")
-    page.keyboard.press("/")
-    page.locator("#lookup").press_sequentially("discount code doesn't work", delay=15)
-    first = page.locator("#lookup-results .result-card").first
+    first = ask(sign_in("member", "ownermap-demo"), "discount code doesn't work")
     expect(first).to_contain_text("Promo code setup and QA")
     expect(first.locator(".loud")).to_have_text("Nobody owns this.")
     expect(first.locator(".ask-instead")).to_contain_text("Ask instead:")

@@ -175,7 +175,15 @@ def test_no_match_offers_the_closest_task_names():
     result = lookup("holliday shipping cuttoff signof zzz", limit=1)
     assert names(result) == ["Holiday shipping cutoff sign-off"]
     nothing = lookup("xylophone")
-    assert (nothing.answers, nothing.is_empty_query) == ([], False)
+    assert (nothing.answers, nothing.closest, nothing.is_empty_query) == ([], [], False)
+
+
+def test_the_closest_names_are_the_ones_nearest_the_words():
+    from ownership.lookup import _closest
+
+    TaskFactory(name="Warranty claims")
+    TaskFactory(name="Returns notices")
+    assert [task.name for task in _closest(["warranti", "claimz"])] == ["Warranty claims"]
 
 
 @pytest.mark.parametrize("count", [1, 12])
