@@ -176,29 +176,25 @@ _PG_FORMS = """
         ) correction
         WHERE NOT EXISTS (SELECT 1 FROM ownership_searchword p WHERE p.word LIKE q.stem || '%%')
     ),
-    best AS (
-        SELECT posting.task_id, forms.grp, MAX(posting.weight) AS weight,
-               MIN(posting.criticality_rank) AS crit
+    matched AS (
+        SELECT forms.grp, posting.task_id, posting.weight, posting.criticality_rank
         FROM forms CROSS JOIN LATERAL (
             SELECT task_id, weight, criticality_rank FROM ownership_searchposting
             WHERE word ~>=~ forms.form AND word ~<~ (forms.form || '{')
         ) posting
-        GROUP BY posting.task_id, forms.grp
     ),
 """
 # SQLite compares text byte by byte, as the pattern operators above do on PostgreSQL.
-_SQLITE_BEST = """
-    best AS (
-        SELECT posting.task_id, forms.grp, MAX(posting.weight) AS weight,
-               MIN(posting.criticality_rank) AS crit
+_SQLITE_MATCHED = """
+    matched AS (
+        SELECT forms.grp, posting.task_id, posting.weight, posting.criticality_rank
         FROM forms JOIN ownership_searchposting posting
           ON posting.word >= forms.form AND posting.word < (forms.form || '{')
-        GROUP BY posting.task_id, forms.grp
     ),
 """
 _RANKED = """
     ranked AS (
-        SELECT task_id, SUM(weight) AS score, MIN(crit) AS crit FROM best
+        SELECT task_id, {score} AS score, MIN(criticality_rank) AS crit FROM matched
         GROUP BY task_id ORDER BY score DESC, crit LIMIT %s
     ),
     top AS (
@@ -241,8 +237,14 @@ def _rank(words: list[str], limit: int) -> list[tuple]:
     """
     stems = [stem(word) for word in words]
     pool = limit * _POOL
+    # One pass over the matches: each word's best weight (a task may match a prefix with
+    # several words, "order" and "orders"), summed.
+    score = " + ".join(
+        f"COALESCE(MAX(weight) FILTER (WHERE grp = {group}), 0)" for group in range(len(words))
+    )
     if uses_postgres():
-        sql = "WITH " + _PG_FORMS + _RANKED.format(agg="json_agg", obj="json_build_object")
+        ranked = _RANKED.format(agg="json_agg", obj="json_build_object", score=score)
+        sql = "WITH " + _PG_FORMS + ranked
         params = [list(range(len(words))), words, stems, CORRECTIONS_PER_WORD, pool, limit]
     else:
         corrections = _corrections_sqlite(words, stems)
@@ -252,8 +254,8 @@ def _rank(words: list[str], limit: int) -> list[tuple]:
             for form in dict.fromkeys([word_stem, *corrections.get(group, [])])
         ]
         values = ", ".join(["(%s, %s)"] * len(forms))
-        ranked = _RANKED.format(agg="json_group_array", obj="json_object")
-        sql = f"WITH forms(grp, form) AS (VALUES {values}), " + _SQLITE_BEST + ranked
+        ranked = _RANKED.format(agg="json_group_array", obj="json_object", score=score)
+        sql = f"WITH forms(grp, form) AS (VALUES {values}), " + _SQLITE_MATCHED + ranked
         params = [value for pair in forms for value in pair] + [pool, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
