@@ -159,3 +159,13 @@ def test_the_live_dropdown_shows_five_and_the_page_ten(member_client, htmx_heade
     live = member_client.get(SEARCH, {"q": "refund"}, **htmx_headers).content.decode()
     page = member_client.get(SEARCH, {"q": "refund"}).content.decode()
     assert (live.count('class="result-card'), page.count('class="result-card')) == (5, 10)
+
+
+def test_the_permalink_is_forbidden_to_an_outsider(client, outsider):
+    client.force_login(outsider)
+    task = TaskFactory(name="Inventory sync")
+    assert client.get(f"/t/{task.slug}").status_code == 403
+
+
+def test_search_refuses_post(member_client):
+    assert member_client.post(SEARCH, {"q": "refund"}).status_code == 405
