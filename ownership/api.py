@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ownership.lookup import MAX_LIMIT, answer_data, lookup
+from ownership.permissions import VIEW_MAP
 from ownership.tokens import user_for_token
-
-VIEW_MAP = "tasks_registry.view_task"
 
 
 def _unauthorized(message: str) -> JsonResponse:

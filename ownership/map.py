@@ -34,7 +34,7 @@ def tasks_with_owners(tasks: QuerySet[Task]) -> QuerySet[Task]:
         Prefetch(
             "assignments",
             queryset=Assignment.objects.filter(role__in=[Role.OWNER, Role.BACKUP])
-            .select_related("person", "person__team")
+            .select_related("person")
             .order_by(),
             to_attr="key_assignments",
         )

@@ -4,6 +4,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 
+# Reading the map: what Members, Ops leads and Managers all have, and outsiders lack.
+VIEW_MAP = "tasks_registry.view_task"
+
 
 class GroupPermissionBackend(ModelBackend):
     """Django's model backend, reading a user's permissions in one query instead of two.

@@ -10,9 +10,9 @@ from ownership.history import task_history
 from ownership.lookup import lookup
 from ownership.map import active_tasks, task_rows
 from ownership.models import Role
+from ownership.permissions import VIEW_MAP
 from tasks_registry.models import PreviousSlug, Stage, Task
 
-VIEW_MAP = "tasks_registry.view_task"
 LIVE_RESULTS, PAGE_RESULTS = 5, 10
 
 
@@ -27,9 +27,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "ownership/task_list.html", context, partial="task-table")
 
 
-def _renamed_task_redirect(slug: str, view_name: str) -> HttpResponsePermanentRedirect:
+def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
+    """A slug a task had before a rename: to the task's page under its current slug."""
     previous = get_object_or_404(PreviousSlug.objects.select_related("task"), slug=slug)
-    return redirect(view_name, slug=previous.task.slug, permanent=True)
+    return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
 
 
 @require_GET
@@ -38,7 +39,7 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
     task = Task.objects.select_related("stage").filter(slug=slug).first()
     if task is None:
-        return _renamed_task_redirect(slug, "ownership:task_detail")
+        return _renamed_task_redirect(slug)
     assignments = list(
         task.assignments.select_related("person", "person__team").order_by("person__name")
     )
@@ -63,7 +64,7 @@ def task_permalink(request: HttpRequest, slug: str) -> HttpResponse:
     """/t/<slug>: the short link to paste in a chat. Old slugs of renamed tasks still work."""
     if Task.objects.filter(slug=slug).exists():
         return redirect("ownership:task_detail", slug=slug)
-    return _renamed_task_redirect(slug, "ownership:task_detail")
+    return _renamed_task_redirect(slug)
 
 
 @require_GET
