@@ -110,6 +110,15 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Only the statements run through config/db.py's prepared_cursor() are prepared (the
+    # session, the signed-in user and the lookup's ranking); the ORM's cursors bind parameters
+    # in the client and never prepare, whatever the threshold. Their generic plans are as good
+    # as plans made for each value (the lookup's parameters are arrays the planner cannot see
+    # into), and planning them each time cost more than running them.
+    _options = _database.setdefault("OPTIONS", {})
+    _options.setdefault("prepare_threshold", 5)
+    _options["options"] = f"-c plan_cache_mode=force_generic_plan {_options.get('options', '')}"
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -122,6 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["ownership.permissions.GroupPermissionBackend"]
+# Database sessions (revoked at once on sign-out, in every process), read with plain SQL.
+SESSION_ENGINE = "config.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

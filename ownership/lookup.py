@@ -17,15 +17,16 @@ import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordDistance
-from django.db import connection
 from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 
+from config.db import prepared_cursor
 from ownership.acting import Acting, acting_owner, is_available
 from ownership.models import Person, Presence, Role, SearchWord
 from ownership.search_index import uses_postgres, words_of
@@ -88,9 +89,10 @@ class TaskCard:
     definition_of_done: str
     stage_name: str
     stage_slug: str
+    permalink: str
 
     def get_permalink(self) -> str:
-        return reverse("ownership:task_permalink", kwargs={"slug": self.slug})
+        return self.permalink
 
     def get_criticality_display(self) -> str:
         return Criticality(self.criticality).label
@@ -227,6 +229,24 @@ _RANKED = """
 _POOL = 5
 
 
+@cache
+def _score(word_count: int) -> str:
+    """Each query word's best weight (a task may match a prefix with several words, "order" and
+    "orders"), summed in one pass over the matches."""
+    return " + ".join(
+        f"COALESCE(MAX(weight) FILTER (WHERE grp = {group}), 0)" for group in range(word_count)
+    )
+
+
+@cache
+def _pg_rank_sql(word_count: int) -> str:
+    # One text per word count, each planned once per connection (config/db.py).
+    score = _score(word_count)
+    return (
+        "WITH " + _PG_FORMS + _RANKED.format(agg="json_agg", obj="json_build_object", score=score)
+    )
+
+
 def _rank(words: list[str], limit: int) -> list[tuple]:
     """The best tasks for the words, best first, as rows of task, stage and people (JSON).
 
@@ -237,28 +257,22 @@ def _rank(words: list[str], limit: int) -> list[tuple]:
     """
     stems = [stem(word) for word in words]
     pool = limit * _POOL
-    # One pass over the matches: each word's best weight (a task may match a prefix with
-    # several words, "order" and "orders"), summed.
-    score = " + ".join(
-        f"COALESCE(MAX(weight) FILTER (WHERE grp = {group}), 0)" for group in range(len(words))
-    )
     if uses_postgres():
-        ranked = _RANKED.format(agg="json_agg", obj="json_build_object", score=score)
-        sql = "WITH " + _PG_FORMS + ranked
         params = [list(range(len(words))), words, stems, CORRECTIONS_PER_WORD, pool, limit]
-    else:
-        corrections = _corrections_sqlite(words, stems)
-        forms = [
-            (group, form)
-            for group, word_stem in enumerate(stems)
-            for form in dict.fromkeys([word_stem, *corrections.get(group, [])])
-        ]
-        values = ", ".join(["(%s, %s)"] * len(forms))
-        ranked = _RANKED.format(agg="json_group_array", obj="json_object", score=score)
-        sql = f"WITH forms(grp, form) AS (VALUES {values}), " + _SQLITE_MATCHED + ranked
-        params = [value for pair in forms for value in pair] + [pool, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        with prepared_cursor() as cursor:
+            cursor.execute(_pg_rank_sql(len(words)), params)
+            return cursor.fetchall()
+    corrections = _corrections_sqlite(words, stems)
+    forms = [
+        (group, form)
+        for group, word_stem in enumerate(stems)
+        for form in dict.fromkeys([word_stem, *corrections.get(group, [])])
+    ]
+    values = ", ".join(["(%s, %s)"] * len(forms))
+    ranked = _RANKED.format(agg="json_group_array", obj="json_object", score=_score(len(words)))
+    sql = f"WITH forms(grp, form) AS (VALUES {values}), " + _SQLITE_MATCHED + ranked
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [value for pair in forms for value in pair] + [pool, limit])
         return cursor.fetchall()
 
 
@@ -291,11 +305,21 @@ def _people(data: str | list | None) -> list[tuple[str, Contact]]:
     return [(item["role"], _contact(item)) for item in items if item is not None]
 
 
+def _permalink_prefix() -> str:
+    """The permalinks' path up to the slug: one reverse() per lookup rather than one per card,
+    a measurable share of rendering the results. Slugs are URL-safe as they are."""
+    path = reverse("ownership:task_permalink", kwargs={"slug": "slug"})
+    return path.removesuffix("slug")
+
+
 def _answers(rows: list[tuple], on: datetime.date) -> list[Answer]:
     ops_leads: list[Contact] | None = None
     answers = []
+    prefix = _permalink_prefix()
     for pk, name, slug, criticality, rhythm, done, _stage_pk, stage_name, stage_slug, data in rows:
-        task = TaskCard(pk, name, slug, criticality, rhythm, done, stage_name, stage_slug)
+        task = TaskCard(
+            pk, name, slug, criticality, rhythm, done, stage_name, stage_slug, prefix + slug
+        )
         people = _people(data)
         by_role = {role: person for role, person in people if role in (Role.OWNER, Role.BACKUP)}
         owner, backup = by_role.get(Role.OWNER), by_role.get(Role.BACKUP)

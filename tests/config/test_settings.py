@@ -52,6 +52,26 @@ def test_a_postgres_url_switches_the_database():
     assert result.stdout.split() == ["django.db.backends.postgresql", "True"]
 
 
+OPTIONS = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+
+
+def test_on_postgres_the_hot_statements_are_prepared_with_generic_plans():
+    # config/db.py: only statements run through prepared_cursor() are ever prepared.
+    result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL="postgres://u@db/ownermap")
+    assert result.stdout.strip() == (
+        "{'prepare_threshold': 5, 'options': '-c plan_cache_mode=force_generic_plan '}"
+    )
+
+
+def test_postgres_options_given_in_the_url_are_kept():
+    url = "postgres://u@db/ownermap?options=-c%20statement_timeout%3D5000&prepare_threshold=2"
+    result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL=url)
+    assert result.stdout.strip() == (
+        "{'options': '-c plan_cache_mode=force_generic_plan -c statement_timeout=5000', "
+        "'prepare_threshold': 2}"
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

@@ -23,6 +23,18 @@ def test_generate_map_builds_a_searchable_map_and_can_run_again(capsys):
     assert "Generated 10 tasks, 5 people" in capsys.readouterr().out
 
 
-def test_generate_map_refuses_nonsense_sizes():
-    with pytest.raises(CommandError):
-        call_command("generate_map", tasks=0, people=5)
+@pytest.mark.parametrize(("tasks", "people"), [(0, 5), (-3, 5), (10, 4), (10, 0)])
+def test_generate_map_refuses_nonsense_sizes(tasks, people):
+    with pytest.raises(CommandError, match="Give at least 1 task and 5 people"):
+        call_command("generate_map", tasks=tasks, people=people)
+    assert Task.objects.count() == 0
+
+
+def test_generate_map_leaves_the_planner_with_the_new_table_sizes():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("generate_map", tasks=5, people=6)
+    # After the load, not before: statistics taken of an empty map would mislead the planner.
+    assert captured.captured_queries[-1]["sql"] == "ANALYZE"

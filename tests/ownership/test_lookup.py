@@ -162,6 +162,17 @@ def test_nobody_and_no_team_then_ask_an_ops_lead():
     assert [p.name for p in answer.ask_instead] == ["Dana Kowalski"]
 
 
+def test_each_answer_links_to_its_tasks_permalink():
+    tasks = [TaskFactory(name=f"Carrier cutoff {n}") for n in range(3)]
+    answers = lookup("carrier cutoff").answers
+    assert {a.task.get_permalink() for a in answers} == {t.get_permalink() for t in tasks}
+    assert sorted(a.task.get_permalink() for a in answers) == [
+        "/t/carrier-cutoff-0",
+        "/t/carrier-cutoff-1",
+        "/t/carrier-cutoff-2",
+    ]
+
+
 def test_an_empty_or_meaningless_query_is_empty():
     TaskFactory(name="Inventory sync")
     for query in ["", "   ", "where is my", "?!", "🙂"]:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
@@ -36,6 +36,8 @@ LAST = [
     "Ivanova", "Novak", "Lindqvist", "Bell", "Hoffman", "Chen", "Costa", "Haddad", "Liu", "Marsh",
 ]  # fmt: skip
 TEAM_NAMES = [name for name, _description in demo_data.TEAMS]
+# People drawn for each task: owner, backup and up to three contributors.
+CAST = 5
 
 
 class Command(BaseCommand):
@@ -48,8 +50,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         n_tasks, n_people = options["tasks"], options["people"]
-        if n_tasks < 1 or n_people < 2:
-            raise CommandError("Give at least 1 task and 2 people.")
+        if n_tasks < 1 or n_people < CAST:
+            raise CommandError(f"Give at least 1 task and {CAST} people (each task has {CAST}).")
         rng = random.Random(options["seed"])
         run = f"g{uuid.uuid4().hex[:6]}"  # keeps names unique when run again
         with transaction.atomic():
@@ -62,6 +64,10 @@ class Command(BaseCommand):
             tasks = self._tasks(run, n_tasks, rng)
             self._assignments(tasks, people, rng)
             reindex_tasks(task.pk for task in tasks)
+        # A bulk load leaves the planner with the old table sizes until autovacuum comes round
+        # (and some machines run without it): lookups would be planned for an empty map.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(f"Generated {len(tasks)} tasks, {len(people)} people ({run}).")
         )
@@ -129,7 +135,7 @@ class Command(BaseCommand):
     def _assignments(self, tasks: list[Task], people: list[Person], rng) -> None:
         assignments = []
         for task in tasks:
-            cast = rng.sample(people, 5)
+            cast = rng.sample(people, CAST)
             if rng.random() < 0.9:
                 assignments.append(Assignment(task=task, person=cast[0], role=Role.OWNER))
             if rng.random() < 0.6:
