@@ -176,7 +176,12 @@ _PG_FORMS = """
             SELECT w.word FROM ownership_searchword w
             WHERE w.word %% q.word ORDER BY w.word <-> q.word LIMIT %s
         ) correction
-        WHERE NOT EXISTS (SELECT 1 FROM ownership_searchword p WHERE p.word LIKE q.stem || '%%')
+        -- Only for a word no active task has a word starting with: one probe of the btree
+        -- that the ranking scans (a LIKE through the trigram index cost ~0.3 ms a lookup).
+        WHERE NOT EXISTS (
+            SELECT 1 FROM ownership_searchposting p
+            WHERE p.word ~>=~ q.stem AND p.word ~<~ (q.stem || '{')
+        )
     ),
     matched AS (
         SELECT forms.grp, posting.task_id, posting.weight, posting.criticality_rank
