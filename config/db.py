@@ -9,8 +9,9 @@ PostgreSQL they run on a cursor that binds on the server and prepares, so each c
 them once, with the generic plan that config/settings.py asks for. No statement of the ORM is
 ever prepared, so that setting reaches nothing else.
 
-A pooler in transaction mode (PgBouncer before 1.21) cannot keep prepared statements: put
-Ownermap on a session-mode pool, or have prepared_cursor() return connection.cursor().
+A pooler in transaction mode hands each statement to any server connection, where the prepared
+statement may not exist: put Ownermap on a session-mode pool (or direct connections, as
+docker-compose.yml does), or have prepared_cursor() return connection.cursor().
 """
 
 import psycopg

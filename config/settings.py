@@ -118,7 +118,9 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     # into), and planning them each time cost more than running them.
     _options = _database.setdefault("OPTIONS", {})
     _options.setdefault("prepare_threshold", 5)
-    _options["options"] = f"-c plan_cache_mode=force_generic_plan {_options.get('options', '')}"
+    _options["options"] = " ".join(
+        ["-c plan_cache_mode=force_generic_plan", _options.get("options", "")]
+    ).strip()
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -59,7 +59,7 @@ def test_on_postgres_the_hot_statements_are_prepared_with_generic_plans():
     # config/db.py: only statements run through prepared_cursor() are ever prepared.
     result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL="postgres://u@db/ownermap")
     assert result.stdout.strip() == (
-        "{'prepare_threshold': 5, 'options': '-c plan_cache_mode=force_generic_plan '}"
+        "{'prepare_threshold': 5, 'options': '-c plan_cache_mode=force_generic_plan'}"
     )
 
 
