@@ -275,3 +275,15 @@ OWNERMAP_SITE_NAME = env_str("OWNERMAP_SITE_NAME", "Ownermap")
 OWNERMAP_BASE_URL = env_str("OWNERMAP_BASE_URL", "http://127.0.0.1:8000")
 if not OWNERMAP_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("OWNERMAP_BASE_URL must start with http:// or https://.")
+
+# The gap rules (ownership/gaps.py). One person accountable for more critical tasks than this is
+# a bus-factor risk: the "overloaded owner" flag.
+OWNERMAP_MAX_CRITICAL_TASKS = env_int("OWNERMAP_MAX_CRITICAL_TASKS", 3, minimum=1)
+# Days past a due date before an occurrence with no completion counts as overdue.
+OWNERMAP_OVERDUE_GRACE_DAYS = {
+    "critical": env_int("OWNERMAP_GRACE_DAYS_CRITICAL", 0, minimum=0),
+    "high": env_int("OWNERMAP_GRACE_DAYS_HIGH", 1, minimum=0),
+    "normal": env_int("OWNERMAP_GRACE_DAYS_NORMAL", 3, minimum=0),
+}
+# A task not confirmed in any review for longer than this is stale (a quarter, and a little).
+OWNERMAP_STALE_AFTER_DAYS = env_int("OWNERMAP_STALE_AFTER_DAYS", 92, minimum=1)

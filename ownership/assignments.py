@@ -3,6 +3,7 @@
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
@@ -44,9 +45,10 @@ def assign(
             current = Assignment.objects.filter(task=task, role=role).first()
             if current is not None:
                 current.person = person
+                current.confirmed_at = timezone.now()
                 current._history_user = by
                 current._change_reason = reason
-                current.save(update_fields=["person"])
+                current.save(update_fields=["person", "confirmed_at"])
                 return current
         assignment = Assignment(task=task, person=person, role=role)
         assignment._history_user = by
@@ -69,3 +71,16 @@ def unassign(
     assignment._history_user = by
     assignment._change_reason = reason
     assignment.delete()
+
+
+def confirm_owner(*, task: Task, by: AbstractBaseUser | None) -> Assignment:
+    """Keep the owner after they changed role: they stay accountable, and the flag clears."""
+    with transaction.atomic():
+        owner = Assignment.objects.select_for_update().filter(task=task, role=Role.OWNER).first()
+        if owner is None:
+            raise ValidationError(f"“{task.name}” has no owner to confirm.", code="no_owner")
+        owner.confirmed_at = timezone.now()
+        owner._history_user = by
+        owner._change_reason = "confirmed in their new role"
+        owner.save(update_fields=["confirmed_at"])
+    return owner

@@ -19,7 +19,8 @@ TEAMS = [
     ("Finance", "Payments, refunds, vendor invoices and reconciliation."),
 ]
 
-# key: (name, team, title, chat handle, presence) — presence is "", "away:DAYS" or "departed:DAYS"
+# key: (name, team, title, chat handle, presence) — presence is "", "away:DAYS", "departed:DAYS" or
+# "moved:DAYS" (changed role that many days from today, after taking on what they own)
 PEOPLE = {
     "helen": ("Helen Marsh", "Digital Leadership", "Head of Digital", "@helen", ""),
     "omar": ("Omar Haddad", "Digital Leadership", "E-commerce SME", "@omar", ""),
@@ -48,7 +49,13 @@ PEOPLE = {
     "claire": ("Claire Dubois", "Merchandising", "Head of Merchandising", "@claire", ""),
     "ivan": ("Ivan Petrov", "Merchandising", "Merchandiser", "@ivan", ""),
     "sofia": ("Sofia Rossi", "Merchandising", "Pricing Analyst", "@sofia", ""),
-    "daniel": ("Daniel Kim", "Merchandising", "Catalog Data Specialist", "@daniel.k", ""),
+    "daniel": (
+        "Daniel Kim",
+        "Merchandising",
+        "Marketplace Channel Manager",
+        "@daniel.k",
+        "moved:-20",
+    ),
     "emma": ("Emma Wilson", "Content", "Content Lead", "@emma", ""),
     "hugo": ("Hugo Martin", "Content", "Copywriter", "@hugo", ""),
     "zoe": ("Zoe Adams", "Content", "Product Photographer", "@zoe", ""),
@@ -229,7 +236,7 @@ TASKS = [
         "product-page",
         "normal",
         "",
-        "check it",
+        "Keep the size guides accurate and helpful for customers",
         ["size chart", "fit guide", "wrong size", "sizing"],
         ["CMS"],
         "return cycle time",
@@ -408,7 +415,7 @@ TASKS = [
     task(
         "Payment letters",
         "payment",
-        "high",
+        "critical",
         "weekly on thursday",
         "Letters for failed and overdue payments sent by tracked mail\n"
         "Proof of sending filed with the order",
@@ -422,7 +429,7 @@ TASKS = [
     task(
         "Fraud review queue",
         "payment",
-        "high",
+        "critical",
         "daily",
         "Every held order decided within 4 business hours",
         ["fraud check", "order on hold", "suspicious order"],
@@ -921,7 +928,7 @@ TASKS = [
     task(
         "Payment and refund reconciliation",
         "finance-vendors",
-        "high",
+        "critical",
         "weekly on friday",
         "Gateway payouts match orders and refunds\nDifferences explained",
         ["payout mismatch", "reconcile payments", "chargeback"],

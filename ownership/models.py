@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tasks_registry.models import Task
@@ -70,6 +71,8 @@ class Person(Presence, models.Model):
         null=True, blank=True, help_text="Last day away; the backup acts until then."
     )
     departed_on = models.DateField(null=True, blank=True, help_text="Day the person left.")
+    # Set when the team or title changes: what they own was given to them in their old role.
+    role_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +112,9 @@ class Assignment(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When this person took this role, or was last confirmed in it after changing their own
+    # role: an owner whose role changed after this is flagged until someone decides.
+    confirmed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
 

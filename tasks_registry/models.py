@@ -67,6 +67,10 @@ class Task(models.Model):
         help_text="The operational metric this task protects, e.g. order accuracy.",
     )
     is_active = models.BooleanField(default=True)
+    # The earliest due occurrence not yet confirmed done, kept from the rhythm, the campaigns
+    # and the completions; stored so that "which tasks are overdue?" is one indexed comparison
+    # for the whole map instead of expanding every task's rhythm on each dashboard load.
+    next_due_on = models.DateField("next due", null=True, blank=True, editable=False)
     # Bumped by every write through tasks_registry.tasks.update_task; a form saved with an
     # older version is refused instead of silently overwriting someone else's change.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -77,7 +81,7 @@ class Task(models.Model):
     # trigram index on it to offer the closest task names when a search matches nothing.
     search_names = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_names"])
+    history = HistoricalRecords(excluded_fields=["search_names", "next_due_on"])
 
     class Meta:
         ordering = ["stage__order", "name", "id"]

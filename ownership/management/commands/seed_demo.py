@@ -78,13 +78,22 @@ class Command(BaseCommand):
         return people
 
     def _presence(self, people: dict[str, Person], today: datetime.date) -> None:
+        tz = timezone.get_current_timezone()
         for key, (*_, presence) in demo_data.PEOPLE.items():
-            dates: dict[str, datetime.date | None] = {"away_until": None, "departed_on": None}
-            if presence:
-                state, days = presence.split(":")
-                field = "away_until" if state == "away" else "departed_on"
-                dates[field] = today + datetime.timedelta(days=int(days))
-            upsert(Person, {"pk": people[key].pk}, dates)
+            values: dict[str, Any] = {"away_until": None, "departed_on": None}
+            state, _, days = presence.partition(":")
+            day = today + datetime.timedelta(days=int(days or 0))
+            if state == "away":
+                values["away_until"] = day
+            elif state == "departed":
+                values["departed_on"] = day
+            elif state == "moved":
+                values["role_changed_at"] = datetime.datetime.combine(day, datetime.time(9), tz)
+                # They took on what they own in their old role, well before the move.
+                Assignment.objects.filter(
+                    person=people[key], confirmed_at__gte=values["role_changed_at"]
+                ).update(confirmed_at=values["role_changed_at"] - datetime.timedelta(days=90))
+            upsert(Person, {"pk": people[key].pk}, values)
 
     def _campaigns(self, today: datetime.date) -> None:
         tz = timezone.get_current_timezone()

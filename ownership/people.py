@@ -1,0 +1,315 @@
+"""Writes to people and teams, finding a person from what someone typed, and the handover of a
+departing person's tasks."""
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ownership.assignments import assign, unassign
+from ownership.models import Assignment, Person, Role, Team
+
+PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "away_until")
+_ANGLE_EMAIL = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
+
+
+# --- Finding a person from what was typed ----------------------------------------------------
+
+
+def person_label(person: Person) -> str:
+    """How a person is written in a type-ahead, and read back by find_person()."""
+    return f"{person.name} <{person.email}>"
+
+
+def suggest_people(text: str, *, limit: int = 8) -> QuerySet[Person]:
+    """People still here whose name or email contains what was typed, for a type-ahead."""
+    text = text.strip()
+    match = _ANGLE_EMAIL.search(text)
+    if match:
+        text = match.group(1)
+    if len(text) < 2:
+        return Person.objects.none()
+    today = timezone.localdate()
+    return (
+        Person.objects.filter(Q(name__icontains=text) | Q(email__icontains=text))
+        .exclude(departed_on__lte=today)
+        .select_related("team")
+        .order_by("name", "id")[:limit]
+    )
+
+
+def find_person(text: str) -> Person:
+    """The one person meant by "Name <email>", an email, or a name only one person has."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("Type a name or an email address.", code="required")
+    match = _ANGLE_EMAIL.search(text)
+    email = match.group(1) if match else (text if "@" in text else None)
+    if email is not None:
+        person = Person.objects.filter(email__iexact=email).first()
+        if person is None:
+            raise ValidationError(
+                f"Nobody in the map has the email address {email}.", code="unknown"
+            )
+        return person
+    matches = list(Person.objects.filter(name__iexact=text).select_related("team")[:5])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        choices = "; ".join(person_label(person) for person in matches)
+        raise ValidationError(
+            f"More than one person is called {text}: give the email address ({choices}).",
+            code="ambiguous",
+        )
+    close = [person.name for person in suggest_people(text, limit=5)]
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ValidationError(f"Nobody in the map is called “{text}”.{hint}", code="unknown")
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def _check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
+    email = email.strip().lower()
+    validate_email(email)
+    clash = Person.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError({"email": f"{clash.name} already has the email address {email}."})
+    return email
+
+
+def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **fields: Any) -> Person:
+    """Someone joins the map."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"create_person() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        person = Person(name=name.strip(), email=_check_email_free(email), **fields)
+        person.full_clean(validate_unique=False, validate_constraints=False)
+        person._history_user = by
+        person.save()
+    return person
+
+
+def update_person(
+    *, person: Person, by: AbstractBaseUser | None, reason: str | None = None, **changes: Any
+) -> Person:
+    """Change a person's details. A new team or title marks a change of role, so what they own
+    is flagged until someone confirms them in it or hands it over."""
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"update_person() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        if "email" in changes:
+            changes["email"] = _check_email_free(changes["email"], exclude_pk=current.pk)
+        if "name" in changes:
+            changes["name"] = changes["name"].strip()
+        changed = [name for name, value in changes.items() if getattr(current, name) != value]
+        if not changed:
+            return current
+        for name in changed:
+            setattr(current, name, changes[name])
+        current.full_clean(validate_unique=False, validate_constraints=False)
+        if {"team", "title"} & set(changed):
+            current.role_changed_at = timezone.now()
+            changed.append("role_changed_at")
+        current._history_user = by
+        current._change_reason = reason
+        current.save(update_fields=[*changed, "updated_at"])
+    return current
+
+
+def mark_away(
+    *, person: Person, until: datetime.date | None, by: AbstractBaseUser | None
+) -> Person:
+    """Away until a date (their backups act meanwhile), or back when `until` is None."""
+    if until is not None and until < timezone.localdate():
+        raise ValidationError({"away_until": "The last day away cannot be in the past."})
+    return update_person(person=person, by=by, away_until=until)
+
+
+def mark_departed(*, person: Person, on: datetime.date, by: AbstractBaseUser | None) -> Person:
+    """The person has left, or leaves on `on`. What they own is handed over separately."""
+    with transaction.atomic():
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        if current.departed_on == on:
+            return current
+        current.departed_on = on
+        current.away_until = None
+        current._history_user = by
+        current.save(update_fields=["departed_on", "away_until", "updated_at"])
+    return current
+
+
+def mark_returned(*, person: Person, by: AbstractBaseUser | None) -> Person:
+    """Undo a departure recorded by mistake (or a rehire)."""
+    with transaction.atomic():
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        current.departed_on = None
+        current._history_user = by
+        current.save(update_fields=["departed_on", "updated_at"])
+    return current
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+def _team_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:90] or "team"
+    taken = set(
+        Team.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, suffix = base, 2
+    while slug in taken:
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+def _check_team_name_free(name: str, *, exclude_pk: int | None = None) -> str:
+    name = name.strip()
+    if Team.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": f"There is already a team called “{name}”."})
+    return name
+
+
+def create_team(
+    *,
+    name: str,
+    by: AbstractBaseUser | None,
+    description: str = "",
+    lead: Person | None = None,
+) -> Team:
+    with transaction.atomic():
+        name = _check_team_name_free(name)
+        team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
+        team.full_clean()
+        team._history_user = by
+        team.save()
+    return team
+
+
+def update_team(*, team: Team, by: AbstractBaseUser | None, **changes: Any) -> Team:
+    unknown = set(changes) - {"name", "description", "lead"}
+    if unknown:
+        raise TypeError(f"update_team() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = Team.objects.select_for_update().get(pk=team.pk)
+        if "name" in changes:
+            changes["name"] = _check_team_name_free(changes["name"], exclude_pk=current.pk)
+        changed = [name for name, value in changes.items() if getattr(current, name) != value]
+        if not changed:
+            return current
+        for name in changed:
+            setattr(current, name, changes[name])
+        if "name" in changed:
+            current.slug = _team_slug(current.name, exclude_pk=current.pk)
+            changed.append("slug")
+        current.full_clean(validate_unique=False)
+        current._history_user = by
+        current.save(update_fields=changed)
+    return current
+
+
+# --- Handover --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoverItem:
+    """One owner or backup role a departing person holds, and who takes it by default."""
+
+    assignment: Assignment
+    successor: Person | None
+
+    @property
+    def field_name(self) -> str:
+        return f"to_{self.assignment.pk}"
+
+
+def handover_plan(person: Person) -> list[HandoverItem]:
+    """What the person owns or backs up, each with a default successor: an owner's backup
+    becomes the owner; a backup's place is left for someone to fill."""
+    held = list(
+        Assignment.objects.filter(
+            person=person, role__in=[Role.OWNER, Role.BACKUP], task__is_active=True
+        )
+        .select_related("task__stage")
+        .order_by("role", "task__stage__order", "task__name")
+    )
+    backups = {
+        assignment.task_id: assignment.person
+        for assignment in Assignment.objects.filter(
+            task_id__in=[a.task_id for a in held if a.role == Role.OWNER], role=Role.BACKUP
+        ).select_related("person")
+    }
+    today = timezone.localdate()
+    items = []
+    for assignment in held:
+        successor = backups.get(assignment.task_id) if assignment.role == Role.OWNER else None
+        if successor is not None and successor.has_departed(today):
+            successor = None
+        items.append(HandoverItem(assignment, successor))
+    return items
+
+
+def other_roles(person: Person) -> QuerySet[Assignment]:
+    """The person's other parts in active tasks (contributor, checker, …), dropped on handover."""
+    return (
+        Assignment.objects.filter(person=person, task__is_active=True)
+        .exclude(role__in=[Role.OWNER, Role.BACKUP])
+        .select_related("task")
+        .order_by("task__name", "role")
+    )
+
+
+def hand_over(
+    *,
+    person: Person,
+    successors: dict[int, Person | None],
+    drop_other_roles: bool,
+    by: AbstractBaseUser | None,
+) -> int:
+    """Give each of the person's owner and backup roles (by assignment id) to its successor, in
+    one transaction; None leaves the role empty. Returns how many roles changed hands."""
+    reason = f"handover from {person.name}"
+    moved = 0
+    with transaction.atomic():
+        held = {
+            a.pk: a
+            for a in Assignment.objects.select_for_update()
+            .filter(person=person, role__in=[Role.OWNER, Role.BACKUP])
+            .select_related("task")
+        }
+        unknown = set(successors) - set(held)
+        if unknown:
+            raise ValidationError("The handover changed while you were looking at it; reload it.")
+        # Owners first: a backup promoted to owner frees the backup place for someone else.
+        for pk in sorted(successors, key=lambda pk: held[pk].role != Role.OWNER):
+            assignment, successor = held[pk], successors[pk]
+            if successor is not None and successor.pk == person.pk:
+                continue
+            task, role = assignment.task, assignment.role
+            unassign(assignment=assignment, by=by, reason=reason)
+            if successor is not None:
+                if role == Role.OWNER:
+                    promoted = Assignment.objects.filter(
+                        task=task, person=successor, role=Role.BACKUP
+                    ).first()
+                    if promoted is not None:
+                        unassign(assignment=promoted, by=by, reason=reason)
+                assign(task=task, person=successor, role=role, by=by, reason=reason)
+            moved += 1
+        if drop_other_roles:
+            for assignment in other_roles(person):
+                unassign(assignment=assignment, by=by, reason=reason)
+    return moved

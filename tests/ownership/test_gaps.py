@@ -1,0 +1,329 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.gaps import Rule, gap_report
+from ownership.models import Role
+from tasks_registry.models import Stage, Task
+from tests.factories import (
+    CompletionFactory,
+    PersonFactory,
+    ReviewItemFactory,
+    ReviewSessionFactory,
+    TaskFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 16)
+
+
+def _covered(name="Inventory sync", criticality="normal", **fields):
+    """A task with nothing wrong: owner, backup, a checkable definition of done, a rhythm."""
+    task = TaskFactory(name=name, criticality=criticality, **fields)
+    team = TeamFactory()
+    assign_owner(task=task, person=PersonFactory(team=team), by=None)
+    assign_backup(task=task, person=PersonFactory(team=team), by=None)
+    return task
+
+
+def _gaps(task: Task, on=TODAY) -> list[str]:
+    return [rule.value for rule in gap_report(on=on).gaps_of.get(task.pk, [])]
+
+
+def _rows(rule: Rule, on=TODAY):
+    report = gap_report(on=on)
+    return report.rows(report.by_rule[rule])
+
+
+def test_a_covered_task_has_no_gaps():
+    assert _gaps(_covered()) == []
+
+
+def test_helpers_and_no_owner_is_the_headline_gap_not_no_owner():
+    task = TaskFactory(name="Promo code setup and QA")
+    assign(task=task, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    assert _gaps(task)[0] == "contributors_no_owner"
+    assert "no_owner" not in _gaps(task)
+
+
+@pytest.mark.parametrize("role", [Role.BACKUP, Role.CHECKER])
+def test_a_backup_or_checker_without_an_owner_counts_as_helpers(role):
+    task = TaskFactory()
+    assign(task=task, person=PersonFactory(), role=role, by=None)
+    assert "contributors_no_owner" in _gaps(task)
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTED, Role.INFORMED, Role.ESCALATION])
+def test_people_who_do_not_do_the_work_leave_a_task_with_no_owner(role):
+    task = TaskFactory()
+    assign(task=task, person=PersonFactory(), role=role, by=None)
+    assert _gaps(task)[:2] == ["no_owner", "no_backup"]
+
+
+def test_a_task_with_nobody_has_no_owner_and_no_backup():
+    task = TaskFactory()
+    assert _gaps(task) == ["no_owner", "no_backup"]
+
+
+def test_an_owner_who_left_is_flagged_from_the_day_they_leave():
+    task = _covered()
+    owner = task.assignments.get(role=Role.OWNER).person
+    owner.departed_on = TODAY + datetime.timedelta(days=1)
+    owner.save()
+    assert "owner_departed" not in _gaps(task)
+    assert "owner_departed" in _gaps(task, on=TODAY + datetime.timedelta(days=1))
+
+
+def test_an_owner_who_changed_role_after_taking_the_task_on_is_flagged():
+    task = _covered()
+    owner = task.assignments.get(role=Role.OWNER).person
+    owner.role_changed_at = timezone.now() + datetime.timedelta(minutes=1)
+    owner.save()
+    (row,) = _rows(Rule.OWNER_DEPARTED)
+    assert row.detail(Rule.OWNER_DEPARTED).startswith(f"{owner.name} changed role on ")
+
+
+def test_an_owner_given_the_task_after_changing_role_is_not_flagged():
+    person = PersonFactory(role_changed_at=timezone.now() - datetime.timedelta(days=3))
+    task = TaskFactory()
+    assign_owner(task=task, person=person, by=None)
+    assign_backup(task=task, person=PersonFactory(), by=None)
+    assert _gaps(task) == []
+
+
+@pytest.mark.parametrize(
+    ("presence", "detail"),
+    [
+        ({"away_until": TODAY}, "is away until 16 Nov 2026"),
+        ({"departed_on": TODAY - datetime.timedelta(days=2)}, "left on 14 Nov 2026"),
+    ],
+)
+def test_a_backup_who_is_away_or_gone_counts_as_no_backup(presence, detail):
+    task = _covered()
+    backup = task.assignments.get(role=Role.BACKUP).person
+    for name, value in presence.items():
+        setattr(backup, name, value)
+    backup.save()
+    (row,) = _rows(Rule.NO_BACKUP)
+    assert detail in row.detail(Rule.NO_BACKUP)
+
+
+def test_a_backup_back_from_leave_counts_again():
+    task = _covered()
+    backup = task.assignments.get(role=Role.BACKUP).person
+    backup.away_until = TODAY - datetime.timedelta(days=1)
+    backup.save()
+    assert _gaps(task) == []
+
+
+@pytest.mark.parametrize(
+    ("criticality", "days_late", "overdue"),
+    [
+        ("critical", 1, True),
+        ("critical", 0, False),
+        ("high", 1, False),
+        ("high", 2, True),
+        ("normal", 3, False),
+        ("normal", 4, True),
+    ],
+)
+def test_a_due_date_past_its_grace_with_no_completion_is_overdue(criticality, days_late, overdue):
+    task = _covered(criticality=criticality)
+    Task.objects.filter(pk=task.pk).update(next_due_on=TODAY - datetime.timedelta(days=days_late))
+    assert ("overdue" in _gaps(task)) is overdue
+
+
+def test_a_completion_of_the_due_occurrence_clears_overdue():
+    task = _covered(criticality="critical")
+    due = TODAY - datetime.timedelta(days=5)
+    Task.objects.filter(pk=task.pk).update(next_due_on=due)
+    CompletionFactory(task=task, due_on=due - datetime.timedelta(days=7))
+    assert "overdue" in _gaps(task)
+    CompletionFactory(task=task, due_on=due)
+    assert "overdue" not in _gaps(task)
+
+
+def test_a_task_with_no_due_date_is_never_overdue():
+    assert "overdue" not in _gaps(_covered(criticality="critical"))
+
+
+@pytest.mark.parametrize(
+    ("done", "reason"),
+    [
+        ("", "No definition of done"),
+        ("ok", "Too short to check"),
+        ("check it", "Too short to check"),
+        ("Budget approved", "Too short to check"),
+        ("Make sure the promo works properly", "No checkable outcome"),
+    ],
+)
+def test_a_vague_definition_of_done_says_what_made_it_vague(done, reason):
+    task = _covered(definition_of_done=done)
+    (row,) = _rows(Rule.VAGUE_DONE)
+    assert row.pk == task.pk
+    assert row.detail(Rule.VAGUE_DONE).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "done",
+    [
+        "Codes tested at checkout on desktop and mobile",
+        "Storefront stock matches WMS within 1%",
+        "Every held order decided within 4 business hours",
+        "Cut-off banner live on site before Friday",
+        "Zero-result searches reviewed and fixed",
+    ],
+)
+def test_a_checkable_definition_of_done_is_not_vague(done):
+    assert "vague_done" not in _gaps(_covered(definition_of_done=done))
+
+
+def test_a_task_without_a_rhythm_is_flagged():
+    assert _gaps(_covered(rhythm="  ")) == ["no_rhythm"]
+
+
+def test_an_owner_of_more_critical_tasks_than_the_limit_is_overloaded(settings):
+    settings.OWNERMAP_MAX_CRITICAL_TASKS = 2
+    owner = PersonFactory(name="Irene Costa")
+    tasks = [TaskFactory(criticality="critical") for _ in range(3)]
+    normal = TaskFactory(criticality="normal")
+    for task in [*tasks, normal]:
+        assign_owner(task=task, person=owner, by=None)
+    rows = _rows(Rule.OVERLOADED_OWNER)
+    assert {row.pk for row in rows} == {t.pk for t in tasks}
+    assert rows[0].detail(Rule.OVERLOADED_OWNER) == (
+        "Irene Costa is accountable for 3 critical tasks (the limit is 2)."
+    )
+
+
+def test_an_owner_at_the_limit_is_not_overloaded_and_retired_tasks_do_not_count(settings):
+    settings.OWNERMAP_MAX_CRITICAL_TASKS = 2
+    owner = PersonFactory()
+    for active in (True, True, False):
+        assign_owner(
+            task=TaskFactory(criticality="critical", is_active=active), person=owner, by=None
+        )
+    assert gap_report(on=TODAY).by_rule[Rule.OVERLOADED_OWNER] == []
+
+
+def test_a_task_never_confirmed_in_a_review_goes_stale_a_quarter_after_it_was_added(settings):
+    settings.OWNERMAP_STALE_AFTER_DAYS = 92
+    task = _covered()
+    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=100))
+    assert _gaps(task, on=timezone.localdate()) == ["stale"]
+    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=80))
+    assert _gaps(task, on=timezone.localdate()) == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "days_ago", "stale"),
+    [
+        ("confirmed", 30, False),
+        ("changed", 30, False),
+        ("confirmed", 120, True),
+        ("gap_left_open", 30, True),
+        ("pending", 30, True),
+    ],
+)
+def test_a_recent_confirmation_in_a_review_keeps_a_task_fresh(outcome, days_ago, stale):
+    task = _covered()
+    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=400))
+    ReviewItemFactory(
+        task=task,
+        outcome=outcome,
+        decided_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+    assert ("stale" in _gaps(task, on=timezone.localdate())) is stale
+
+
+def test_retired_tasks_have_no_gaps():
+    TaskFactory(is_active=False, rhythm="")
+    report = gap_report(on=TODAY)
+    assert (report.task_count, report.flagged) == (0, [])
+
+
+def test_a_task_spanning_two_teams_ranks_first_within_a_rule():
+    alone = TaskFactory(name="A alone", criticality="critical")
+    assign(task=alone, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    spanning = TaskFactory(name="B spanning", criticality="normal")
+    assign(task=spanning, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    assign(task=spanning, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    ranked = _rows(Rule.CONTRIBUTORS_NO_OWNER)
+    assert [(row.name, row.cross_team) for row in ranked] == [
+        ("B spanning", True),
+        ("A alone", False),
+    ]
+
+
+def test_within_a_rule_critical_tasks_come_before_the_rest():
+    for name, criticality in [("A", "normal"), ("B", "critical"), ("C", "high")]:
+        TaskFactory(name=name, criticality=criticality)
+    ranked = _rows(Rule.NO_OWNER)
+    assert [row.name for row in ranked] == ["B", "C", "A"]
+
+
+def test_each_task_lists_its_gaps_most_severe_first():
+    task = TaskFactory(rhythm="", definition_of_done="ok")
+    assign(task=task, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    assert _gaps(task) == ["contributors_no_owner", "no_backup", "vague_done", "no_rhythm"]
+
+
+def test_the_report_filters_by_stage_and_by_team():
+    fulfilment = Stage.objects.get(slug="fulfilment")
+    warehouse = TeamFactory(name="Warehouse")
+    in_stage = TaskFactory(name="Inventory sync", stage=fulfilment)
+    with_team = TaskFactory(name="Goods-in")
+    assign(task=with_team, person=PersonFactory(team=warehouse), role=Role.INFORMED, by=None)
+    assert gap_report(on=TODAY, stage=fulfilment).flagged == [in_stage.pk]
+    assert gap_report(on=TODAY, team=warehouse).flagged == [with_team.pk]
+
+
+def test_coverage_counts_critical_and_high_tasks_with_everything_in_place():
+    _covered(name="Covered critical", criticality="critical")
+    _covered(name="Covered high", criticality="high")
+    _covered(name="Vague high", criticality="high", definition_of_done="done")
+    TaskFactory(name="Unowned critical", criticality="critical")
+    _covered(name="Normal tasks do not count", criticality="normal", rhythm="")
+    coverage = gap_report(on=TODAY).coverage
+    assert (coverage.covered, coverage.total, coverage.percent) == (2, 4, 50)
+
+
+def test_coverage_of_an_empty_map_is_unknown_not_zero():
+    assert gap_report(on=TODAY).coverage.percent is None
+
+
+def _every_gap(size):
+    """`size` tasks, each showing several rules, people shared across tasks."""
+    team_a, team_b = TeamFactory(), TeamFactory()
+    gone = PersonFactory(team=team_a, departed_on=TODAY - datetime.timedelta(days=9))
+    busy = PersonFactory(team=team_b)
+    review = ReviewSessionFactory()
+    for n in range(size):
+        task = TaskFactory(criticality="critical", definition_of_done="ok", rhythm="")
+        Task.objects.filter(pk=task.pk).update(next_due_on=TODAY - datetime.timedelta(days=9))
+        if n % 3 == 0:
+            assign(task=task, person=busy, role=Role.CONTRIBUTOR, by=None)
+        elif n % 3 == 1:
+            assign(task=task, person=busy, role=Role.OWNER, by=None)
+            assign(task=task, person=gone, role=Role.CONTRIBUTOR, by=None)
+        else:
+            ReviewItemFactory(
+                session=review, task=task, outcome="confirmed", decided_at=timezone.now()
+            )
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_whole_maps_gaps_take_four_queries_whatever_its_size(size):
+    _every_gap(size)
+    with CaptureQueriesContext(connection) as queries:
+        report = gap_report(on=TODAY)
+    # tasks with owner/backup facts; overdue tasks; last review confirmations; overloaded owners
+    assert len(queries) == 4
+    assert report.task_count == size
+    assert report.counts[Rule.OVERDUE] == size

@@ -1,0 +1,61 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.gaps import Rule
+from ownership.models import Role
+from tests.factories import PersonFactory, TaskFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command("gaps", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_json_lists_every_active_task_most_severe_first():
+    clean = TaskFactory(name="Inventory sync")
+    warehouse = TeamFactory()
+    assign_owner(task=clean, person=PersonFactory(team=warehouse), by=None)
+    assign_backup(task=clean, person=PersonFactory(team=warehouse), by=None)
+    helped = TaskFactory(name="Promo code setup and QA")
+    assign(task=helped, person=PersonFactory(team=TeamFactory()), role=Role.CONTRIBUTOR, by=None)
+    assign(task=helped, person=PersonFactory(team=TeamFactory()), role=Role.CONTRIBUTOR, by=None)
+    TaskFactory(name="Search quality", rhythm="")
+    TaskFactory(name="Retired", is_active=False)
+    data = json.loads(_run("--json"))
+    assert [(item["task"], item["gaps"], item["cross_team"]) for item in data] == [
+        ("Promo code setup and QA", ["contributors_no_owner", "no_backup"], True),
+        ("Search quality", ["no_owner", "no_backup", "no_rhythm"], False),
+        ("Inventory sync", [], False),
+    ]
+    assert data[0]["slug"] == "promo-code-setup-and-qa"
+    assert data[0]["details"]["contributors_no_owner"] == "2 people help; nobody is accountable."
+
+
+def test_the_text_output_ends_with_a_count_per_rule_and_the_coverage():
+    TaskFactory(name="Search quality", criticality="critical")
+    out = _run()
+    assert "Search quality  [" in out
+    assert "  no_owner: Nobody is assigned to it at all." in out
+    assert f"     1  {Rule.NO_OWNER.label}" in out
+    assert "Coverage: 0% of critical and high tasks fully covered (0 of 1); 1 active tasks." in out
+
+
+def test_the_command_filters_by_stage_slug():
+    TaskFactory(name="Inventory sync")
+    data = json.loads(_run("--json", "--stage", "returns-refunds"))
+    assert data == []
+
+
+@pytest.mark.parametrize(("option", "message"), [("--stage", "No stage"), ("--team", "No team")])
+def test_an_unknown_filter_is_refused_with_the_known_ones(option, message):
+    TeamFactory(name="Warehouse", slug="warehouse")
+    with pytest.raises(CommandError, match=message):
+        _run(option, "nope")
