@@ -136,7 +136,7 @@ AUTHENTICATION_BACKENDS = ["ownership.permissions.GroupPermissionBackend"]
 # Database sessions (revoked at once on sign-out, in every process), read with plain SQL.
 SESSION_ENGINE = "config.sessions"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "ownership:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation ------------------------------------------------------------------------

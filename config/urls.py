@@ -8,7 +8,6 @@ admin.site.site_header = "Ownermap administration"
 admin.site.site_title = "Ownermap admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

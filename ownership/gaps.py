@@ -15,7 +15,7 @@ every task's full facts cost more than computing the gaps.
 import datetime
 import functools
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
@@ -115,7 +115,7 @@ class TaskGaps:
     helpers: int
     cross_team: bool
     gaps: list[Rule]
-    report: "GapReport"
+    report: "GapReport" = field(repr=False)
 
     @property
     def codes(self) -> list[str]:

@@ -14,6 +14,8 @@ from config.db import prepared_cursor
 
 # Reading the map: what Members, Ops leads and Managers all have, and outsiders lack.
 VIEW_MAP = "tasks_registry.view_task"
+# Editing the map: what Ops leads and Managers have, and Members lack.
+EDIT_MAP = "tasks_registry.change_task"
 
 
 @cache

@@ -25,9 +25,10 @@ def test_signing_out_takes_a_post_and_ends_the_session(member_client):
     assert "_auth_user_id" not in member_client.session
 
 
-def test_the_home_page_leads_to_the_map(member_client):
+def test_the_home_page_is_the_dashboard(member_client):
     response = member_client.get("/")
-    assert (response.status_code, response.url) == (302, reverse("ownership:task_list"))
+    assert response.status_code == 200
+    assert response.resolver_match.view_name == "ownership:dashboard"
 
 
 def test_pages_carry_a_strict_content_security_policy(member_client):

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks_registry', '0003_search_names_previous_slugs'),
+        ("tasks_registry", "0003_search_names_previous_slugs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='next_due_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='next due'),
+            model_name="task",
+            name="next_due_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="next due"),
         ),
     ]

@@ -32,8 +32,8 @@ def test_slash_then_a_support_agents_words_show_the_owner(demo_store, live_serve
     expect(first).to_contain_text("Refund processing")
     expect(first.locator(".acting")).to_contain_text("Irene Costa")
     expect(first.locator(".acting")).to_contain_text("@irene")
-    # No page load happened: still on the task list, the results swapped in place.
-    expect(page).to_have_url(re.compile(r"/tasks/$"))
+    # No page load happened: still on the dashboard, the results swapped in place.
+    expect(page).to_have_url(re.compile(r"/$"))
 
     page.keyboard.press("ArrowDown")
     expect(page.locator("#lookup-results .result-link").first).to_be_focused()

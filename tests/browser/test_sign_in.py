@@ -18,7 +18,9 @@ def test_a_member_signs_in_and_opens_a_task_page(reference_data, live_server, si
     assign_backup(task=task, person=PersonFactory(name="Chris Osei"), by=None)
 
     page = sign_in("ethan")
-    expect(page).to_have_url(re.compile(r"/tasks/$"))
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where the map is wrong")
+    page.get_by_role("link", name="Tasks", exact=True).click()
     page.get_by_role("link", name="Holiday shipping cutoff sign-off").click()
 
     expect(page).to_have_url(re.compile(r"/tasks/holiday-shipping-cutoff-sign-off/$"))
@@ -43,6 +45,7 @@ def test_the_stage_filter_swaps_the_table_without_a_page_load(reference_data, li
     TaskFactory(name="Inventory sync", stage=Stage.objects.get(slug="fulfilment"))
     TaskFactory(name="Returns notices", stage=Stage.objects.get(slug="returns-refunds"))
     page = sign_in("ethan")
+    page.get_by_role("link", name="Tasks", exact=True).click()
     page.evaluate("window.__same_page = true")
     page.get_by_label("Stage").select_option(label="Fulfilment")
     expect(page.get_by_text("1 task in Fulfilment")).to_be_visible()

@@ -1,0 +1,176 @@
+"""Forms for editing the map: they parse and check input; the write functions do the rest."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ownership.models import Person, Team
+from ownership.people import find_person
+from tasks_registry.models import Criticality, Stage, Task
+
+
+class PersonField(forms.CharField):
+    """A person typed as "Name <email>", an email, or a name only one person has."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 400)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Name or email"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        return find_person(text)
+
+
+class ChoosePersonForm(forms.Form):
+    person = PersonField()
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the task the form was filled from (no lost updates)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DefinitionOfDoneForm(VersionedForm):
+    definition_of_done = forms.CharField(
+        label="Definition of done",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One checkable line each: what a second person could verify.",
+        max_length=5000,
+    )
+
+
+class RhythmForm(VersionedForm):
+    rhythm = forms.CharField(
+        label="Deadline rhythm",
+        max_length=300,
+        help_text="e.g. “weekly on monday”, “monthly on the last business day”, “ad hoc”.",
+    )
+
+
+class TaskForm(VersionedForm):
+    """Create or edit a task's own fields. A new task has no version: it is not required."""
+
+    name = forms.CharField(max_length=200)
+    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), empty_label=None)
+    criticality = forms.ChoiceField(choices=Criticality.choices)
+    rhythm = forms.CharField(
+        label="Deadline rhythm",
+        max_length=300,
+        required=False,
+        help_text="e.g. “weekly on monday”, “2 days before each campaign”, “ad hoc”.",
+    )
+    definition_of_done = forms.CharField(
+        label="Definition of done",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One checkable line each: what a second person could verify.",
+    )
+    description = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    aliases = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The words people search with, one per line.",
+    )
+    systems = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="ERP, PIM, CMS, WMS…, one per line.",
+    )
+    metric = forms.CharField(label="Operational metric", required=False, max_length=100)
+
+    FIELDS = (
+        "name",
+        "stage",
+        "criticality",
+        "rhythm",
+        "definition_of_done",
+        "description",
+        "aliases",
+        "systems",
+        "metric",
+    )
+
+    def __init__(self, *args, creating: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = not creating
+
+    @classmethod
+    def initial_for(cls, task: Task) -> dict:
+        initial = {name: getattr(task, name) for name in cls.FIELDS}
+        initial["version"] = task.version
+        return initial
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class AssignmentForm(forms.Form):
+    """Add someone to a task in a role other than owner or backup."""
+
+    ROLES = [
+        ("contributor", "Contributor"),
+        ("checker", "Checker"),
+        ("escalation", "Escalation"),
+        ("consulted", "Consulted"),
+        ("informed", "Informed"),
+    ]
+    role = forms.ChoiceField(choices=ROLES)
+    person = PersonField()
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254)
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    title = forms.CharField(label="Role title", max_length=150, required=False)
+    chat_handle = forms.CharField(max_length=100, required=False)
+
+    FIELDS = ("name", "email", "team", "title", "chat_handle")
+
+    @classmethod
+    def initial_for(cls, person: Person) -> dict:
+        return {name: getattr(person, name) for name in cls.FIELDS}
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class AwayForm(forms.Form):
+    away_until = forms.DateField(
+        label="Away until (last day away)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty when they are back.",
+    )
+
+
+class DepartedForm(forms.Form):
+    departed_on = forms.DateField(label="Left on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lead = PersonField(required=False, help_text="Who to ask when nobody owns a task.")
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a write function's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
