@@ -8,6 +8,7 @@ from django.utils import timezone
 from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
 
+CONFIRMED_IN_NEW_ROLE = "confirmed in their new role"
 _SINGLE_ROLES = {Role.OWNER: Role.BACKUP, Role.BACKUP: Role.OWNER}
 
 
@@ -81,6 +82,6 @@ def confirm_owner(*, task: Task, by: AbstractBaseUser | None) -> Assignment:
             raise ValidationError(f"“{task.name}” has no owner to confirm.", code="no_owner")
         owner.confirmed_at = timezone.now()
         owner._history_user = by
-        owner._change_reason = "confirmed in their new role"
+        owner._change_reason = CONFIRMED_IN_NEW_ROLE
         owner.save(update_fields=["confirmed_at"])
     return owner

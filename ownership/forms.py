@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ownership.models import Person, Team
+from ownership.models import Person, Role, Team
 from ownership.people import find_person
 from tasks_registry.models import Criticality, Stage, Task
 
@@ -116,16 +116,9 @@ class TaskForm(VersionedForm):
 
 
 class AssignmentForm(forms.Form):
-    """Add someone to a task in a role other than owner or backup."""
+    """Give someone a part in a task; a new owner or backup replaces the one there."""
 
-    ROLES = [
-        ("contributor", "Contributor"),
-        ("checker", "Checker"),
-        ("escalation", "Escalation"),
-        ("consulted", "Consulted"),
-        ("informed", "Informed"),
-    ]
-    role = forms.ChoiceField(choices=ROLES)
+    role = forms.ChoiceField(choices=Role.choices)
     person = PersonField()
 
 

@@ -1,11 +1,13 @@
-"""A task's history in words: who changed what, when — its fields and its assignments."""
+"""The map's history in words: who changed what, when — tasks' fields, assignments, people."""
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import reverse
 
-from ownership.models import Assignment, Role
+from ownership.assignments import CONFIRMED_IN_NEW_ROLE
+from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
@@ -28,6 +30,11 @@ class HistoryEntry:
     summary: str
     changes: list[Change] = field(default_factory=list)
     reason: str = ""
+    # A version of the task's fields that can be restored (None for assignments).
+    record_id: int | None = None
+    # What it is about, for the site-wide list: a task's name and page.
+    subject: str = ""
+    url: str = ""
 
     @property
     def who(self) -> str:
@@ -51,43 +58,71 @@ def _display(name: str, value: object, stages: dict[int, str]) -> str:
     return str(value or "—")
 
 
-def _task_entries(task: Task) -> list[HistoryEntry]:
-    records = list(
-        task.history.select_related("history_user__person").order_by("history_date", "pk")
+def _field_changes(record, previous, stages: dict[int, str]) -> list[Change]:
+    delta = record.diff_against(previous, excluded_fields=_IGNORED_FIELDS)
+    return [
+        Change(_field_label(c.field))
+        if c.field in _LONG_FIELDS
+        else Change(
+            _field_label(c.field),
+            _display(c.field, c.old, stages),
+            _display(c.field, c.new, stages),
+        )
+        for c in sorted(delta.changes, key=lambda c: _FIELD_ORDER.get(c.field, 99))
+    ]
+
+
+def _task_record_entry(record, previous, stages, *, subject="", url="") -> HistoryEntry | None:
+    if previous is None:
+        summary, changes = "created the task", []
+    else:
+        changes = _field_changes(record, previous, stages)
+        if not changes:
+            return None
+        summary = "edited " + ", ".join(change.label for change in changes)
+    return HistoryEntry(
+        record.history_date,
+        record.history_user,
+        summary,
+        changes,
+        record.history_change_reason or "",
+        record_id=record.history_id,
+        subject=subject,
+        url=url,
     )
-    stages = dict(Stage.objects.values_list("pk", "name"))
+
+
+def _task_entries(task: Task, stages: dict[int, str]) -> list[HistoryEntry]:
+    records = task.history.select_related("history_user__person").order_by("history_date", "pk")
     entries = []
     previous = None
     for record in records:
-        if previous is None:
-            summary, changes = "created the task", []
-        else:
-            delta = record.diff_against(previous, excluded_fields=_IGNORED_FIELDS)
-            changes = [
-                Change(_field_label(c.field))
-                if c.field in _LONG_FIELDS
-                else Change(
-                    _field_label(c.field),
-                    _display(c.field, c.old, stages),
-                    _display(c.field, c.new, stages),
-                )
-                for c in sorted(delta.changes, key=lambda c: _FIELD_ORDER.get(c.field, 99))
-            ]
-            if not changes:
-                previous = record
-                continue
-            summary = "edited " + ", ".join(change.label for change in changes)
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                summary,
-                changes,
-                record.history_change_reason or "",
-            )
-        )
+        entry = _task_record_entry(record, previous, stages)
+        if entry is not None:
+            entries.append(entry)
         previous = record
+    # The newest version is the task as it is: restoring it would change nothing.
+    if entries and entries[-1].record_id == previous.history_id:
+        entries[-1] = HistoryEntry(**{**entries[-1].__dict__, "record_id": None})
     return entries
+
+
+def _assignment_summary(record, last_person: dict[int, str]) -> str | None:
+    role = dict(Role.choices).get(record.role, record.role).lower()
+    name = record.person.name if record.person else "(deleted person)"
+    before = last_person.get(record.id)
+    last_person[record.id] = name
+    if record.history_type == "+":
+        return f"added {name} as {role}"
+    if record.history_type == "-":
+        return f"removed {name} as {role}"
+    if record.history_change_reason == CONFIRMED_IN_NEW_ROLE:
+        return f"kept {name} as {role} after their change of role"
+    if before is None:  # the record that added them is older than the list being read
+        return f"made {name} the {role}"
+    if before != name:
+        return f"changed the {role} from {before} to {name}"
+    return None
 
 
 def _assignment_entries(task: Task) -> list[HistoryEntry]:
@@ -96,23 +131,12 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
         .select_related("history_user__person", "person")
         .order_by("history_date", "pk")
     )
-    labels = dict(Role.choices)
     last_person: dict[int, str] = {}
     entries = []
     for record in records:
-        role = labels.get(record.role, record.role).lower()
-        name = record.person.name if record.person else "(deleted person)"
-        if record.history_type == "+":
-            summary = f"added {name} as {role}"
-        elif record.history_type == "-":
-            summary = f"removed {name} as {role}"
-        else:
-            before = last_person.get(record.id)
-            if before is None or before == name:
-                last_person[record.id] = name
-                continue
-            summary = f"changed the {role} from {before} to {name}"
-        last_person[record.id] = name
+        summary = _assignment_summary(record, last_person)
+        if summary is None:
+            continue
         entries.append(
             HistoryEntry(
                 record.history_date,
@@ -126,6 +150,90 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
 
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:
     """Newest first. Four queries, whatever the length of the history."""
-    entries = _task_entries(task) + _assignment_entries(task)
+    stages = dict(Stage.objects.values_list("pk", "name"))
+    entries = _task_entries(task, stages) + _assignment_entries(task)
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]
+
+
+def changed_since(task: Task, version: int) -> list[Change]:
+    """What differs between the task as it was at `version` and as it is now: what someone
+    else changed while a form filled from that version was open."""
+    then = task.history.filter(version=version).order_by("-history_date").first()
+    now = task.history.order_by("-history_date").first()
+    if then is None or now is None:
+        return []
+    stages = dict(Stage.objects.values_list("pk", "name"))
+    changes = _field_changes(now, then, stages)
+    # Long fields are named only in the history list; a conflict shows what they now say.
+    return [
+        Change(change.label, after=str(getattr(task, _FIELD_BY_LABEL[change.label]) or "—"))
+        if change.label in _FIELD_BY_LABEL and not change.before and not change.after
+        else change
+        for change in changes
+    ]
+
+
+_FIELD_BY_LABEL = {_field_label(name): name for name in _LONG_FIELDS}
+
+
+def recent_changes(*, limit: int = 100) -> list[HistoryEntry]:
+    """The newest changes across the map: tasks' fields, assignments and people. A fixed
+    number of queries, whatever the size of the history."""
+    stages = dict(Stage.objects.values_list("pk", "name"))
+    task_records = list(
+        Task.history.select_related("history_user__person").order_by("-history_date", "-pk")[:limit]
+    )
+    # Each task record is described against the one before it, read in one more query.
+    ids = {record.id for record in task_records}
+    earlier: dict[int, list] = {}
+    if ids:
+        for record in Task.history.filter(id__in=ids).order_by("history_date", "pk"):
+            earlier.setdefault(record.id, []).append(record)
+    entries = []
+    for record in task_records:
+        versions = earlier.get(record.id, [])
+        position = next(i for i, r in enumerate(versions) if r.history_id == record.history_id)
+        previous = versions[position - 1] if position else None
+        url = reverse("ownership:task_detail", kwargs={"slug": record.slug})
+        entry = _task_record_entry(record, previous, stages, subject=record.name, url=url)
+        if entry is not None:
+            entries.append(HistoryEntry(**{**entry.__dict__, "record_id": None}))
+
+    assignment_records = list(
+        Assignment.history.select_related("history_user__person", "person", "task").order_by(
+            "-history_date", "-pk"
+        )[:limit]
+    )
+    last_person: dict[int, str] = {}
+    for record in reversed(assignment_records):
+        summary = _assignment_summary(record, last_person)
+        if summary is None or record.task is None:
+            continue
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                record.history_user,
+                summary,
+                reason=record.history_change_reason or "",
+                subject=record.task.name,
+                url=reverse("ownership:task_detail", kwargs={"slug": record.task.slug}),
+            )
+        )
+
+    for record in Person.history.select_related("history_user__person").order_by(
+        "-history_date", "-pk"
+    )[:limit]:
+        verb = {"+": "added", "~": "updated", "-": "removed"}[record.history_type]
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                record.history_user,
+                f"{verb} {record.name}",
+                reason=record.history_change_reason or "",
+                subject=record.name,
+                url=reverse("ownership:person_detail", kwargs={"pk": record.id}),
+            )
+        )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]

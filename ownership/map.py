@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from ownership.acting import Acting, acting_owner
 from ownership.models import Assignment, Person, Role
@@ -54,3 +54,46 @@ def active_tasks(*, stage: Stage | None = None) -> QuerySet[Task]:
     if stage is not None:
         tasks = tasks.filter(stage=stage)
     return tasks
+
+
+# RACI is a view of the assignments: owner = A(ccountable), contributors = R(esponsible).
+RACI_LETTERS = {
+    Role.OWNER: "A",
+    Role.CONTRIBUTOR: "R",
+    Role.CONSULTED: "C",
+    Role.INFORMED: "I",
+}
+
+
+@dataclass(frozen=True)
+class RaciMatrix:
+    people: list[Person]
+    rows: list[tuple[Task, list[str]]]
+
+
+def raci_matrix(tasks: QuerySet[Task]) -> RaciMatrix:
+    """Tasks by the people with a RACI part in any of them; two queries."""
+    tasks = list(tasks.select_related("stage").order_by("stage__order", "name", "pk"))
+    assignments = list(
+        Assignment.objects.filter(task__in=[t.pk for t in tasks], role__in=list(RACI_LETTERS))
+        .select_related("person__team")
+        .order_by()
+    )
+    people = sorted({a.person for a in assignments}, key=lambda p: (p.name, p.pk))
+    column = {person.pk: index for index, person in enumerate(people)}
+    cells: dict[int, list[str]] = {task.pk: [""] * len(people) for task in tasks}
+    for assignment in assignments:
+        row = cells[assignment.task_id]
+        index = column[assignment.person_id]
+        # One person may be both consulted and informed: the stronger part shows.
+        letter = RACI_LETTERS[assignment.role]
+        if not row[index] or "ARCI".index(letter) < "ARCI".index(row[index]):
+            row[index] = letter
+    return RaciMatrix(people, [(task, cells[task.pk]) for task in tasks])
+
+
+def tasks_of_team(team) -> QuerySet[Task]:
+    """Active tasks in which someone from the team has a part."""
+    return Task.objects.filter(
+        Exists(Assignment.objects.filter(task=OuterRef("pk"), person__team=team)), is_active=True
+    )

@@ -128,3 +128,25 @@ def update_task(
         current._change_reason = reason
         current.save(update_fields=[*changed, "version", "updated_at"])
     return current
+
+
+def restore_version(*, task: Task, record_id: int, by: AbstractBaseUser | None) -> Task:
+    """Put a task's fields back as they were in one of its history records.
+
+    Whether it is active stays as it is now: retiring and restoring are their own actions.
+    """
+    record = task.history.filter(history_id=record_id).first()
+    if record is None:
+        raise ValidationError("That version is not in this task's history.", code="unknown")
+    values = {
+        field: getattr(record, "stage_id" if field == "stage" else field)
+        for field in EDITABLE_FIELDS
+        if field != "is_active"
+    }
+    values["stage"] = Stage.objects.filter(pk=values["stage"]).first() or task.stage
+    return update_task(
+        task=task,
+        by=by,
+        reason=f"restored the version of {record.history_date:%-d %b %Y, %H:%M}",
+        **values,
+    )

@@ -46,8 +46,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def people_suggest(request: HttpRequest) -> HttpResponse:
-    """Options for a person type-ahead (a <datalist>), from what has been typed so far."""
-    people = suggest_people(request.GET.get("person", ""))
+    """Options for a person type-ahead (a <datalist>), from what has been typed so far: the
+    `person` parameter, or the one field a form sent under its own name (the handover's)."""
+    typed = request.GET.get("person")
+    if typed is None and len(request.GET) == 1:
+        typed = next(iter(request.GET.values()))
+    people = suggest_people(typed or "")
     context = {"people": people, "today": timezone.localdate()}
     return render(request, "ownership/_people_options.html", context)
 

@@ -6,6 +6,8 @@ from django.views.decorators.http import require_GET
 
 from config.rendering import render_page
 from ownership.acting import acting_owner
+from ownership.forms import AssignmentForm
+from ownership.gaps import task_gaps
 from ownership.history import task_history
 from ownership.lookup import lookup
 from ownership.map import active_tasks, task_rows
@@ -33,29 +35,35 @@ def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
     return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
 
 
-@require_GET
-@permission_required(VIEW_MAP, raise_exception=True)
-def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def task_page_context(task: Task) -> dict:
+    """Everything the task page shows, in a fixed number of queries."""
     today = timezone.localdate()
-    task = Task.objects.select_related("stage").filter(slug=slug).first()
-    if task is None:
-        return _renamed_task_redirect(slug)
     assignments = list(
         task.assignments.select_related("person", "person__team").order_by("person__name")
     )
-    by_role = {role: [a.person for a in assignments if a.role == role] for role in Role}
-    owner = next(iter(by_role[Role.OWNER]), None)
-    backup = next(iter(by_role[Role.BACKUP]), None)
-    context = {
+    by_role = {role: [a for a in assignments if a.role == role] for role in Role}
+    owner = next((a.person for a in by_role[Role.OWNER]), None)
+    backup = next((a.person for a in by_role[Role.BACKUP]), None)
+    return {
         "task": task,
-        "by_role": [(Role(role).label, people) for role, people in by_role.items()],
+        "by_role": [(Role(role).label, held) for role, held in by_role.items()],
         "owner": owner,
         "backup": backup,
         "acting": acting_owner(owner, backup, today),
         "today": today,
+        "gaps": task_gaps(task, on=today),
         "history": task_history(task),
+        "assign_form": AssignmentForm(),
     }
-    return render(request, "ownership/task_detail.html", context)
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    task = Task.objects.select_related("stage").filter(slug=slug).first()
+    if task is None:
+        return _renamed_task_redirect(slug)
+    return render(request, "ownership/task_detail.html", task_page_context(task))
 
 
 @require_GET

@@ -1,0 +1,141 @@
+"""Editing tasks: create, edit (refusing lost updates), retire, restore, people, old versions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ownership.assignments import assign, unassign
+from ownership.forms import AssignmentForm, TaskForm, add_errors
+from ownership.history import changed_since
+from ownership.models import Assignment
+from ownership.permissions import EDIT_MAP
+from ownership.views.tasks import task_page_context
+from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
+from tasks_registry.models import Task
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_create(request: HttpRequest) -> HttpResponse:
+    form = TaskForm(request.POST or None, creating=True)
+    if request.method == "POST" and form.is_valid():
+        values = form.changes()
+        name, stage = values.pop("name"), values.pop("stage")
+        try:
+            task = create_task(name=name, stage=stage, by=request.user, **values)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"“{task.name}” is on the map. Now give it an owner.")
+            return redirect(task)
+    return render(request, "ownership/task_form.html", {"form": form, "task": None})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug)
+    form = TaskForm(request.POST or None, initial=TaskForm.initial_for(task))
+    conflict = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = update_task(
+                task=task,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),
+            )
+        except StaleVersionError as error:
+            # Keep what they typed; show what changed meanwhile; a second save replaces it,
+            # knowingly, because the form now carries the version they have seen.
+            conflict = changed_since(error.task, form.cleaned_data["version"])
+            data = request.POST.copy()
+            data["version"] = error.task.version
+            form = TaskForm(data, initial=TaskForm.initial_for(error.task))
+            form.is_valid()
+            task = error.task
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"“{saved.name}” is saved.")
+            return redirect(saved)
+    context = {"form": form, "task": task, "conflict": conflict}
+    return render(request, "ownership/task_form.html", context, status=409 if conflict else 200)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_retire(request: HttpRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task, slug=slug)
+    update_task(task=task, by=request.user, is_active=False)
+    messages.success(
+        request, f"“{task.name}” is retired: it leaves the map, the dashboard and the lookup."
+    )
+    return redirect(task)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_restore(request: HttpRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task, slug=slug)
+    update_task(task=task, by=request.user, is_active=True)
+    messages.success(request, f"“{task.name}” is back on the map.")
+    return redirect(task)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_restore_version(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
+    task = get_object_or_404(Task, slug=slug)
+    try:
+        restored = restore_version(task=task, record_id=record_id, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(task)
+    messages.success(request, "The earlier version is restored; the change is in the history.")
+    return redirect(restored)
+
+
+def _people_section(request: HttpRequest, task: Task, form: AssignmentForm) -> HttpResponse:
+    """The task page's people, for HTMX; the whole page otherwise."""
+    context = {**task_page_context(task), "assign_form": form}
+    template = "ownership/task_detail.html"
+    if request.htmx:
+        return render(request, f"{template}#people", context)
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_assign(request: HttpRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task, slug=slug)
+    form = AssignmentForm(request.POST)
+    if form.is_valid():
+        try:
+            assign(
+                task=task,
+                person=form.cleaned_data["person"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if not request.htmx:
+                return redirect(task)
+            form = AssignmentForm()
+    return _people_section(request, task, form)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    task = get_object_or_404(Task, slug=slug)
+    assignment = get_object_or_404(Assignment, pk=assignment_id, task=task)
+    unassign(assignment=assignment, by=request.user)
+    if not request.htmx:
+        return redirect(task)
+    return _people_section(request, task, AssignmentForm())

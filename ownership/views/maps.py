@@ -1,0 +1,90 @@
+"""The map, seen four ways: by customer-journey stage, by team, by person, and as RACI."""
+
+import csv
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ownership.dashboard import Filters
+from ownership.gaps import active_tasks_filtered, gap_report
+from ownership.map import raci_matrix, task_rows, tasks_of_team
+from ownership.models import Role, Team
+from ownership.permissions import VIEW_MAP
+
+
+def _with_gaps(rows, report):
+    return [(row, report.gaps_of.get(row.task.pk, [])) for row in rows]
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def map_by_stage(request: HttpRequest) -> HttpResponse:
+    """A column per stage of the customer journey, a card per task with its owner and gaps."""
+    today = timezone.localdate()
+    filters = Filters.from_query(request.GET)
+    tasks = active_tasks_filtered(team=filters.team)
+    report = gap_report(on=today, tasks=tasks)
+    cards = _with_gaps(task_rows(tasks, on=today), report)
+    columns = [
+        (stage, [card for card in cards if card[0].task.stage_id == stage.pk])
+        for stage in filters.stages
+    ]
+    context = {"columns": columns, "filters": filters, "today": today, "count": len(cards)}
+    return render(request, "ownership/map_stages.html", context)
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The map by team: its people, and every task one of them has a part in."""
+    today = timezone.localdate()
+    team = get_object_or_404(Team.objects.select_related("lead"), slug=slug)
+    tasks = tasks_of_team(team)
+    report = gap_report(on=today, tasks=tasks)
+    rows = _with_gaps(task_rows(tasks.order_by("stage__order", "name"), on=today), report)
+    members = list(team.members.order_by("name"))
+    owned = [card for card in rows if card[0].owner and card[0].owner.team_id == team.pk]
+    context = {
+        "team": team,
+        "members": members,
+        "owned": owned,
+        "involved": [card for card in rows if card not in owned],
+        "today": today,
+    }
+    return render(request, "ownership/team_detail.html", context)
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def raci(request: HttpRequest) -> HttpResponse:
+    filters = Filters.from_query(request.GET)
+    matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
+    return render(request, "ownership/raci.html", {"matrix": matrix, "filters": filters})
+
+
+def _safe_cell(value: str) -> str:
+    # A cell a spreadsheet would run as a formula is written as text.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def raci_csv(request: HttpRequest) -> HttpResponse:
+    filters = Filters.from_query(request.GET)
+    matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ownermap-raci.csv"'
+    response.write("\ufeff")  # so that Excel reads the names' accents as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["Task", "Stage", *(_safe_cell(p.name) for p in matrix.people)])
+    for task, letters in matrix.rows:
+        writer.writerow([_safe_cell(task.name), task.stage.name, *letters])
+    writer.writerow([])
+    legend = {Role.OWNER: "A", Role.CONTRIBUTOR: "R", Role.CONSULTED: "C", Role.INFORMED: "I"}
+    writer.writerow(
+        ["Legend", "; ".join(f"{letter} = {Role(role).label}" for role, letter in legend.items())]
+    )
+    return response

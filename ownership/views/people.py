@@ -1,0 +1,270 @@
+"""People and teams: who is in the map, what each holds, and the handover when someone leaves."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.rendering import render_page
+from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm, add_errors
+from ownership.models import Assignment, Person, Role, Team
+from ownership.people import (
+    create_person,
+    create_team,
+    find_person,
+    hand_over,
+    handover_plan,
+    mark_away,
+    mark_departed,
+    mark_returned,
+    other_roles,
+    person_label,
+    update_person,
+    update_team,
+)
+from ownership.permissions import EDIT_MAP, VIEW_MAP
+from tasks_registry.models import Criticality
+
+PEOPLE_PER_PAGE = 100
+
+
+def _owned_counts():
+    active = Q(assignments__task__is_active=True)
+    return {
+        "owned": Count("assignments", filter=active & Q(assignments__role=Role.OWNER)),
+        "critical": Count(
+            "assignments",
+            filter=active
+            & Q(assignments__role=Role.OWNER, assignments__task__criticality=Criticality.CRITICAL),
+        ),
+        "backing": Count("assignments", filter=active & Q(assignments__role=Role.BACKUP)),
+    }
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def person_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    people = (
+        Person.objects.select_related("team").annotate(**_owned_counts()).order_by("name", "pk")
+    )
+    if query:
+        people = people.filter(
+            Q(name__icontains=query) | Q(email__icontains=query) | Q(team__name__icontains=query)
+        )
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": query,
+        "today": timezone.localdate(),
+        "limit": settings.OWNERMAP_MAX_CRITICAL_TASKS,
+    }
+    return render_page(request, "ownership/person_list.html", context, partial="people-table")
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The map by person: what they own, back up and contribute to, and their critical load."""
+    person = get_object_or_404(Person.objects.select_related("team", "user"), pk=pk)
+    held = list(
+        Assignment.objects.filter(person=person, task__is_active=True)
+        .select_related("task__stage")
+        .order_by("task__stage__order", "task__name")
+    )
+    by_role = {role: [a.task for a in held if a.role == role] for role in Role}
+    critical = sum(1 for task in by_role[Role.OWNER] if task.criticality == Criticality.CRITICAL)
+    context = {
+        "person": person,
+        "owns": by_role[Role.OWNER],
+        "backs_up": by_role[Role.BACKUP],
+        "other": [
+            (a.get_role_display(), a.task) for a in held if a.role not in (Role.OWNER, Role.BACKUP)
+        ],
+        "critical": critical,
+        "limit": settings.OWNERMAP_MAX_CRITICAL_TASKS,
+        "today": timezone.localdate(),
+        "away_form": AwayForm(initial={"away_until": person.away_until}),
+        "departed_form": DepartedForm(initial={"departed_on": timezone.localdate()}),
+    }
+    return render(request, "ownership/person_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = create_person(by=request.user, **form.changes())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{person.name} joins the map.")
+            return redirect("ownership:person_detail", pk=person.pk)
+    return render(request, "ownership/person_form.html", {"form": form, "person": None})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = update_person(person=person, by=request.user, **form.changes())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            note = ""
+            if saved.role_changed_at and saved.role_changed_at != person.role_changed_at:
+                note = " Their change of role flags what they own on the dashboard, to confirm."
+            messages.success(request, f"{saved.name} is saved.{note}")
+            return redirect("ownership:person_detail", pk=saved.pk)
+    return render(request, "ownership/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_away(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    form = AwayForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = mark_away(person=person, until=form.cleaned_data["away_until"], by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            until = saved.away_until
+            messages.success(
+                request,
+                f"{saved.name} is away until {until:%-d %b %Y}: their backups act meanwhile."
+                if until
+                else f"{saved.name} is back.",
+            )
+            return redirect("ownership:person_detail", pk=pk)
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return redirect("ownership:person_detail", pk=pk)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_departed(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    form = DepartedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the day they leave (or left).")
+        return redirect("ownership:person_detail", pk=pk)
+    mark_departed(person=person, on=form.cleaned_data["departed_on"], by=request.user)
+    if handover_plan(person) or other_roles(person).exists():
+        return redirect("ownership:person_handover", pk=pk)
+    messages.success(request, f"{person.name} is marked as departed. They held no tasks.")
+    return redirect("ownership:person_detail", pk=pk)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_returned(request: HttpRequest, pk: int) -> HttpResponse:
+    person = mark_returned(person=get_object_or_404(Person, pk=pk), by=request.user)
+    messages.success(request, f"{person.name} is no longer marked as departed.")
+    return redirect("ownership:person_detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def person_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything a departing person owns or backs up, reassigned in one step."""
+    person = get_object_or_404(Person, pk=pk)
+    plan = handover_plan(person)
+    others = list(other_roles(person))
+    typed = {item.field_name: request.POST.get(item.field_name, "") for item in plan}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        successors = {}
+        for item in plan:
+            text = typed[item.field_name].strip()
+            try:
+                successors[item.assignment.pk] = find_person(text) if text else None
+            except ValidationError as error:
+                errors[item.field_name] = " ".join(error.messages)
+        if not errors:
+            try:
+                moved = hand_over(
+                    person=person,
+                    successors=successors,
+                    drop_other_roles=request.POST.get("drop_other_roles") == "on",
+                    by=request.user,
+                )
+            except ValidationError as error:
+                errors["__all__"] = " ".join(error.messages)
+            else:
+                messages.success(
+                    request, f"{person.name}'s {moved} role{'s' if moved != 1 else ''} handed over."
+                )
+                return redirect("ownership:person_detail", pk=pk)
+    else:
+        typed = {
+            item.field_name: person_label(item.successor) if item.successor else "" for item in plan
+        }
+    rows = [(item, typed[item.field_name], errors.get(item.field_name, "")) for item in plan]
+    context = {
+        "person": person,
+        "rows": rows,
+        "others": others,
+        "error": errors.get("__all__", ""),
+        "has_errors": bool(errors),
+        "today": timezone.localdate(),
+    }
+    return render(request, "ownership/person_handover.html", context, status=200)
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.select_related("lead").annotate(people=Count("members", distinct=True))
+    return render(request, "ownership/team_list.html", {"teams": teams})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = create_team(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The {team.name} team is on the map.")
+            return redirect("ownership:team_detail", slug=team.slug)
+    return render(request, "ownership/team_form.html", {"form": form, "team": None})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(EDIT_MAP, raise_exception=True)
+def team_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    team = get_object_or_404(Team.objects.select_related("lead"), slug=slug)
+    initial = {
+        "name": team.name,
+        "description": team.description,
+        "lead": person_label(team.lead) if team.lead else "",
+    }
+    form = TeamForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = update_team(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The {saved.name} team is saved.")
+            return redirect("ownership:team_detail", slug=saved.slug)
+    return render(request, "ownership/team_form.html", {"form": form, "team": team})
