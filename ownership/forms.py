@@ -26,6 +26,15 @@ class PersonField(forms.CharField):
         return find_person(text)
 
 
+class MultilineField(forms.CharField):
+    """Text of several lines. Browsers send a textarea's line breaks as CRLF: stored as typed,
+    every save would change the text and the history would show edits nobody made."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 class ChoosePersonForm(forms.Form):
     person = PersonField()
 
@@ -37,7 +46,7 @@ class VersionedForm(forms.Form):
 
 
 class DefinitionOfDoneForm(VersionedForm):
-    definition_of_done = forms.CharField(
+    definition_of_done = MultilineField(
         label="Definition of done",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One checkable line each: what a second person could verify.",
@@ -65,23 +74,23 @@ class TaskForm(VersionedForm):
         required=False,
         help_text="e.g. “weekly on monday”, “2 days before each campaign”, “ad hoc”.",
     )
-    definition_of_done = forms.CharField(
+    definition_of_done = MultilineField(
         label="Definition of done",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One checkable line each: what a second person could verify.",
     )
-    description = forms.CharField(
+    description = MultilineField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    aliases = forms.CharField(
+    aliases = MultilineField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The words people search with, one per line.",
     )
-    systems = forms.CharField(
+    systems = MultilineField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -143,18 +152,20 @@ class AwayForm(forms.Form):
     away_until = forms.DateField(
         label="Away until (last day away)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="Leave empty when they are back.",
     )
 
 
 class DepartedForm(forms.Form):
-    departed_on = forms.DateField(label="Left on", widget=forms.DateInput(attrs={"type": "date"}))
+    departed_on = forms.DateField(
+        label="Left on", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100)
-    description = forms.CharField(
+    description = MultilineField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     lead = PersonField(required=False, help_text="Who to ask when nobody owns a task.")

@@ -137,7 +137,7 @@ def restore_version(*, task: Task, record_id: int, by: AbstractBaseUser | None) 
     """
     record = task.history.filter(history_id=record_id).first()
     if record is None:
-        raise ValidationError("That version is not in this task's history.", code="unknown")
+        raise ValidationError("That version is not in the history of this task.", code="unknown")
     values = {
         field: getattr(record, "stage_id" if field == "stage" else field)
         for field in EDITABLE_FIELDS

@@ -205,7 +205,8 @@ def person_handover(request: HttpRequest, pk: int) -> HttpResponse:
                 errors["__all__"] = " ".join(error.messages)
             else:
                 messages.success(
-                    request, f"{person.name}'s {moved} role{'s' if moved != 1 else ''} handed over."
+                    request,
+                    f"Handed over {moved} role{'s' if moved != 1 else ''} from {person.name}.",
                 )
                 return redirect("ownership:person_detail", pk=pk)
     else:

@@ -1,0 +1,160 @@
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.models import Role
+from tasks_registry.changes import update_task
+from tasks_registry.models import Stage
+from tests.factories import PersonFactory, TaskFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(size=3):
+    warehouse, marketing = TeamFactory(name="Warehouse"), TeamFactory(name="Marketing")
+    mark = PersonFactory(name="Mark Jensen", team=warehouse)
+    priya = PersonFactory(name="Priya Nair", team=marketing)
+    for n in range(size):
+        task = TaskFactory(name=f"Stock task {n}", stage=Stage.objects.get(slug="fulfilment"))
+        assign_owner(task=task, person=mark, by=None)
+        assign(task=task, person=priya, role=Role.CONTRIBUTOR, by=None)
+        assign(task=task, person=PersonFactory(team=marketing), role=Role.INFORMED, by=None)
+    promo = TaskFactory(name="Promo code QA", stage=Stage.objects.get(slug="promotions-pricing"))
+    assign(task=promo, person=priya, role=Role.CONTRIBUTOR, by=None)
+    assign(task=promo, person=mark, role=Role.CONSULTED, by=None)
+    return warehouse, marketing
+
+
+def test_the_map_by_stage_puts_each_task_in_its_stages_column_with_its_gaps(member_client):
+    _store(size=1)
+    response = member_client.get(reverse("ownership:map_by_stage"))
+    columns = {
+        stage.slug: [row.task.name for row, gaps in cards]
+        for stage, cards in response.context["columns"]
+    }
+    assert columns["fulfilment"] == ["Stock task 0"]
+    assert columns["promotions-pricing"] == ["Promo code QA"]
+    html = response.content.decode()
+    assert "contributors, no owner" in html  # the promo task's gap mark
+    assert "nobody owns this" in html
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_map_by_stage_takes_the_same_queries_whatever_its_size(
+    member_client, size, django_assert_max_num_queries
+):
+    _store(size)
+    # session, user, person; stages, teams; gap report (4); tasks with owners (2)
+    with django_assert_max_num_queries(11):
+        response = member_client.get(reverse("ownership:map_by_stage"))
+    assert response.context["count"] == size + 1
+
+
+def test_the_map_filters_by_team(member_client):
+    warehouse, _ = _store(size=1)
+    TaskFactory(name="Unrelated")
+    response = member_client.get(reverse("ownership:map_by_stage"), {"team": warehouse.slug})
+    assert response.context["count"] == 2
+    assert "Unrelated" not in response.content.decode()
+
+
+def test_the_team_page_splits_what_it_owns_from_where_it_helps(member_client):
+    warehouse, marketing = _store(size=2)
+    response = member_client.get(reverse("ownership:team_detail", kwargs={"slug": marketing.slug}))
+    owned = [row.task.name for row, _ in response.context["owned"]]
+    involved = [row.task.name for row, _ in response.context["involved"]]
+    assert owned == []
+    assert involved == ["Promo code QA", "Stock task 0", "Stock task 1"]
+    response = member_client.get(reverse("ownership:team_detail", kwargs={"slug": warehouse.slug}))
+    assert [row.task.name for row, _ in response.context["owned"]] == [
+        "Stock task 0",
+        "Stock task 1",
+    ]
+
+
+def test_an_unknown_team_is_not_found(member_client):
+    assert (
+        member_client.get(reverse("ownership:team_detail", kwargs={"slug": "nope"})).status_code
+        == 404
+    )
+
+
+def test_the_raci_matrix_reads_the_assignments(member_client):
+    _store(size=1)
+    matrix = member_client.get(reverse("ownership:raci")).context["matrix"]
+    names = [person.name for person in matrix.people]
+    rows = {task.name: dict(zip(names, letters, strict=True)) for task, letters in matrix.rows}
+    assert rows["Promo code QA"]["Priya Nair"] == "R"
+    assert rows["Promo code QA"]["Mark Jensen"] == "C"
+    assert rows["Stock task 0"]["Mark Jensen"] == "A"
+    assert rows["Stock task 0"]["Priya Nair"] == "R"
+    assert sorted(rows["Stock task 0"].values()).count("I") == 1
+
+
+def test_the_raci_matrix_takes_the_same_queries_whatever_its_size(
+    member_client, django_assert_max_num_queries
+):
+    _store(size=10)
+    # session, user, person; stages, teams; tasks; assignments
+    with django_assert_max_num_queries(7):
+        assert member_client.get(reverse("ownership:raci")).status_code == 200
+
+
+def test_the_raci_csv_downloads_with_the_same_letters_and_escapes_formulas(member_client):
+    _store(size=1)
+    PersonFactory(name="=HYPERLINK(evil)")
+    assign(
+        task=TaskFactory(name="+Refunds", stage=Stage.objects.get(slug="returns-refunds")),
+        person=PersonFactory(name="=SUM(A1)"),
+        role=Role.OWNER,
+        by=None,
+    )
+    response = member_client.get(reverse("ownership:raci_csv"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="ownermap-raci.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:2] == ["Task", "Stage"]
+    assert "'=SUM(A1)" in header
+    by_task = {row[0]: dict(zip(header, row, strict=False)) for row in rows[1:] if row}
+    assert by_task["Stock task 0"]["Mark Jensen"] == "A"
+    assert by_task["'+Refunds"]["'=SUM(A1)"] == "A"
+    assert rows[-1][0] == "Legend"
+
+
+def test_the_raci_csv_follows_the_filters(member_client):
+    _store(size=1)
+    response = member_client.get(reverse("ownership:raci_csv"), {"stage": "fulfilment"})
+    rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    tasks = [row[0] for row in rows if row][1:]
+    assert "Stock task 0" in tasks
+    assert "Promo code QA" not in tasks
+
+
+def test_recent_changes_say_who_changed_what_in_words(client, ops_lead, manager):
+    task = TaskFactory(name="Returns notices", rhythm="weekly on monday")
+    update_task(task=task, by=ops_lead, rhythm="daily")
+    assign_backup(task=task, person=PersonFactory(name="Amira Khan"), by=manager)
+    client.force_login(ops_lead)
+    html = client.get(reverse("ownership:changes")).content.decode()
+    assert "<strong>Olu Opslead</strong> edited deadline rhythm" in html
+    assert "Deadline rhythm: weekly on monday → daily" in html
+    assert "<strong>Mo Manager</strong> added Amira Khan as backup" in html
+    assert f'href="{task.get_absolute_url()}">Returns notices</a>' in html
+
+
+def test_recent_changes_take_the_same_queries_whatever_the_history(
+    member_client, django_assert_max_num_queries
+):
+    for n in range(8):
+        task = TaskFactory(name=f"Task {n}")
+        update_task(task=task, by=None, rhythm=f"rhythm {n}")
+        assign_owner(task=task, person=PersonFactory(), by=None)
+    # session, user, person; stages; task records; their earlier versions; assignment records;
+    # people records
+    with django_assert_max_num_queries(8):
+        response = member_client.get(reverse("ownership:changes"))
+    assert len(response.context["entries"]) > 20

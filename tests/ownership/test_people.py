@@ -1,0 +1,67 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from ownership.assignments import assign_backup, assign_owner, confirm_owner
+from ownership.history import task_history
+from ownership.people import find_person, handover_plan, update_person
+from tests.factories import PersonFactory, TaskFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Irene Costa <irene@example.com>", "IRENE@example.com", "  irene costa ", "Irene Costa"],
+)
+def test_a_person_is_found_from_a_label_an_email_or_a_unique_name(typed):
+    irene = PersonFactory(name="Irene Costa", email="irene@example.com")
+    assert find_person(typed) == irene
+
+
+def test_a_near_miss_name_suggests_the_closest_people():
+    PersonFactory(name="Irene Costa")
+    with pytest.raises(ValidationError) as refused:
+        find_person("Irene")
+    assert refused.value.messages == [
+        "Nobody in the map is called “Irene”. Did you mean Irene Costa?"
+    ]
+
+
+def test_a_title_change_is_a_change_of_role_but_a_name_change_is_not():
+    person = PersonFactory(title="Merchandiser")
+    update_person(person=person, by=None, name="New Name")
+    person.refresh_from_db()
+    assert person.role_changed_at is None
+    update_person(person=person, by=None, title="Pricing Analyst", team=TeamFactory())
+    person.refresh_from_db()
+    assert person.role_changed_at is not None
+
+
+def test_the_handover_plan_proposes_the_backup_unless_the_backup_has_left_too():
+    tom, chris = PersonFactory(name="Tom"), PersonFactory(name="Chris")
+    task = TaskFactory()
+    assign_owner(task=task, person=tom, by=None)
+    assign_backup(task=task, person=chris, by=None)
+    (item,) = handover_plan(tom)
+    assert item.successor == chris
+    chris.departed_on = chris.created_at.date()
+    chris.save()
+    (item,) = handover_plan(tom)
+    assert item.successor is None
+
+
+def test_keeping_an_owner_after_a_change_of_role_is_in_the_history_with_who_did_it():
+    user = UserFactory(username="dana")
+    task = TaskFactory()
+    assign_owner(task=task, person=PersonFactory(name="Daniel Kim"), by=None)
+    confirm_owner(task=task, by=user)
+    entry = task_history(task)[0]
+    assert (entry.summary, entry.user) == (
+        "kept Daniel Kim as owner after their change of role",
+        user,
+    )
+
+
+def test_confirming_an_owner_of_a_task_without_one_is_refused():
+    with pytest.raises(ValidationError, match="has no owner to confirm"):
+        confirm_owner(task=TaskFactory(), by=None)
