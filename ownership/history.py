@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 
 from ownership.assignments import CONFIRMED_IN_NEW_ROLE
-from ownership.models import Assignment, Person, Role
+from ownership.models import Assignment, Person, Role, Team
 from tasks_registry.models import Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
@@ -221,19 +221,77 @@ def recent_changes(*, limit: int = 100) -> list[HistoryEntry]:
             )
         )
 
-    for record in Person.history.select_related("history_user__person").order_by(
-        "-history_date", "-pk"
-    )[:limit]:
-        verb = {"+": "added", "~": "updated", "-": "removed"}[record.history_type]
+    entries.extend(_person_entries(limit))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]
+
+
+_PERSON_FIELDS = {
+    "name": "name",
+    "email": "email",
+    "team": "team",
+    "title": "title",
+    "chat_handle": "chat handle",
+    "away_until": "away until",
+    "departed_on": "left on",
+}
+
+
+def _person_value(name: str, value: object, teams: dict[int, str]) -> str:
+    if name == "team":
+        return teams.get(value, "no team") if value else "no team"
+    if isinstance(value, datetime.date):
+        return f"{value:%-d %b %Y}"
+    return str(value or "—")
+
+
+def _person_entries(limit: int) -> list[HistoryEntry]:
+    """The newest changes to people, each against the version before it; three queries."""
+    records = list(
+        Person.history.select_related("history_user__person").order_by("-history_date", "-pk")[
+            :limit
+        ]
+    )
+    versions: dict[int, list] = {}
+    for record in Person.history.filter(id__in={r.id for r in records}).order_by(
+        "history_date", "pk"
+    ):
+        versions.setdefault(record.id, []).append(record)
+    teams = dict(Team.objects.values_list("pk", "name"))
+    entries = []
+    for record in records:
+        history = versions[record.id]
+        position = next(i for i, r in enumerate(history) if r.history_id == record.history_id)
+        previous = history[position - 1] if position else None
+        changes = []
+        if record.history_type == "+":
+            summary = f"added {record.name} to the map"
+        elif record.history_type == "-":
+            summary = f"removed {record.name}"
+        elif previous is None:
+            summary = f"updated {record.name}"
+        else:
+            delta = record.diff_against(previous, included_fields=list(_PERSON_FIELDS))
+            changes = [
+                Change(
+                    _PERSON_FIELDS[c.field],
+                    _person_value(c.field, c.old, teams),
+                    _person_value(c.field, c.new, teams),
+                )
+                for c in delta.changes
+            ]
+            if not changes:
+                continue
+            summary = f"changed {record.name}: " + ", ".join(c.label for c in changes)
         entries.append(
             HistoryEntry(
                 record.history_date,
                 record.history_user,
-                f"{verb} {record.name}",
-                reason=record.history_change_reason or "",
+                summary,
+                changes,
+                record.history_change_reason or "",
                 subject=record.name,
                 url=reverse("ownership:person_detail", kwargs={"pk": record.id}),
             )
         )
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
+    return entries

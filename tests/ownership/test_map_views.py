@@ -154,7 +154,20 @@ def test_recent_changes_take_the_same_queries_whatever_the_history(
         update_task(task=task, by=None, rhythm=f"rhythm {n}")
         assign_owner(task=task, person=PersonFactory(), by=None)
     # session, user, person; stages; task records; their earlier versions; assignment records;
-    # people records
-    with django_assert_max_num_queries(8):
+    # people records, their earlier versions; teams
+    with django_assert_max_num_queries(10):
         response = member_client.get(reverse("ownership:changes"))
     assert len(response.context["entries"]) > 20
+
+
+def test_recent_changes_say_what_changed_about_a_person(client, ops_lead):
+    from ownership.people import update_person
+
+    it = TeamFactory(name="IT")
+    daniel = PersonFactory(name="Daniel Kim", title="Merchandiser")
+    update_person(person=daniel, by=ops_lead, team=it, title="Integration Developer")
+    client.force_login(ops_lead)
+    html = client.get(reverse("ownership:changes")).content.decode()
+    assert "<strong>Olu Opslead</strong> changed Daniel Kim: team, title" in html
+    assert "Title: Merchandiser → Integration Developer" in html
+    assert "→ IT</li>" in html

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from ownership.gaps import Rule, gap_report
@@ -68,7 +69,7 @@ def test_the_demo_has_the_imperfections_of_a_first_map(seeded):
     assert Task.objects.filter(rhythm="").count() >= 3
 
 
-def test_the_demo_shows_every_gap_whose_data_can_exist_and_the_command_agrees(seeded):
+def test_the_demo_shows_every_gap_whose_data_can_exist_and_the_command_agrees(seeded, client):
     report = gap_report(on=timezone.localdate())
     # Overdue needs due dates (rhythms) and stale needs a quarter without reviews: neither
     # can exist on a map loaded today.
@@ -82,6 +83,9 @@ def test_the_demo_shows_every_gap_whose_data_can_exist_and_the_command_agrees(se
     call_command("gaps", "--json", stdout=out)
     listed = Counter(code for task in json.loads(out.getvalue()) for code in task["gaps"])
     assert {rule: listed[rule.value] for rule in Rule} == report.counts
+    client.force_login(get_user_model().objects.get(username="member"))
+    dashboard = client.get(reverse("ownership:dashboard")).context["board"]
+    assert dashboard.report.counts == report.counts
 
 
 def test_the_demo_covers_every_task_the_articles_name(seeded):
