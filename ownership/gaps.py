@@ -64,8 +64,6 @@ _MEANINGS = {
     Rule.STALE: "Not confirmed in any review for more than a quarter.",
 }
 
-# Critical and high tasks are the ones "coverage" measures.
-COVERED_CRITICALITIES = (Criticality.CRITICAL, Criticality.HIGH)
 _CRITICALITY_RANK = {Criticality.CRITICAL: 0, Criticality.HIGH: 1, Criticality.NORMAL: 2}
 # Roles of people who do or check the work: with any of them and no owner, the task has helpers
 # but nobody accountable. Escalation, consulted and informed people do not do the work.
@@ -451,7 +449,7 @@ def gap_report(
         last = last_confirmed.get(pk)
         if (old and last is None) or (last is not None and last < stale_before):
             gaps.append(Rule.STALE)
-        if rank <= 1:
+        if rank <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
             # An owner who changed role is still here and still accountable.
             covered += (

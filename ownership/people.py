@@ -31,7 +31,9 @@ def person_label(person: Person) -> str:
 
 def suggest_people(text: str, *, limit: int = 8) -> QuerySet[Person]:
     """People still here whose name or email contains what was typed, for a type-ahead."""
-    text = text.strip()
+    text = text.strip()[:100]
+    if "\x00" in text:  # PostgreSQL refuses NUL in a string; nobody's name has one
+        return Person.objects.none()
     match = _ANGLE_EMAIL.search(text)
     if match:
         text = match.group(1)
@@ -51,6 +53,8 @@ def find_person(text: str) -> Person:
     text = text.strip()
     if not text:
         raise ValidationError("Type a name or an email address.", code="required")
+    if "\x00" in text or len(text) > 400:
+        raise ValidationError("That is not a name or an email address.", code="invalid")
     match = _ANGLE_EMAIL.search(text)
     email = match.group(1) if match else (text if "@" in text else None)
     if email is not None:

@@ -32,7 +32,8 @@ TEMPLATE = "ownership/dashboard.html"
 
 
 def _context(request: HttpRequest, filters: Filters, **extra) -> dict:
-    board = build_dashboard(filters, on=timezone.localdate(), page_number=request.GET.get("page"))
+    page = request.POST.get("page") or request.GET.get("page")  # a fix keeps the page it was on
+    board = build_dashboard(filters, on=timezone.localdate(), page_number=page)
     return {"board": board, "filters": filters, "errors": {}, "form": None, **extra}
 
 

@@ -50,7 +50,8 @@ def _owned_counts():
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def person_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    # NUL is refused by PostgreSQL and in nobody's name: drop it rather than fail.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     people = (
         Person.objects.select_related("team").annotate(**_owned_counts()).order_by("name", "pk")
     )

@@ -65,3 +65,25 @@ def test_keeping_an_owner_after_a_change_of_role_is_in_the_history_with_who_did_
 def test_confirming_an_owner_of_a_task_without_one_is_refused():
     with pytest.raises(ValidationError, match="has no owner to confirm"):
         confirm_owner(task=TaskFactory(), by=None)
+
+
+@pytest.mark.parametrize("typed", ["Irene\x00", "x" * 401])
+def test_input_no_name_could_be_is_refused_not_sent_to_the_database(typed):
+    with pytest.raises(ValidationError, match="not a name or an email address"):
+        find_person(typed)
+
+
+def test_the_type_ahead_and_the_handover_survive_a_nul_character(client, ops_lead):
+    from django.urls import reverse
+
+    tom = PersonFactory(name="Tom Reyes")
+    task = TaskFactory()
+    owner = assign_owner(task=task, person=tom, by=None)
+    client.force_login(ops_lead)
+    suggest = client.get(reverse("ownership:people_suggest"), {"person": "To\x00m"})
+    assert (suggest.status_code, suggest.content.strip()) == (200, b"")
+    response = client.post(
+        reverse("ownership:person_handover", kwargs={"pk": tom.pk}), {f"to_{owner.pk}": "a\x00b"}
+    )
+    assert response.status_code == 200
+    assert "That is not a name or an email address." in response.content.decode()

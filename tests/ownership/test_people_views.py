@@ -275,3 +275,9 @@ def test_a_team_name_in_use_is_refused(client, ops_lead):
     response = client.post(reverse("ownership:team_create"), {"name": "warehouse"})
     assert "There is already a team called “warehouse”." in response.content.decode()
     assert Team.objects.filter(name__iexact="warehouse").count() == 1
+
+
+@pytest.mark.parametrize("typed", ["iren\x00e", "x" * 5000, "%_'\"<script>"])
+def test_the_people_search_takes_any_input(member_client, typed):
+    response = member_client.get(reverse("ownership:person_list"), {"q": typed})
+    assert response.status_code == 200
