@@ -97,9 +97,9 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_maps_size(
 ):
     _map(size)
     client.force_login(ops_lead)
-    # session, user with permissions, the user's person (header); stages, teams; the four of the
-    # gap report; the rows shown
-    with django_assert_max_num_queries(10):
+    # session, user with permissions, the user's person (header); stages, teams; the gap
+    # report; the rows shown
+    with django_assert_max_num_queries(7):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert response.context["board"].report.task_count == size

@@ -47,8 +47,8 @@ def test_the_map_by_stage_takes_the_same_queries_whatever_its_size(
     member_client, size, django_assert_max_num_queries
 ):
     _store(size)
-    # session, user, person; stages, teams; gap report (4); tasks with owners (2)
-    with django_assert_max_num_queries(11):
+    # session, user, person; stages, teams; gap report; tasks with owners (2)
+    with django_assert_max_num_queries(8):
         response = member_client.get(reverse("ownership:map_by_stage"))
     assert response.context["count"] == size + 1
 
