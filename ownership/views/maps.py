@@ -46,12 +46,15 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     report = gap_report(on=today, tasks=tasks)
     rows = _with_gaps(task_rows(tasks.order_by("stage__order", "name"), on=today), report)
     members = list(team.members.order_by("name"))
-    owned = [card for card in rows if card[0].owner and card[0].owner.team_id == team.pk]
+    owned, involved = [], []
+    for card in rows:
+        owner = card[0].owner
+        (owned if owner is not None and owner.team_id == team.pk else involved).append(card)
     context = {
         "team": team,
         "members": members,
         "owned": owned,
-        "involved": [card for card in rows if card not in owned],
+        "involved": involved,
         "today": today,
     }
     return render(request, "ownership/team_detail.html", context)

@@ -186,7 +186,13 @@ def person_handover(request: HttpRequest, pk: int) -> HttpResponse:
     others = list(other_roles(person))
     typed = {item.field_name: request.POST.get(item.field_name, "") for item in plan}
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "POST" and any(item.field_name not in request.POST for item in plan):
+        # They took on a role after this page was opened: nobody has chosen who gets it.
+        errors["__all__"] = (
+            f"{person.name} took on another role since this page was opened: "
+            "nothing was handed over. Check the list below and hand over again."
+        )
+    elif request.method == "POST":
         successors = {}
         for item in plan:
             text = typed[item.field_name].strip()

@@ -182,8 +182,8 @@ def test_the_handover_moves_everything_in_one_step_and_records_it(client, ops_le
 def test_a_handover_with_one_bad_name_moves_nothing(client, ops_lead, leaver):
     client.force_login(ops_lead)
     fields = {
-        f"to_{a.pk}": "Nobody Known"
-        for a in Assignment.objects.filter(person=leaver, role=Role.OWNER)
+        f"to_{a.pk}": "Nobody Known" if a.role == Role.OWNER else ""
+        for a in Assignment.objects.filter(person=leaver, role__in=[Role.OWNER, Role.BACKUP])
     }
     before = set(Assignment.objects.values_list("task_id", "role", "person_id"))
     response = client.post(reverse("ownership:person_handover", kwargs={"pk": leaver.pk}), fields)
@@ -281,3 +281,20 @@ def test_a_team_name_in_use_is_refused(client, ops_lead):
 def test_the_people_search_takes_any_input(member_client, typed):
     response = member_client.get(reverse("ownership:person_list"), {"q": typed})
     assert response.status_code == 200
+
+
+def test_a_role_taken_on_after_the_handover_page_opened_is_not_silently_dropped(
+    client, ops_lead, leaver
+):
+    client.force_login(ops_lead)
+    fields = {
+        f"to_{a.pk}": ""
+        for a in Assignment.objects.filter(person=leaver, role__in=[Role.OWNER, Role.BACKUP])
+    }
+    late = assign_owner(task=TaskFactory(name="Late task"), person=leaver, by=None)
+    before = set(Assignment.objects.values_list("task_id", "role", "person_id"))
+    response = client.post(reverse("ownership:person_handover", kwargs={"pk": leaver.pk}), fields)
+    html = response.content.decode()
+    assert "took on another role since this page was opened" in html
+    assert f'name="to_{late.pk}"' in html
+    assert set(Assignment.objects.values_list("task_id", "role", "person_id")) == before
