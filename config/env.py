@@ -4,6 +4,7 @@ A misspelt boolean or a non-number must stop the process at start-up with a mess
 variable, not fall back silently to a default that makes production behave like development.
 """
 
+import datetime
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,3 +61,22 @@ def env_timezone(name: str, default: str) -> str:
             f"{name}={value!r} is not an IANA time zone (e.g. Europe/London)."
         ) from None
     return value
+
+
+def env_holidays(name: str) -> list[str]:
+    """Comma-separated holidays: ISO dates (2026-04-03) for one year, month-days (12-25) for
+    every year."""
+    holidays = []
+    for item in env_list(name, []):
+        try:
+            if item.count("-") == 2:
+                datetime.date.fromisoformat(item)
+            else:
+                month, day = (int(part) for part in item.split("-"))
+                datetime.date(2024, month, day)  # a leap year: 02-29 is a real holiday date
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not a date (2026-04-03) or a yearly month-day (12-25)."
+            ) from None
+        holidays.append(item)
+    return holidays

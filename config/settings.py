@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str, env_timezone
+from config.env import env_bool, env_holidays, env_int, env_list, env_str, env_timezone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -287,3 +287,9 @@ OWNERMAP_OVERDUE_GRACE_DAYS = {
 }
 # A task not confirmed in any review for longer than this is stale (a quarter, and a little).
 OWNERMAP_STALE_AFTER_DAYS = env_int("OWNERMAP_STALE_AFTER_DAYS", 92, minimum=1)
+
+# Rhythms (tasks_registry/rhythms): holidays are not business days. Comma-separated ISO dates for
+# one year (2026-04-03) and month-days for every year (12-25).
+OWNERMAP_HOLIDAYS = env_holidays("OWNERMAP_HOLIDAYS")
+# "My tasks" and the completion form look this many days ahead.
+OWNERMAP_DUE_SOON_DAYS = env_int("OWNERMAP_DUE_SOON_DAYS", 30, minimum=1)

@@ -219,3 +219,48 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar address for one person's or one team's due dates, that a calendar
+    app subscribes to without signing in. Only a hash of its secret is stored; the address is
+    shown once, when it is made, and stops working when revoked."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(person__isnull=False, team__isnull=True)
+                    | models.Q(person__isnull=True, team__isnull=False)
+                ),
+                name="calendar_feed_of_a_person_or_a_team",
+                violation_error_message="A calendar feed is of one person or of one team.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.subject} ({self.prefix}…)"
+
+    @property
+    def subject(self) -> "Person | Team":
+        return self.person if self.person_id else self.team
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from tasks_registry import due, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 EDITABLE_FIELDS = (
@@ -74,6 +76,14 @@ def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
         )
 
 
+def _rhythm_words(typed: str) -> str:
+    """The rhythm in its canonical words, or a ValidationError on the rhythm field."""
+    try:
+        return rhythms.normalise(typed)
+    except rhythms.RhythmError as error:
+        raise ValidationError({"rhythm": str(error)}, code="rhythm") from None
+
+
 def create_task(
     *,
     name: str,
@@ -85,13 +95,18 @@ def create_task(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"create_task() got unexpected fields: {sorted(unknown)}")
+    if "rhythm" in fields:
+        fields["rhythm"] = _rhythm_words(fields["rhythm"])
     with transaction.atomic():
         _check_name_free(name)
         task = Task(name=name.strip(), stage=stage, slug=unique_slug(name), **fields)
+        if task.rhythm:
+            task.rhythm_set_on = timezone.localdate()
         task.full_clean()
         task._history_user = by
         task._change_reason = reason
         task.save()
+        due.refresh_next_due([task])
     return task
 
 
@@ -107,6 +122,8 @@ def update_task(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"update_task() got unexpected fields: {sorted(unknown)}")
+    if "rhythm" in changes:
+        changes["rhythm"] = _rhythm_words(changes["rhythm"])
     with transaction.atomic():
         current = Task.objects.select_for_update().get(pk=task.pk)
         if expected_version is not None and current.version != expected_version:
@@ -120,13 +137,20 @@ def update_task(
         for field in changed:
             setattr(current, field, changes[field])
         current.full_clean(validate_unique=False, validate_constraints=False)
+        saved = [*changed, "version", "updated_at"]
         if "name" in changed:
-            changed.append("slug")
+            saved.append("slug")
             _move_slug(current)
+        if "rhythm" in changed:
+            # A new rhythm asks for its occurrences from today; the old one's are moot.
+            current.rhythm_set_on = timezone.localdate() if current.rhythm else None
+            saved.append("rhythm_set_on")
         current.version += 1
         current._history_user = by
         current._change_reason = reason
-        current.save(update_fields=[*changed, "version", "updated_at"])
+        current.save(update_fields=saved)
+        if "rhythm" in changed or "is_active" in changed:
+            due.refresh_next_due([current])
     return current
 
 

@@ -49,8 +49,14 @@ class Task(models.Model):
         "deadline rhythm",
         max_length=300,
         blank=True,
-        help_text="When it falls due, e.g. “weekly on monday” or “2 days before each campaign”.",
+        help_text=(
+            "When it falls due, in words: “weekly on monday”, “monthly on the last business "
+            "day”, “2 business days before each campaign”, “ad hoc”."
+        ),
     )
+    # The day the rhythm was last set: its occurrences count from here. Earlier ones were never
+    # asked of anyone, so they cannot be overdue.
+    rhythm_set_on = models.DateField(null=True, blank=True, editable=False)
     definition_of_done = models.TextField(
         blank=True, help_text="What must be true for an occurrence to count as done."
     )
@@ -71,7 +77,7 @@ class Task(models.Model):
     # and the completions; stored so that "which tasks are overdue?" is one indexed comparison
     # for the whole map instead of expanding every task's rhythm on each dashboard load.
     next_due_on = models.DateField("next due", null=True, blank=True, editable=False)
-    # Bumped by every write through tasks_registry.tasks.update_task; a form saved with an
+    # Bumped by every write through tasks_registry.changes.update_task; a form saved with an
     # older version is refused instead of silently overwriting someone else's change.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,7 +87,7 @@ class Task(models.Model):
     # trigram index on it to offer the closest task names when a search matches nothing.
     search_names = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_names", "next_due_on"])
+    history = HistoricalRecords(excluded_fields=["search_names", "next_due_on", "rhythm_set_on"])
 
     class Meta:
         ordering = ["stage__order", "name", "id"]
@@ -146,12 +152,15 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     description = models.TextField(blank=True)
+    # Bumped by every write through tasks_registry.campaigns; a stale edit form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
-        ordering = ["-starts_at", "name"]
+        ordering = ["-starts_at", "name", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gte=models.F("starts_at")),
@@ -162,6 +171,9 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ownership:campaign_detail", kwargs={"slug": self.slug})
 
 
 class Completion(models.Model):
@@ -175,6 +187,8 @@ class Completion(models.Model):
     )
     note = models.TextField(blank=True)
     evidence_url = models.URLField("evidence link", blank=True, max_length=500)
+    # What "done" meant when it was confirmed: the task's definition may be rewritten later.
+    definition_of_done = models.TextField(blank=True)
 
     history = HistoricalRecords()
 

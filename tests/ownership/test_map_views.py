@@ -151,7 +151,7 @@ def test_recent_changes_take_the_same_queries_whatever_the_history(
 ):
     for n in range(8):
         task = TaskFactory(name=f"Task {n}")
-        update_task(task=task, by=None, rhythm=f"rhythm {n}")
+        update_task(task=task, by=None, rhythm=f"every {n + 2} days")
         assign_owner(task=task, person=PersonFactory(), by=None)
     # session, user, person; stages; task records; their earlier versions; assignment records;
     # people records, their earlier versions; teams

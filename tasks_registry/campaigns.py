@@ -1,0 +1,116 @@
+"""Writes to campaigns. A campaign moves the due dates of every task whose rhythm counts from
+campaigns, so each write recomputes theirs in the same transaction."""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.text import slugify
+
+from tasks_registry import due
+from tasks_registry.models import Campaign
+
+EDITABLE_FIELDS = ("name", "kind", "starts_at", "ends_at", "description")
+
+
+class StaleCampaignError(Exception):
+    """Someone else saved the campaign after this edit was started."""
+
+    def __init__(self, campaign: Campaign, expected_version: int) -> None:
+        super().__init__(
+            f"“{campaign.name}” was changed by someone else while you were editing "
+            f"(your copy is version {expected_version}, the saved one is version "
+            f"{campaign.version})."
+        )
+        self.campaign = campaign
+        self.expected_version = expected_version
+
+
+def _unique_slug(name: str, starts_at: datetime.datetime, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:180] or "campaign"
+    taken = set(
+        Campaign.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    dated = f"{base}-{starts_at:%Y}"
+    if dated not in taken:
+        return dated
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def _check(campaign: Campaign) -> None:
+    if campaign.ends_at < campaign.starts_at:
+        raise ValidationError({"ends_at": "A campaign cannot end before it starts."}, code="order")
+    campaign.full_clean(exclude=["slug"], validate_constraints=False)
+
+
+def create_campaign(
+    *, name: str, kind: str, starts_at, ends_at, by: AbstractBaseUser | None, description=""
+) -> Campaign:
+    with transaction.atomic():
+        campaign = Campaign(
+            name=name.strip(),
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            description=description,
+        )
+        _check(campaign)
+        campaign.slug = _unique_slug(campaign.name, starts_at)
+        campaign._history_user = by
+        campaign.save()
+        due.refresh_next_due(due.campaign_tasks())
+    return campaign
+
+
+def update_campaign(
+    *,
+    campaign: Campaign,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Campaign:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_campaign() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleCampaignError(current, expected_version)
+        if "name" in changes:
+            changes["name"] = changes["name"].strip()
+        changed = [field for field, value in changes.items() if getattr(current, field) != value]
+        if not changed:
+            return current
+        for field in changed:
+            setattr(current, field, changes[field])
+        _check(current)
+        current.version += 1
+        current._history_user = by
+        current.save(update_fields=[*changed, "version", "updated_at"])
+        if {"kind", "starts_at", "ends_at"} & set(changed):
+            due.refresh_next_due(due.campaign_tasks())
+    return current
+
+
+def delete_campaign(*, campaign: Campaign, by: AbstractBaseUser | None) -> None:
+    """Remove a cancelled campaign; confirmations already made for its dates are kept."""
+    try:
+        with transaction.atomic():
+            campaign._history_user = by
+            campaign.delete()
+            due.refresh_next_due(due.campaign_tasks())
+    except ProtectedError:  # its post-campaign review, say: that happened, and stays on record
+        raise ValidationError(
+            f"“{campaign.name}” has a review on record, so it stays: edit its dates instead.",
+            code="protected",
+        ) from None

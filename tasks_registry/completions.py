@@ -1,0 +1,116 @@
+"""Confirming that an occurrence of a task is done, and taking that back.
+
+Who may confirm (the task's owner or backup) is an ownership rule, checked by the callers
+through ownership.permissions; these functions check everything about the occurrence itself.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from tasks_registry import due, rhythms
+from tasks_registry.models import Completion, Task
+from tasks_registry.rhythms import AdHoc
+
+# Long enough to notice a slip, short enough that a confirmation can be relied on.
+UNDO_WINDOW = datetime.timedelta(days=1)
+
+
+def confirmable_days(task: Task, *, today: datetime.date | None = None) -> list[datetime.date]:
+    """The occurrences that can be confirmed now: every one not yet done since the rhythm was
+    set, up to the look-ahead of "My tasks". An ad hoc task is confirmed for the day it was
+    done: today, unless that is already recorded."""
+    today = today or timezone.localdate()
+    rhythm = rhythms.stored(task.rhythm)
+    if isinstance(rhythm, AdHoc):
+        return [] if task.completions.filter(due_on=today).exists() else [today]
+    horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
+    return [o.due_on for o in due.occurrences([task], end=horizon, today=today) if not o.is_done]
+
+
+def record_completion(
+    *,
+    task: Task,
+    due_on: datetime.date,
+    by: AbstractBaseUser,
+    ticked: Iterable[str] = (),
+    note: str = "",
+    evidence_url: str = "",
+    today: datetime.date | None = None,
+) -> Completion:
+    """Confirm the occurrence of `task` due on `due_on` done, every point of its definition of
+    done ticked. Refused with a ValidationError naming the field at fault."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        existing = task.completions.select_related("completed_by").filter(due_on=due_on).first()
+        if existing is not None:
+            raise ValidationError({"due_on": _already_done(existing)}, code="done")
+        if due_on not in confirmable_days(task, today=today):
+            raise ValidationError(
+                {"due_on": f"“{task.name}” is not due on {_day(due_on)}: pick one of its dates."},
+                code="not_due",
+            )
+        checklist = task.done_checklist
+        missing = [item for item in checklist if item not in set(ticked)]
+        if missing:
+            raise ValidationError(
+                {
+                    "ticked": "Tick every point of the definition of done; still open: "
+                    + "; ".join(missing)
+                },
+                code="unticked",
+            )
+        completion = Completion(
+            task=task,
+            due_on=due_on,
+            completed_at=timezone.now(),
+            completed_by=by,
+            note=note.strip(),
+            evidence_url=evidence_url.strip(),
+            definition_of_done=task.definition_of_done,
+        )
+        completion.full_clean(exclude=["task", "completed_by"], validate_unique=False)
+        completion._history_user = by
+        try:
+            with transaction.atomic():
+                completion.save()
+        except IntegrityError:  # confirmed at the same moment by the backup, say
+            raise ValidationError(
+                {"due_on": f"{_day(due_on)} was confirmed by someone else just now."},
+                code="done",
+            ) from None
+        due.refresh_next_due([task])
+    return completion
+
+
+def undo_completion(*, completion: Completion, by: AbstractBaseUser) -> None:
+    """Take back a confirmation: only its author, and only within UNDO_WINDOW of making it."""
+    if completion.completed_by_id != by.pk:
+        raise ValidationError("Only the person who confirmed it can undo it.", code="not_author")
+    if timezone.now() - completion.completed_at > UNDO_WINDOW:
+        raise ValidationError(
+            "A confirmation can be undone within a day of making it; this one was made on "
+            f"{date_format(timezone.localtime(completion.completed_at), 'j M Y, H:i')}.",
+            code="too_late",
+        )
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=completion.task_id)
+        completion._history_user = by
+        completion.delete()
+        due.refresh_next_due([task])
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "D j M Y")
+
+
+def _already_done(completion: Completion) -> str:
+    who = completion.completed_by.get_full_name() or completion.completed_by.get_username()
+    return f"{_day(completion.due_on)} is already confirmed done, by {who}."

@@ -1,0 +1,205 @@
+"""When tasks fall due: their occurrences from the rhythm, the campaigns and the completions.
+
+An occurrence is one day a task falls due. It is done once its owner or backup confirms it (a
+Completion for that day); past its day plus a grace period for the task's criticality with no
+completion, it is overdue. Occurrences count from the day the rhythm was set.
+
+`Task.next_due_on` keeps each task's earliest occurrence not yet done, so that the dashboard's
+overdue rule is one comparison in SQL; `refresh_next_due` rewrites it after anything that can
+move it (a rhythm, a completion, a campaign).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from tasks_registry import rhythms
+from tasks_registry.models import Campaign, Completion, Task
+from tasks_registry.rhythms import AdHoc, CampaignDates, CampaignRhythm
+
+DONE, OVERDUE, DUE, UPCOMING = "done", "overdue", "due", "upcoming"
+
+# A calendar rhythm with no occurrence left in this many years (an RRULE whose UNTIL has
+# passed) has no next due date.
+_SEARCH_YEARS = 10
+_WINDOW = datetime.timedelta(days=400)
+_CHUNK = 900  # task ids per IN (...) list: SQLite refuses very long ones
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One day a task falls due, whether it is done, and the campaigns behind it."""
+
+    task: Task
+    due_on: datetime.date
+    state: str
+    completion: Completion | None = None
+    campaigns: tuple[CampaignDates, ...] = ()
+
+    @property
+    def is_done(self) -> bool:
+        return self.completion is not None
+
+
+def campaign_dates() -> list[CampaignDates]:
+    """Every campaign, with the local days it starts and ends."""
+    return [
+        CampaignDates(
+            pk=campaign.pk,
+            name=campaign.name,
+            slug=campaign.slug,
+            kind=campaign.kind,
+            starts_on=timezone.localdate(campaign.starts_at),
+            ends_on=timezone.localdate(campaign.ends_at),
+        )
+        for campaign in Campaign.objects.only("name", "slug", "kind", "starts_at", "ends_at")
+    ]
+
+
+def tracked_from(task: Task) -> datetime.date:
+    """The first day the task's occurrences count from."""
+    if task.rhythm_set_on is not None:
+        return task.rhythm_set_on
+    return timezone.localdate(task.created_at) if task.created_at else timezone.localdate()
+
+
+def grace_days(criticality: str) -> int:
+    return settings.OWNERMAP_OVERDUE_GRACE_DAYS.get(criticality, 0)
+
+
+def state_of(due_on: datetime.date, criticality: str, today: datetime.date) -> str:
+    """Overdue once the grace period after its day has passed; due from its day until then."""
+    if due_on > today:
+        return UPCOMING
+    if due_on < today - datetime.timedelta(days=grace_days(criticality)):
+        return OVERDUE
+    return DUE
+
+
+def next_due(
+    task: Task,
+    after: datetime.date | None = None,
+    *,
+    campaigns: list[CampaignDates] | None = None,
+    done: set[datetime.date] | None = None,
+) -> datetime.date | None:
+    """The task's first occurrence on or after `after` (by default, since its rhythm was set)
+    that is not confirmed done; None for ad hoc, no rhythm, or no occurrence to come."""
+    rhythm = rhythms.stored(task.rhythm)
+    if rhythm is None or isinstance(rhythm, AdHoc) or not task.is_active:
+        return None
+    start = tracked_from(task) if after is None else max(after, tracked_from(task))
+    if done is None:
+        done = set(task.completions.filter(due_on__gte=start).values_list("due_on", flat=True))
+    if isinstance(rhythm, CampaignRhythm):
+        if campaigns is None:
+            campaigns = campaign_dates()
+        found = rhythms.due_dates(rhythm, start=start, end=datetime.date.max, campaigns=campaigns)
+        return next((due.on for due in found if due.on not in done), None)
+    last = max(start, timezone.localdate()).replace(day=1) + datetime.timedelta(
+        days=365 * _SEARCH_YEARS
+    )
+    while start <= last:
+        end = start + _WINDOW
+        for due in rhythms.due_dates(rhythm, start=start, end=end):
+            if due.on not in done:
+                return due.on
+        start = end + datetime.timedelta(days=1)
+    return None
+
+
+def occurrences(
+    tasks: Iterable[Task],
+    *,
+    end: datetime.date,
+    start: datetime.date | None = None,
+    today: datetime.date | None = None,
+    campaigns: list[CampaignDates] | None = None,
+) -> list[Occurrence]:
+    """The occurrences of the tasks from start (by default, each since its rhythm was set) to
+    end, with their completions, ordered by day and then by task. Two queries at most,
+    whatever the number of tasks: the campaigns (unless given) and the completions."""
+    tasks = [task for task in tasks if task.is_active]
+    today = today or timezone.localdate()
+    parsed = {task.pk: rhythms.stored(task.rhythm) for task in tasks}
+    if campaigns is None and any(isinstance(r, CampaignRhythm) for r in parsed.values()):
+        campaigns = campaign_dates()
+    found: list[tuple[Task, rhythms.Due]] = []
+    for task in tasks:
+        first = tracked_from(task) if start is None else max(start, tracked_from(task))
+        for due in rhythms.due_dates(parsed[task.pk], start=first, end=end, campaigns=campaigns):
+            found.append((task, due))
+    completions = _completions_on({(task.pk, due.on) for task, due in found})
+    result = []
+    for task, due in found:
+        completion = completions.get((task.pk, due.on))
+        state = DONE if completion else state_of(due.on, task.criticality, today)
+        result.append(Occurrence(task, due.on, state, completion, due.campaigns))
+    result.sort(key=lambda o: (o.due_on, o.task.name.lower(), o.task.pk))
+    return result
+
+
+def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
+    """Recompute next_due_on for the tasks (all of them by default); returns how many moved."""
+    if tasks is None:
+        tasks = Task.objects.only(
+            "rhythm", "rhythm_set_on", "created_at", "next_due_on", "is_active", "name"
+        )
+    tasks = list(tasks)
+    campaigns = None
+    if any(isinstance(rhythms.stored(task.rhythm), CampaignRhythm) for task in tasks):
+        campaigns = campaign_dates()
+    done = _done_days([task.pk for task in tasks])
+    moved = []
+    for task in tasks:
+        value = next_due(task, campaigns=campaigns, done=done.get(task.pk, set()))
+        if value != task.next_due_on:
+            task.next_due_on = value
+            moved.append(task)
+    Task.objects.bulk_update(moved, ["next_due_on"], batch_size=500)
+    return len(moved)
+
+
+def campaign_tasks() -> list[Task]:
+    """Active tasks whose rhythm counts from campaigns: the ones a campaign change moves."""
+    candidates = Task.objects.filter(is_active=True).exclude(rhythm="")
+    return [
+        task
+        for task in candidates.only("rhythm", "rhythm_set_on", "created_at", "next_due_on", "name")
+        if isinstance(rhythms.stored(task.rhythm), CampaignRhythm)
+    ]
+
+
+def _done_days(task_ids: list[int]) -> dict[int, set[datetime.date]]:
+    done: dict[int, set[datetime.date]] = defaultdict(set)
+    for chunk in range(0, len(task_ids), _CHUNK):
+        rows = Completion.objects.filter(task_id__in=task_ids[chunk : chunk + _CHUNK])
+        for task_id, due_on in rows.values_list("task_id", "due_on"):
+            done[task_id].add(due_on)
+    return done
+
+
+def _completions_on(
+    keys: set[tuple[int, datetime.date]],
+) -> dict[tuple[int, datetime.date], Completion]:
+    if not keys:
+        return {}
+    days = sorted({day for _, day in keys})
+    task_ids = sorted({pk for pk, _ in keys})
+    found = {}
+    for chunk in range(0, len(task_ids), _CHUNK):
+        rows = Completion.objects.filter(
+            Q(task_id__in=task_ids[chunk : chunk + _CHUNK]),
+            due_on__gte=days[0],
+            due_on__lte=days[-1],
+        ).select_related("completed_by")
+        for completion in rows:
+            key = (completion.task_id, completion.due_on)
+            if key in keys:
+                found[key] = completion
+    return found

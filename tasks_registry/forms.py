@@ -1,0 +1,263 @@
+"""The rhythm picker: a rhythm chosen from a few fields instead of typed, for any form that
+sets one. It makes the same values the parser makes, so what it picks reads back as words."""
+
+from django import forms
+
+from tasks_registry import rhythms
+from tasks_registry.models import CampaignKind
+from tasks_registry.rhythms import (
+    AdHoc,
+    BusinessDay,
+    CalendarRhythm,
+    CampaignRhythm,
+    DayOfMonth,
+    LastDay,
+    NthWeekday,
+    Rhythm,
+    RhythmError,
+)
+from tasks_registry.rhythms.kinds import MAX_CAMPAIGN_DAYS, MAX_INTERVAL, MONTHS, WEEKDAYS
+
+MODES = [
+    ("", "Not set yet"),
+    ("calendar", "On the calendar"),
+    ("campaign", "Around campaigns"),
+    ("ad_hoc", "Ad hoc: no schedule"),
+    ("text", "In words, or an RRULE"),
+]
+EVERY = [
+    ("week", "Weekly"),
+    ("day", "Daily"),
+    ("business_day", "Every business day"),
+    ("month", "Monthly"),
+    ("quarter", "Quarterly"),
+    ("year", "Yearly"),
+]
+MONTH_ON = [
+    ("day", "on day…"),
+    ("first_business", "on the first business day"),
+    ("last_business", "on the last business day"),
+    ("last_day", "on the last day"),
+    ("weekday", "on the…"),
+]
+NTH = [("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"), ("-1", "last")]
+WEEKDAY_CHOICES = [(str(n), name.capitalize()) for n, name in enumerate(WEEKDAYS)]
+MONTH_CHOICES = [(str(n), name.capitalize()) for n, name in enumerate(MONTHS, 1)]
+KIND_CHOICES = [
+    ("", "campaign (any kind)"),
+    *[(value, str(label).lower()) for value, label in CampaignKind.choices],
+]
+
+
+class RhythmPickerForm(forms.Form):
+    """The picker's fields, prefixed `rhythm_` so that they sit inside a task's form.
+
+    `cleaned_data["rhythm"]` is the canonical text of what was picked ("" for not set).
+    """
+
+    rhythm_mode = forms.ChoiceField(
+        label="Deadline rhythm", choices=MODES, required=False, widget=forms.RadioSelect
+    )
+    rhythm_every = forms.ChoiceField(label="Repeats", choices=EVERY, required=False)
+    rhythm_interval = forms.IntegerField(
+        label="every", min_value=1, max_value=MAX_INTERVAL, required=False, initial=1
+    )
+    rhythm_weekdays = forms.TypedMultipleChoiceField(
+        label="on",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rhythm_month_on = forms.ChoiceField(label="which day", choices=MONTH_ON, required=False)
+    rhythm_month_day = forms.IntegerField(
+        label="day of the month", min_value=1, max_value=31, required=False, initial=1
+    )
+    rhythm_nth = forms.TypedChoiceField(label="the", choices=NTH, coerce=int, required=False)
+    rhythm_nth_weekday = forms.TypedChoiceField(
+        label="weekday", choices=WEEKDAY_CHOICES, coerce=int, required=False
+    )
+    rhythm_year_day = forms.IntegerField(
+        label="on day", min_value=1, max_value=31, required=False, initial=1
+    )
+    rhythm_year_month = forms.TypedChoiceField(
+        label="of", choices=MONTH_CHOICES, coerce=int, required=False
+    )
+    rhythm_start = forms.DateField(
+        label="starting",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text="Optional: the first day it may fall due.",
+    )
+    rhythm_days = forms.IntegerField(
+        label="days", min_value=0, max_value=MAX_CAMPAIGN_DAYS, required=False, initial=1
+    )
+    rhythm_business = forms.TypedChoiceField(
+        label="counting",
+        choices=[("0", "days"), ("1", "business days")],
+        coerce=lambda value: value == "1",
+        required=False,
+    )
+    rhythm_direction = forms.ChoiceField(
+        label="", choices=[("before", "before"), ("after", "after")], required=False
+    )
+    rhythm_kind = forms.ChoiceField(label="each", choices=KIND_CHOICES, required=False)
+    rhythm_edge = forms.ChoiceField(
+        label="", choices=[("start", "starts"), ("end", "ends")], required=False
+    )
+    rhythm_text = forms.CharField(
+        label="Rhythm in words",
+        max_length=rhythms.english.MAX_LENGTH,
+        required=False,
+        help_text="e.g. “monthly on the last business day” or “1 day after each sale ends”.",
+    )
+
+    PICKER_FIELDS = (
+        "rhythm_mode",
+        "rhythm_every",
+        "rhythm_interval",
+        "rhythm_weekdays",
+        "rhythm_month_on",
+        "rhythm_month_day",
+        "rhythm_nth",
+        "rhythm_nth_weekday",
+        "rhythm_year_day",
+        "rhythm_year_month",
+        "rhythm_start",
+        "rhythm_days",
+        "rhythm_business",
+        "rhythm_direction",
+        "rhythm_kind",
+        "rhythm_edge",
+        "rhythm_text",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(name in self.errors for name in self.PICKER_FIELDS):
+            return cleaned
+        try:
+            cleaned["rhythm"] = rhythms.text(picked(cleaned))
+        except RhythmError as error:
+            self.add_error(
+                "rhythm_text" if cleaned.get("rhythm_mode") == "text" else None, str(error)
+            )
+        return cleaned
+
+    @staticmethod
+    def initial_for(saved: str) -> dict:
+        """The picker's fields showing a saved rhythm."""
+        return picker_values(rhythms.stored(saved), saved)
+
+
+def picked(values: dict) -> Rhythm | None:
+    """The rhythm the picker's cleaned values say; RhythmError if they say none."""
+    mode = values.get("rhythm_mode") or ""
+    if mode == "":
+        return None
+    if mode == "ad_hoc":
+        return AdHoc()
+    if mode == "text":
+        rhythm = rhythms.parse(values.get("rhythm_text") or "")
+        if rhythm is None:
+            raise RhythmError("Type the rhythm, or pick “Not set yet”.")
+        return rhythm
+    if mode == "campaign":
+        return CampaignRhythm(
+            days=_given(values, "rhythm_days", "how many days"),
+            business=bool(values.get("rhythm_business")),
+            before=values.get("rhythm_direction", "before") != "after",
+            edge="end" if values.get("rhythm_edge") == "end" else "start",
+            campaign_kind=values.get("rhythm_kind") or None,
+        )
+    every = values.get("rhythm_every") or "week"
+    start = values.get("rhythm_start")
+    interval = values.get("rhythm_interval") or 1
+    if every == "business_day":
+        return CalendarRhythm("business_day", start=start)
+    if every == "day":
+        return CalendarRhythm("day", interval=interval, start=start)
+    if every == "week":
+        weekdays = tuple(sorted(set(values.get("rhythm_weekdays") or ())))
+        return CalendarRhythm("week", interval=interval, weekdays=weekdays, start=start)
+    if every in ("month", "quarter"):
+        on = _day_in_month(values)
+        if every == "quarter":
+            return CalendarRhythm("quarter", on=on, start=start)
+        return CalendarRhythm("month", interval=interval, on=on, start=start)
+    return CalendarRhythm(
+        "year",
+        interval=interval,
+        month=_given(values, "rhythm_year_month", "the month"),
+        day=_given(values, "rhythm_year_day", "the day"),
+        start=start,
+    )
+
+
+def picker_values(rhythm: Rhythm | None, saved: str = "") -> dict:
+    """The picker's values for a rhythm: the inverse of `picked`."""
+    match rhythm:
+        case None if saved.strip():
+            return {"rhythm_mode": "text", "rhythm_text": saved}
+        case None:
+            return {"rhythm_mode": ""}
+        case AdHoc():
+            return {"rhythm_mode": "ad_hoc"}
+        case CampaignRhythm():
+            return {
+                "rhythm_mode": "campaign",
+                "rhythm_days": rhythm.days,
+                "rhythm_business": "1" if rhythm.business else "0",
+                "rhythm_direction": "before" if rhythm.before else "after",
+                "rhythm_edge": rhythm.edge,
+                "rhythm_kind": rhythm.campaign_kind or "",
+            }
+        case CalendarRhythm(rule_text=str()):
+            return {"rhythm_mode": "text", "rhythm_text": rhythms.text(rhythm)}
+    values: dict = {
+        "rhythm_mode": "calendar",
+        "rhythm_every": rhythm.every,
+        "rhythm_interval": rhythm.interval,
+        "rhythm_start": rhythm.start,
+        "rhythm_weekdays": [str(day) for day in rhythm.weekdays],
+    }
+    match rhythm.on:
+        case DayOfMonth(day=day):
+            values |= {"rhythm_month_on": "day", "rhythm_month_day": day}
+        case LastDay():
+            values["rhythm_month_on"] = "last_day"
+        case BusinessDay(which=which):
+            values["rhythm_month_on"] = "first_business" if which == 1 else "last_business"
+        case NthWeekday(nth=nth, weekday=weekday):
+            values |= {
+                "rhythm_month_on": "weekday",
+                "rhythm_nth": str(nth),
+                "rhythm_nth_weekday": str(weekday),
+            }
+    if rhythm.every == "year":
+        values |= {"rhythm_year_month": str(rhythm.month), "rhythm_year_day": rhythm.day}
+    return values
+
+
+def _given(values: dict, name: str, what: str) -> int:
+    value = values.get(name)
+    if value is None or value == "":
+        raise RhythmError(f"Say {what}.")
+    return value
+
+
+def _day_in_month(values: dict):
+    match values.get("rhythm_month_on") or "day":
+        case "first_business":
+            return BusinessDay(1)
+        case "last_business":
+            return BusinessDay(-1)
+        case "last_day":
+            return LastDay()
+        case "weekday":
+            nth = values.get("rhythm_nth")
+            weekday = values.get("rhythm_nth_weekday")
+            if nth in (None, "") or weekday in (None, ""):
+                raise RhythmError("Say which weekday of the month, e.g. the second Tuesday.")
+            return NthWeekday(nth, weekday)
+    return DayOfMonth(_given(values, "rhythm_month_day", "the day of the month"))
