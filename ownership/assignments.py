@@ -85,3 +85,15 @@ def confirm_owner(*, task: Task, by: AbstractBaseUser | None) -> Assignment:
         owner._change_reason = CONFIRMED_IN_NEW_ROLE
         owner.save(update_fields=["confirmed_at"])
     return owner
+
+
+def owners_and_backups(task_ids) -> dict[int, tuple[Person | None, Person | None]]:
+    """Each task's owner and backup (None where missing), in one query."""
+    found: dict[int, list[Person | None]] = {}
+    rows = Assignment.objects.filter(
+        task_id__in=list(task_ids), role__in=(Role.OWNER, Role.BACKUP)
+    ).select_related("person")
+    for assignment in rows:
+        pair = found.setdefault(assignment.task_id, [None, None])
+        pair[0 if assignment.role == Role.OWNER else 1] = assignment.person
+    return {task_id: (pair[0], pair[1]) for task_id, pair in found.items()}

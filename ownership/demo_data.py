@@ -91,6 +91,23 @@ DEMO_USERS = {
 }
 DEMO_PASSWORD = "ownermap-demo"
 
+# Rhythms count from this many days ago, and their occurrences since were confirmed done by
+# whoever was acting then: except today's, and those of the tasks below, whose people stopped
+# confirming that many days ago (so the dashboard and My tasks show overdue work on first run).
+TRACKED_DAYS = 60
+STOPPED_CONFIRMING = {
+    "order-status-enquiries-with-warehouse": 6,
+    "pricing-updates": 8,
+    "order-accuracy-audit": 10,
+    "carrier-performance-review": 35,
+}
+# Ad hoc tasks recorded as done that many days ago.
+AD_HOC_DONE = {
+    "product-photography": 12,
+    "bundle-approvals": 3,
+    "refund-policy-to-support-scripts": 20,
+}
+
 # (name, slug, kind, start offset days, length in days)
 CAMPAIGNS = [
     ("Trail Runner 2 product drop", "trail-runner-2-drop", "product_drop", -45, 3),
@@ -583,6 +600,7 @@ TASKS = [
         "",
         "",
         owner="chris",
+        backup="dana",
     ),
     task(
         "Delivery exceptions and address changes",
@@ -610,6 +628,7 @@ TASKS = [
         "return cycle time",
         "Formal returns notices: trackable, not scattered across inboxes.",
         owner="jess",
+        backup="ethan",
         contributors=["amira", "lucy"],
     ),
     task(
@@ -639,6 +658,7 @@ TASKS = [
         "return cycle time",
         "",
         owner="jess",
+        backup="dana",
     ),
     task(
         "Warranty claims",
@@ -706,9 +726,9 @@ TASKS = [
         ["helpdesk", "WMS"],
         "contact rate per order",
         "Checking order status with the warehouse.",
-        owner="amira",
+        owner="ethan",
         backup="noah",
-        contributors=["ana"],
+        contributors=["amira", "ana"],
     ),
     task(
         "Chatbot and live chat answers",

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 
 from ownership.models import Person, Role, Team
 from ownership.people import find_person
-from tasks_registry.models import Criticality, Stage, Task
+from tasks_registry import rhythms
+from tasks_registry.forms import RhythmPickerForm
+from tasks_registry.models import Campaign, CampaignKind, Criticality, Stage, Task
 
 
 class PersonField(forms.CharField):
@@ -54,26 +56,35 @@ class DefinitionOfDoneForm(VersionedForm):
     )
 
 
+class RhythmField(forms.CharField):
+    """A rhythm typed in words (or pasted as an RRULE); cleans to its canonical words."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", rhythms.english.MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return rhythms.normalise(text or "")
+        except rhythms.RhythmError as error:
+            raise ValidationError(str(error), code="rhythm") from None
+
+
 class RhythmForm(VersionedForm):
-    rhythm = forms.CharField(
+    rhythm = RhythmField(
         label="Deadline rhythm",
-        max_length=300,
         help_text="e.g. “weekly on monday”, “monthly on the last business day”, “ad hoc”.",
     )
 
 
-class TaskForm(VersionedForm):
-    """Create or edit a task's own fields. A new task has no version: it is not required."""
+class TaskForm(RhythmPickerForm, VersionedForm):
+    """Create or edit a task's own fields, the rhythm through the picker. A new task has no
+    version: it is not required."""
 
     name = forms.CharField(max_length=200)
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), empty_label=None)
     criticality = forms.ChoiceField(choices=Criticality.choices)
-    rhythm = forms.CharField(
-        label="Deadline rhythm",
-        max_length=300,
-        required=False,
-        help_text="e.g. “weekly on monday”, “2 days before each campaign”, “ad hoc”.",
-    )
     definition_of_done = MultilineField(
         label="Definition of done",
         required=False,
@@ -109,6 +120,8 @@ class TaskForm(VersionedForm):
         "systems",
         "metric",
     )
+    HEAD = ("name", "stage", "criticality")
+    DETAILS = ("definition_of_done", "description", "aliases", "systems", "metric")
 
     def __init__(self, *args, creating: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -116,9 +129,16 @@ class TaskForm(VersionedForm):
 
     @classmethod
     def initial_for(cls, task: Task) -> dict:
-        initial = {name: getattr(task, name) for name in cls.FIELDS}
+        initial = {name: getattr(task, name) for name in cls.FIELDS if name != "rhythm"}
+        initial |= RhythmPickerForm.initial_for(task.rhythm)
         initial["version"] = task.version
         return initial
+
+    def head_fields(self) -> list:
+        return [self[name] for name in self.HEAD]
+
+    def detail_fields(self) -> list:
+        return [self[name] for name in self.DETAILS]
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
@@ -178,3 +198,64 @@ def add_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class CompletionForm(forms.Form):
+    """Confirm one occurrence done: which one, every point of the definition of done ticked,
+    and optionally a link to the evidence and a note."""
+
+    due_on = forms.DateField(widget=forms.HiddenInput)
+    ticked = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    evidence_url = forms.URLField(
+        label="Evidence link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://… (optional)"}),
+    )
+    note = MultilineField(required=False, max_length=2000)
+
+    def __init__(self, *args, task: Task, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Offered as typed, so a tick is matched to the line it stands for.
+        self.fields["ticked"].choices = [(line, line) for line in task.done_checklist]
+
+
+DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=CampaignKind.choices)
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_INPUT)
+    description = MultilineField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    FIELDS = ("name", "kind", "starts_at", "ends_at", "description")
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", "A campaign cannot end before it starts.")
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, campaign: Campaign) -> dict:
+        initial = {name: getattr(campaign, name) for name in cls.FIELDS}
+        initial["version"] = campaign.version
+        return initial
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class CalendarFeedForm(forms.Form):
+    """Whose due dates a new calendar feed carries: your own, or a team's."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="My own tasks"
+    )

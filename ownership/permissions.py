@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models.expressions import Col
 
 from config.db import prepared_cursor
+from ownership.models import Assignment, Role
 
 # Reading the map: what Members, Ops leads and Managers all have, and outsiders lack.
 VIEW_MAP = "tasks_registry.view_task"
@@ -121,3 +122,14 @@ class GroupPermissionBackend(ModelBackend):
                     cursor.execute(sql, [user_obj.pk, user_obj.pk])
                     user_obj._perm_cache = _permission_set(cursor.fetchone()[0])
         return user_obj._perm_cache
+
+
+def may_confirm_done(user, task) -> bool:
+    """The object rule for completions: a task's owner or backup confirms its occurrences done
+    (whoever is acting). Nobody else does, whatever their group: a confirmation is the
+    accountable person's word."""
+    if not (user.is_authenticated and user.is_active and user.has_perm(VIEW_MAP)):
+        return False
+    return Assignment.objects.filter(
+        task=task, role__in=(Role.OWNER, Role.BACKUP), person__user=user
+    ).exists()

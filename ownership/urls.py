@@ -1,7 +1,17 @@
 from django.urls import path
 
 from ownership import api
-from ownership.views import dashboard, editing, history, maps, people, tasks
+from ownership.views import (
+    calendars,
+    campaigns,
+    dashboard,
+    editing,
+    history,
+    maps,
+    my_tasks,
+    people,
+    tasks,
+)
 
 app_name = "ownership"
 
@@ -35,7 +45,23 @@ urlpatterns = [
         editing.task_unassign,
         name="task_unassign",
     ),
+    path("tasks/<slug:slug>/done", my_tasks.completion_create, name="completion_create"),
+    path("completions/<int:pk>/undo", my_tasks.completion_undo, name="completion_undo"),
+    path("rhythms/preview", editing.rhythm_preview, name="rhythm_preview"),
     path("t/<slug:slug>", tasks.task_permalink, name="task_permalink"),
+    path("my/", my_tasks.my_tasks_page, name="my_tasks"),
+    path("my/calendars", calendars.calendar_feeds, name="calendar_feeds"),
+    path(
+        "my/calendars/<int:pk>/revoke",
+        calendars.calendar_feed_revoke,
+        name="calendar_feed_revoke",
+    ),
+    path("calendar/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new", campaigns.campaign_create, name="campaign_create"),
+    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<slug:slug>/edit", campaigns.campaign_edit, name="campaign_edit"),
+    path("campaigns/<slug:slug>/delete", campaigns.campaign_delete, name="campaign_delete"),
     path("map/", maps.map_by_stage, name="map_by_stage"),
     path("map/raci", maps.raci, name="raci"),
     path("map/raci.csv", maps.raci_csv, name="raci_csv"),

@@ -46,19 +46,23 @@ class Occurrence:
         return self.completion is not None
 
 
+def dates_of(campaign: Campaign) -> CampaignDates:
+    """A campaign with the local days it starts and ends: a sale starting at 00:30 on a
+    summer night in London starts that day, though it is the day before in UTC."""
+    return CampaignDates(
+        pk=campaign.pk,
+        name=campaign.name,
+        slug=campaign.slug,
+        kind=campaign.kind,
+        starts_on=timezone.localdate(campaign.starts_at),
+        ends_on=timezone.localdate(campaign.ends_at),
+    )
+
+
 def campaign_dates() -> list[CampaignDates]:
     """Every campaign, with the local days it starts and ends."""
-    return [
-        CampaignDates(
-            pk=campaign.pk,
-            name=campaign.name,
-            slug=campaign.slug,
-            kind=campaign.kind,
-            starts_on=timezone.localdate(campaign.starts_at),
-            ends_on=timezone.localdate(campaign.ends_at),
-        )
-        for campaign in Campaign.objects.only("name", "slug", "kind", "starts_at", "ends_at")
-    ]
+    fields = ("name", "slug", "kind", "starts_at", "ends_at")
+    return [dates_of(campaign) for campaign in Campaign.objects.only(*fields)]
 
 
 def tracked_from(task: Task) -> datetime.date:
@@ -111,6 +115,35 @@ def next_due(
                 return due.on
         start = end + datetime.timedelta(days=1)
     return None
+
+
+def upcoming_days(
+    rhythm: rhythms.Rhythm | None,
+    *,
+    after: datetime.date,
+    count: int = 3,
+    campaigns: list[CampaignDates] | None = None,
+) -> list[datetime.date]:
+    """The first few days a rhythm falls due on or after a day: what the picker previews."""
+    if isinstance(rhythm, CampaignRhythm):
+        campaigns = campaign_dates() if campaigns is None else campaigns
+        end = datetime.date.max
+    else:
+        end = after + datetime.timedelta(days=365 * _SEARCH_YEARS)
+    found = []
+    start = after
+    while len(found) < count and start <= end:
+        window_end = end if isinstance(rhythm, CampaignRhythm) else min(end, start + _WINDOW)
+        found += [
+            due.on
+            for due in rhythms.due_dates(
+                rhythm, start=start, end=window_end, campaigns=campaigns or ()
+            )
+        ]
+        if isinstance(rhythm, CampaignRhythm) or window_end == end:
+            break
+        start = window_end + datetime.timedelta(days=1)
+    return found[:count]
 
 
 def occurrences(
@@ -203,3 +236,35 @@ def _completions_on(
             if key in keys:
                 found[key] = completion
     return found
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A task's due dates as its page shows them."""
+
+    next_due: datetime.date | None
+    pending: list[Occurrence]  # past or today and not done: overdue or due, oldest first
+    upcoming: list[Occurrence]  # the next few to come
+    recent: list[Completion]  # the latest confirmations
+    confirmable: list[datetime.date]  # what its owner or backup can confirm done now
+
+    @property
+    def overdue(self) -> list[Occurrence]:
+        return [o for o in self.pending if o.state == OVERDUE]
+
+
+def schedule(task: Task, *, today: datetime.date | None = None, upcoming: int = 5) -> Schedule:
+    """Three queries: the campaigns (for a campaign rhythm), the completions of the occurrences,
+    and the latest completions."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
+    found = occurrences([task], end=max(horizon, today + datetime.timedelta(days=400)), today=today)
+    pending = [o for o in found if o.state in (OVERDUE, DUE)]
+    coming = [o for o in found if o.state == UPCOMING][:upcoming]
+    recent = list(task.completions.select_related("completed_by").order_by("-completed_at")[:5])
+    first_open = next((o.due_on for o in found if not o.is_done), None)
+    if isinstance(rhythms.stored(task.rhythm), AdHoc):
+        confirmable = [] if any(c.due_on == today for c in recent) else [today]
+    else:
+        confirmable = [o.due_on for o in found if not o.is_done and o.due_on <= horizon]
+    return Schedule(first_open, pending, coming, recent, confirmable)

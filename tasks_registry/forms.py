@@ -3,7 +3,7 @@ sets one. It makes the same values the parser makes, so what it picks reads back
 
 from django import forms
 
-from tasks_registry import rhythms
+from tasks_registry import due, rhythms
 from tasks_registry.models import CampaignKind
 from tasks_registry.rhythms import (
     AdHoc,
@@ -143,6 +143,33 @@ class RhythmPickerForm(forms.Form):
                 "rhythm_text" if cleaned.get("rhythm_mode") == "text" else None, str(error)
             )
         return cleaned
+
+    def picker_errors(self) -> list[tuple[str, list[str]]]:
+        """Errors of the picker's fields but the typed text (shown at its input)."""
+        return [
+            (str(self.fields[name].label or name), self.errors[name])
+            for name in self.PICKER_FIELDS
+            if name in self.errors and name != "rhythm_text"
+        ]
+
+    def preview(self, today) -> dict:
+        """What the picker says as the form stands, for its preview: in words, and the next
+        days it falls due (or why it says nothing)."""
+        if self.is_bound:
+            picker = RhythmPickerForm(self.data)
+        else:
+            picker = RhythmPickerForm(
+                {name: value for name, value in self.initial.items() if name.startswith("rhythm_")}
+            )
+        if not picker.is_valid():
+            errors = (str(m) for messages in picker.errors.values() for m in messages)
+            return {"preview_error": " ".join(errors)}
+        rhythm = rhythms.stored(picker.cleaned_data["rhythm"])
+        return {
+            "preview_words": picker.cleaned_data["rhythm"],
+            "preview_kind": getattr(rhythm, "kind", ""),
+            "preview_days": due.upcoming_days(rhythm, after=today),
+        }
 
     @staticmethod
     def initial_for(saved: str) -> dict:

@@ -20,3 +20,9 @@ def get_item(mapping: dict, key: str):
 def gap_detail(row, rule) -> str:
     """A task's gap in words (TaskGaps.detail), for a template."""
     return row.detail(rule)
+
+
+@register.simple_tag
+def occurrence_key(task_pk: int, day) -> str:
+    """Names one occurrence, so a refused confirmation shows its errors at its own form."""
+    return f"{task_pk}:{day.isoformat() if day else ''}"

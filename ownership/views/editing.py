@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ownership.assignments import assign, unassign
 from ownership.forms import AssignmentForm, TaskForm, add_errors
@@ -14,6 +15,7 @@ from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
 from ownership.views.tasks import task_page_context
 from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
+from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Task
 
 
@@ -31,7 +33,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{task.name}” is on the map. Now give it an owner.")
             return redirect(task)
-    return render(request, "ownership/task_form.html", {"form": form, "task": None})
+    context = {"form": form, "task": None, **form.preview(timezone.localdate())}
+    return render(request, "ownership/task_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,6 +66,7 @@ def task_edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"“{saved.name}” is saved.")
             return redirect(saved)
     context = {"form": form, "task": task, "conflict": conflict}
+    context |= form.preview(timezone.localdate())
     return render(request, "ownership/task_form.html", context, status=409 if conflict else 200)
 
 
@@ -101,7 +105,7 @@ def task_restore_version(request: HttpRequest, slug: str, record_id: int) -> Htt
 
 def _people_section(request: HttpRequest, task: Task, form: AssignmentForm) -> HttpResponse:
     """The task page's people, for HTMX; the whole page otherwise."""
-    context = {**task_page_context(task), "assign_form": form}
+    context = {**task_page_context(task, user=request.user), "assign_form": form}
     template = "ownership/task_detail.html"
     if request.htmx:
         return render(request, f"{template}#people", context)
@@ -139,3 +143,11 @@ def task_unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpRe
     if not request.htmx:
         return redirect(task)
     return _people_section(request, task, AssignmentForm())
+
+
+@require_GET
+@permission_required(EDIT_MAP, raise_exception=True)
+def rhythm_preview(request: HttpRequest) -> HttpResponse:
+    """What the rhythm picker says so far, in words, and the next days it would fall due."""
+    context = RhythmPickerForm(request.GET).preview(timezone.localdate())
+    return render(request, "ownership/_rhythm_picker.html#preview", context)

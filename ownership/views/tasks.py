@@ -12,7 +12,9 @@ from ownership.history import task_history
 from ownership.lookup import lookup
 from ownership.map import active_tasks, task_rows
 from ownership.models import Role
-from ownership.permissions import VIEW_MAP
+from ownership.permissions import VIEW_MAP, may_confirm_done
+from tasks_registry import due, rhythms
+from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 LIVE_RESULTS, PAGE_RESULTS = 5, 10
@@ -35,7 +37,7 @@ def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
     return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
 
 
-def task_page_context(task: Task) -> dict:
+def task_page_context(task: Task, *, user) -> dict:
     """Everything the task page shows, in a fixed number of queries."""
     today = timezone.localdate()
     assignments = list(
@@ -54,6 +56,11 @@ def task_page_context(task: Task) -> dict:
         "gaps": task_gaps(task, on=today),
         "history": task_history(task),
         "assign_form": AssignmentForm(),
+        "schedule": due.schedule(task, today=today),
+        "rhythm": rhythms.stored(task.rhythm),
+        "may_confirm": may_confirm_done(user, task),
+        "undo_since": timezone.now() - UNDO_WINDOW,
+        "failed_task": None,
     }
 
 
@@ -63,7 +70,8 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
     task = Task.objects.select_related("stage").filter(slug=slug).first()
     if task is None:
         return _renamed_task_redirect(slug)
-    return render(request, "ownership/task_detail.html", task_page_context(task))
+    context = task_page_context(task, user=request.user)
+    return render(request, "ownership/task_detail.html", context)
 
 
 @require_GET

@@ -30,6 +30,9 @@ def _form(task=None, **changes):
         data["definition_of_done"] = task.definition_of_done
         data["version"] = task.version
     data.update(changes)
+    # The rhythm goes through the picker's "in words" mode, as a person typing it would.
+    rhythm = data.pop("rhythm")
+    data["rhythm_mode"], data["rhythm_text"] = ("text" if rhythm else ""), rhythm
     return data
 
 

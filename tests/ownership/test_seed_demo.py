@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from ownership.gaps import Rule, gap_report
 from ownership.models import Assignment, Person, Role, Team
+from ownership.my_tasks import my_tasks
+from ownership.run_sheet import run_sheet
 from ownership.vagueness import Vagueness, judge_definition_of_done
-from tasks_registry.models import Campaign, Stage, Task
+from tasks_registry import due, rhythms
+from tasks_registry.models import Campaign, Completion, Stage, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +74,8 @@ def test_the_demo_has_the_imperfections_of_a_first_map(seeded):
 
 def test_the_demo_shows_every_gap_whose_data_can_exist_and_the_command_agrees(seeded, client):
     report = gap_report(on=timezone.localdate())
-    # Overdue needs due dates (rhythms) and stale needs a quarter without reviews: neither
-    # can exist on a map loaded today.
-    assert {rule for rule, count in report.counts.items() if count} == set(Rule) - {
-        Rule.OVERDUE,
-        Rule.STALE,
-    }
+    # Stale needs a quarter without reviews: it cannot exist on a map loaded today.
+    assert {rule for rule, count in report.counts.items() if count} == set(Rule) - {Rule.STALE}
     vague = {judge_definition_of_done(t.definition_of_done) for t in Task.objects.all()}
     assert set(Vagueness) <= vague
     out = StringIO()
@@ -135,3 +134,40 @@ def test_the_demo_sign_ins_work_and_are_printed(client):
     User = get_user_model()
     assert User.objects.get(username="opslead").person.name == "Dana Kowalski"
     assert User.objects.get(username="admin").is_superuser
+
+
+def test_the_demo_has_rhythms_of_every_kind_campaigns_before_and_after_and_confirmations(seeded):
+    kinds = Counter(
+        getattr(rhythms.stored(rhythm), "kind", "none")
+        for rhythm in Task.objects.values_list("rhythm", flat=True)
+    )
+    assert set(kinds) == {"calendar", "campaign", "ad_hoc", "none"}
+    assert kinds["none"] == 3  # left for the dashboard's "no rhythm" flag
+    now = timezone.now()
+    assert Campaign.objects.filter(ends_at__lt=now).exists()
+    assert Campaign.objects.filter(starts_at__gt=now).exists()
+    assert Completion.objects.count() > 100
+    # The past product drop's run sheet is done, where its tasks had someone to do them.
+    drop = Campaign.objects.get(slug="trail-runner-2-drop")
+    sheet = run_sheet(drop)
+    assert {row.state for row in sheet if row.acting.person} == {due.DONE}
+
+
+def test_the_demo_members_see_overdue_due_and_upcoming_work_on_first_run(seeded):
+    ethan = Person.objects.get(name="Ethan Park")
+    page = my_tasks(ethan)
+    assert [o.task.name for o in page.overdue][:1] == ["Order status enquiries with warehouse"]
+    assert page.upcoming
+    assert {item.task.name for item in page.tasks.values()} == {
+        "Order status enquiries with warehouse",
+        "Returns notices",
+    }
+    dana = my_tasks(Person.objects.get(name="Dana Kowalski"))
+    assert [o.task.name for o in dana.overdue] == ["Carrier performance review"]
+
+
+def test_every_demo_task_with_a_rhythm_knows_when_it_is_next_due(seeded):
+    for task in Task.objects.filter(is_active=True):
+        rhythm = rhythms.stored(task.rhythm)
+        expected = None if rhythm is None or rhythm.kind == "ad_hoc" else due.next_due(task)
+        assert task.next_due_on == expected, task.name

@@ -7,8 +7,8 @@ from django.utils import timezone
 from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.models import Role
 from tasks_registry.changes import update_task
-from tasks_registry.models import Stage
-from tests.factories import PersonFactory, TaskFactory
+from tasks_registry.models import Stage, Task
+from tests.factories import CompletionFactory, PersonFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -165,9 +165,13 @@ def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     for n in range(15):
         assign(task=task, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
         update_task(task=task, by=None, rhythm=f"every {n + 2} weeks on friday")
+    Task.objects.filter(pk=task.pk).update(rhythm_set_on=datetime.date(2026, 1, 2))
+    for day in range(2, 30):
+        CompletionFactory(task=task, due_on=datetime.date(2026, 1, day))
     # session, user with permissions, person, task, assignments, the task's gaps (one for the
-    # rules, one for their details), stages, task history, assignment history
-    with django_assert_max_num_queries(11):
+    # rules, one for their details), stages, task history, assignment history, the completions
+    # of its occurrences, its latest completions, whether the reader may confirm it done
+    with django_assert_max_num_queries(13):
         response = member_client.get(task.get_absolute_url())
     assert response.status_code == 200
 

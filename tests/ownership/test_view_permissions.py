@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from ownership.assignments import assign_owner
 from ownership.models import Assignment, Person, Team
-from tasks_registry.models import Task
-from tests.factories import PersonFactory, TaskFactory, TeamFactory
+from tasks_registry.models import Campaign, Task
+from tests.factories import CampaignFactory, PersonFactory, TaskFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,15 @@ def scene(db):
     task = TaskFactory(name="Inventory sync")
     owner = assign_owner(task=task, person=person, by=None)
     record = task.history.get()
-    return {"team": team, "person": person, "task": task, "owner": owner, "record": record}
+    campaign = CampaignFactory(name="Winter sale", slug="winter-sale")
+    return {
+        "team": team,
+        "person": person,
+        "task": task,
+        "owner": owner,
+        "record": record,
+        "campaign": campaign,
+    }
 
 
 READS = [
@@ -36,6 +44,10 @@ READS = [
     ("ownership:task_list", {}),
     ("ownership:task_detail", {"slug": "task"}),
     ("ownership:people_suggest", {}),
+    ("ownership:my_tasks", {}),
+    ("ownership:calendar_feeds", {}),
+    ("ownership:campaign_list", {}),
+    ("ownership:campaign_detail", {"slug": "campaign"}),
 ]
 EDIT_PAGES = [
     ("ownership:task_create", {}),
@@ -45,6 +57,9 @@ EDIT_PAGES = [
     ("ownership:person_handover", {"pk": "person"}),
     ("ownership:team_create", {}),
     ("ownership:team_edit", {"slug": "team"}),
+    ("ownership:campaign_create", {}),
+    ("ownership:campaign_edit", {"slug": "campaign"}),
+    ("ownership:rhythm_preview", {}),
 ]
 WRITES = [
     ("ownership:task_create", {}),
@@ -67,6 +82,9 @@ WRITES = [
     ("ownership:fix_confirm_owner", {"slug": "task"}),
     ("ownership:fix_done", {"slug": "task"}),
     ("ownership:fix_rhythm", {"slug": "task"}),
+    ("ownership:campaign_create", {}),
+    ("ownership:campaign_edit", {"slug": "campaign"}),
+    ("ownership:campaign_delete", {"slug": "campaign"}),
 ]
 
 
@@ -89,6 +107,7 @@ def _state():
         sorted(Person.objects.values_list("name", "departed_on", "away_until", "team_id")),
         sorted(Team.objects.values_list("name", "slug")),
         sorted(Assignment.objects.values_list("task_id", "person_id", "role")),
+        sorted(Campaign.objects.values_list("name", "version", "starts_at")),
     )
 
 
@@ -143,6 +162,9 @@ def test_members_and_outsiders_get_403_on_every_write_and_nothing_changes(
         "role": "contributor",
         "away_until": "2099-01-01",
         "departed_on": "2026-01-01",
+        "kind": "sale",
+        "starts_at": "2026-12-01T09:00",
+        "ends_at": "2026-12-02T09:00",
     }
     assert client.post(_url(scene, name, kwargs), data).status_code == 403
     assert _state() == before

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ownership import demo_data
-from ownership.assignments import assign, unassign
+from ownership.acting import acting_owner
+from ownership.assignments import assign, owners_and_backups, unassign
 from ownership.models import Assignment, Person, Role, Team
 from ownership.search_index import reindex_tasks
+from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
-from tasks_registry.models import Campaign, Stage, Task
+from tasks_registry.models import Campaign, Completion, Stage, Task
 
 REASON = "demo data"
 
@@ -51,6 +53,8 @@ class Command(BaseCommand):
             # After the assignments: the departed were given their tasks while still here.
             self._presence(people, today)
             self._users(people)
+            self._accounts(people)
+            self._completions(today)
             # Whatever wrote the database before, the demo's tasks answer lookups afterwards.
             reindex_tasks(Task.objects.values_list("pk", flat=True))
         self._report()
@@ -174,6 +178,63 @@ class Command(BaseCommand):
             if person and person.user_id != user.pk:
                 Person.objects.filter(user=user).exclude(pk=person.pk).update(user=None)
                 upsert(Person, {"pk": person.pk}, {"user": user})
+
+    def _accounts(self, people: dict[str, Person]) -> None:
+        """Everyone on the demo map can sign in (with no password here): a confirmation is
+        made by a person's account. Only the DEMO_USERS have passwords."""
+        User = get_user_model()
+        members = Group.objects.get(name="Members")
+        for person in people.values():
+            person.refresh_from_db(fields=["user"])
+            if person.user_id:
+                continue
+            username = person.email.split("@")[0]
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                first, _, last = person.name.partition(" ")
+                user = User(username=username, email=person.email, first_name=first, last_name=last)
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(members)
+            upsert(Person, {"pk": person.pk}, {"user": user})
+
+    def _completions(self, today: datetime.date) -> None:
+        """Rhythms counted from TRACKED_DAYS ago, and their past occurrences confirmed by
+        whoever was acting on the day, but for the tasks whose people stopped confirming."""
+        since = today - datetime.timedelta(days=demo_data.TRACKED_DAYS)
+        Task.objects.exclude(rhythm="").update(rhythm_set_on=since)
+        tasks = list(Task.objects.filter(is_active=True).exclude(rhythm=""))
+        holders = owners_and_backups([task.pk for task in tasks])
+        wanted: list[tuple[Task, datetime.date]] = []
+        yesterday = today - datetime.timedelta(days=1)
+        for occurrence in due.occurrences(tasks, start=since, end=yesterday, today=today):
+            stopped = demo_data.STOPPED_CONFIRMING.get(occurrence.task.slug)
+            if stopped and occurrence.due_on >= today - datetime.timedelta(days=stopped):
+                continue
+            if not occurrence.is_done:
+                wanted.append((occurrence.task, occurrence.due_on))
+        by_slug = {task.slug: task for task in tasks}
+        for slug, days_ago in demo_data.AD_HOC_DONE.items():
+            wanted.append((by_slug[slug], today - datetime.timedelta(days=days_ago)))
+        done = set(Completion.objects.values_list("task_id", "due_on"))
+        tz = timezone.get_current_timezone()
+        new = []
+        for task, day in wanted:
+            acting = acting_owner(*holders.get(task.pk, (None, None)), day)
+            if acting.person is None or acting.person.user_id is None or (task.pk, day) in done:
+                continue
+            new.append(
+                Completion(
+                    task=task,
+                    due_on=day,
+                    completed_at=datetime.datetime.combine(day, datetime.time(16), tz),
+                    completed_by_id=acting.person.user_id,
+                    definition_of_done=task.definition_of_done,
+                )
+            )
+        # In bulk, so with no history rows: they are the demo's past, not anyone's edit.
+        Completion.objects.bulk_create(new)
+        due.refresh_next_due()
 
     def _report(self) -> None:
         self.stdout.write(

@@ -1,0 +1,137 @@
+"""Private iCalendar feeds of due dates, per person and per team, that Google Calendar and
+Outlook subscribe to. A feed is reached by its secret address alone (calendar apps cannot sign
+in), so only a hash of the secret is kept, and revoking it ends it at once."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from ownership.acting import acting_owner
+from ownership.assignments import owners_and_backups
+from ownership.models import Assignment, CalendarFeed, Person, Role, Team
+from tasks_registry import due
+from tasks_registry.models import Task
+
+_PREFIX = "cal_"
+# Recording every fetch would make each poll a write; calendar apps poll every few hours.
+_TOUCH_EVERY = datetime.timedelta(minutes=15)
+# What a subscribed calendar shows: recent weeks (to see what was missed) and the year ahead.
+PAST = datetime.timedelta(days=60)
+AHEAD = datetime.timedelta(days=366)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[CalendarFeed, str]:
+    """A new feed of the user's own tasks, or of a team's; returns it and its secret, which is
+    never stored or shown again."""
+    person = None
+    if team is None:
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            raise ValidationError(
+                "Your sign-in is not linked to a person on the map, so you have no tasks of "
+                "your own yet: ask an ops lead to link it, or subscribe to a team.",
+                code="no_person",
+            )
+    token = _PREFIX + secrets.token_urlsafe(32)
+    feed = CalendarFeed.objects.create(
+        user=user,
+        person=person,
+        team=team,
+        prefix=token[: len(_PREFIX) + 6],
+        token_hash=_hash(token),
+    )
+    return feed, token
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The live feed a secret opens, or None for an unknown or revoked one, or one whose
+    maker can no longer sign in."""
+    if not token.startswith(_PREFIX) or len(token) > 100:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("person", "team")
+        .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if feed is not None:
+        now = timezone.now()
+        if feed.last_fetched_at is None or now - feed.last_fetched_at > _TOUCH_EVERY:
+            CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+    return feed
+
+
+def revoke_feed(*, feed: CalendarFeed) -> None:
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+
+
+def feed_tasks(feed: CalendarFeed) -> list[Task]:
+    """A person's feed: what they own or back up. A team's: what its people own or back up."""
+    held = Q(role__in=(Role.OWNER, Role.BACKUP), task__is_active=True)
+    held &= Q(person=feed.person) if feed.person_id else Q(person__team=feed.team)
+    task_ids = Assignment.objects.filter(held).values("task_id")
+    return list(Task.objects.filter(pk__in=task_ids).select_related("stage"))
+
+
+def calendar(feed: CalendarFeed, *, base_url: str, today: datetime.date | None = None) -> bytes:
+    """The feed as RFC 5545 text: one all-day event per due occurrence, with a UID that stays
+    the same for that task and day, so calendar apps update events instead of duplicating."""
+    today = today or timezone.localdate()
+    tasks = feed_tasks(feed)
+    people = owners_and_backups([task.pk for task in tasks])
+    found = due.occurrences(tasks, start=today - PAST, end=today + AHEAD, today=today)
+    ical = Calendar()
+    ical.add("prodid", "-//Ownermap//Due dates//EN")
+    ical.add("version", "2.0")
+    ical.add("calscale", "GREGORIAN")
+    ical.add("method", "PUBLISH")
+    ical.add("x-wr-calname", f"Ownermap: {feed.subject}")
+    ical.add("x-wr-timezone", timezone.get_current_timezone_name())
+    stamp = timezone.now()
+    host = base_url.split("://", 1)[-1].split("/", 1)[0]
+    for occurrence in found:
+        task = occurrence.task
+        owner, backup = people.get(task.pk, (None, None))
+        acting = acting_owner(owner, backup, today)
+        event = Event()
+        event.add("uid", f"task-{task.pk}-{occurrence.due_on:%Y%m%d}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", occurrence.due_on)
+        event.add("dtend", occurrence.due_on + datetime.timedelta(days=1))
+        event.add("transp", "TRANSPARENT")  # a due date, not a meeting: it blocks no time
+        done = occurrence.completion is not None
+        event.add("summary", f"{'Done: ' if done else ''}{task.name}")
+        url = base_url.rstrip("/") + task.get_absolute_url()
+        event.add("url", url)
+        event.add("description", _description(occurrence, acting, backup, url))
+        event.add("categories", [task.stage.name])
+        ical.add_component(event)
+    return ical.to_ical()
+
+
+def _description(occurrence, acting, backup, url) -> str:
+    task = occurrence.task
+    lines = [
+        f"Acting owner: {acting.person.name if acting.person else 'nobody'}",
+        f"Backup: {backup.name if backup else 'none'}",
+    ]
+    if occurrence.campaigns:
+        lines.append("Around: " + ", ".join(c.name for c in occurrence.campaigns))
+    if occurrence.completion is not None:
+        who = occurrence.completion.completed_by
+        lines.append(f"Confirmed done by {who.get_full_name() or who.get_username()}")
+    if task.definition_of_done:
+        lines += ["", "Definition of done:", task.definition_of_done]
+    lines += ["", url]
+    return "\n".join(lines)

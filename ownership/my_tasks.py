@@ -1,0 +1,97 @@
+"""What one person owns and backs up, and when it is due: the "My tasks" page."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from ownership.acting import Acting, acting_owner
+from ownership.assignments import owners_and_backups
+from ownership.models import Assignment, Person, Role
+from tasks_registry import due, rhythms
+from tasks_registry.due import Occurrence
+from tasks_registry.models import Task
+from tasks_registry.rhythms import AdHoc
+
+# A daily task missed for months would bury the page: show the oldest few of each task (the
+# ones to clear first) and say how many more there are.
+OVERDUE_SHOWN_PER_TASK = 10
+RECENTLY = datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class MyTask:
+    task: Task
+    role: str
+    acting: Acting
+    i_am_acting: bool
+
+
+@dataclass
+class MyTasks:
+    person: Person
+    today: datetime.date
+    horizon: datetime.date
+    tasks: dict[int, MyTask] = field(default_factory=dict)
+    overdue: list[Occurrence] = field(default_factory=list)
+    overdue_not_shown: int = 0
+    due_now: list[Occurrence] = field(default_factory=list)
+    upcoming: list[Occurrence] = field(default_factory=list)
+    recently_done: list[Occurrence] = field(default_factory=list)
+    ad_hoc: list[MyTask] = field(default_factory=list)
+    no_rhythm: list[MyTask] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.tasks
+
+
+def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
+    """The person's owned and backed-up active tasks, their overdue occurrences (oldest
+    first), those due now and in the coming days, and what was confirmed lately. Four queries
+    at most: their roles, the other owner or backup of each task, the campaigns and the
+    completions."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
+    page = MyTasks(person=person, today=today, horizon=horizon)
+    mine = list(
+        Assignment.objects.filter(
+            person=person, role__in=(Role.OWNER, Role.BACKUP), task__is_active=True
+        ).select_related("task", "task__stage")
+    )
+    if not mine:
+        return page
+    people = owners_and_backups([a.task_id for a in mine])
+    for assignment in mine:
+        owner, backup = people.get(assignment.task_id, (None, None))
+        acting = acting_owner(owner, backup, today)
+        i_am_acting = acting.person is not None and acting.person.pk == person.pk
+        page.tasks[assignment.task_id] = MyTask(
+            assignment.task, assignment.role, acting, i_am_acting
+        )
+    tasks = [item.task for item in page.tasks.values()]
+    shown: dict[int, int] = {}
+    recent = timezone.now() - RECENTLY
+    for occurrence in due.occurrences(tasks, end=horizon, today=today):
+        match occurrence.state:
+            case due.OVERDUE:
+                shown[occurrence.task.pk] = shown.get(occurrence.task.pk, 0) + 1
+                if shown[occurrence.task.pk] <= OVERDUE_SHOWN_PER_TASK:
+                    page.overdue.append(occurrence)
+                else:
+                    page.overdue_not_shown += 1
+            case due.DUE:
+                page.due_now.append(occurrence)
+            case due.UPCOMING:
+                page.upcoming.append(occurrence)
+            case due.DONE if occurrence.completion.completed_at >= recent:
+                page.recently_done.append(occurrence)
+    page.recently_done.sort(key=lambda o: o.completion.completed_at, reverse=True)
+    for item in sorted(page.tasks.values(), key=lambda i: i.task.name.lower()):
+        rhythm = rhythms.stored(item.task.rhythm)
+        if isinstance(rhythm, AdHoc):
+            page.ad_hoc.append(item)
+        elif rhythm is None:
+            page.no_rhythm.append(item)
+    return page

@@ -1,0 +1,116 @@
+"""My tasks, and confirming occurrences done (and undoing that) from it or from a task's page."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_POST
+
+from config.rendering import render_page
+from ownership.forms import CompletionForm, add_errors
+from ownership.models import Person
+from ownership.my_tasks import my_tasks
+from ownership.permissions import VIEW_MAP, may_confirm_done
+from ownership.templatetags.ownermap import occurrence_key
+from ownership.views.tasks import task_page_context
+from tasks_registry.completions import UNDO_WINDOW, record_completion, undo_completion
+from tasks_registry.models import Completion, Task
+
+MY_TASKS = "ownership/my_tasks.html"
+TASK_PAGE = "ownership/task_detail.html"
+
+
+def _my_context(request: HttpRequest, **extra) -> dict:
+    person = Person.objects.filter(user=request.user).first()
+    return {
+        "person": person,
+        "page": my_tasks(person) if person else None,
+        "today": timezone.localdate(),
+        "undo_since": timezone.now() - UNDO_WINDOW,
+        "failed_task": None,
+        **extra,
+    }
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
+def my_tasks_page(request: HttpRequest) -> HttpResponse:
+    return render_page(request, MY_TASKS, _my_context(request), partial="due-list")
+
+
+def _answer(
+    request: HttpRequest,
+    task: Task,
+    *,
+    notice: str = "",
+    failed: tuple[int, datetime.date | None] | None = None,
+    form: CompletionForm | None = None,
+) -> HttpResponse:
+    """The page the confirmation came from (My tasks or the task's page), or the part of it
+    HTMX swaps: updated after a change, or with the refused form and its errors."""
+    on_task_page = request.POST.get("next") == "task"
+    if failed is None and not request.htmx:
+        messages.success(request, notice)
+        return redirect(task if on_task_page else reverse("ownership:my_tasks"))
+    extra = {"notice": notice, "failed_form": form, "failed_task": None, "failed_key": ""}
+    if failed is not None:
+        task_pk, day = failed
+        extra |= {"failed_task": task_pk, "failed_key": occurrence_key(task_pk, day)}
+    if on_task_page:
+        task = Task.objects.select_related("stage").get(pk=task.pk)
+        context = task_page_context(task, user=request.user) | extra
+        template, partial = TASK_PAGE, "due"
+    else:
+        context = _my_context(request, **extra)
+        template, partial = MY_TASKS, "due-list"
+    return render(request, f"{template}#{partial}" if request.htmx else template, context)
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def completion_create(request: HttpRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    if not may_confirm_done(request.user, task):
+        raise PermissionDenied("Only the task's owner or backup confirms it done.")
+    form = CompletionForm(request.POST, task=task)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_completion(
+                task=task,
+                due_on=data["due_on"],
+                by=request.user,
+                ticked=data["ticked"],
+                note=data["note"],
+                evidence_url=data["evidence_url"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            day = date_format(data["due_on"], "D j M")
+            return _answer(request, task, notice=f"“{task.name}” is confirmed done for {day}.")
+    return _answer(request, task, failed=(task.pk, form.cleaned_data.get("due_on")), form=form)
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def completion_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    completion = get_object_or_404(Completion.objects.select_related("task"), pk=pk)
+    if completion.completed_by_id != request.user.pk:
+        raise PermissionDenied("Only the person who confirmed it can undo it.")
+    task = completion.task
+    try:
+        undo_completion(completion=completion, by=request.user)
+    except ValidationError as error:
+        if not request.htmx:
+            messages.error(request, " ".join(error.messages))
+            return redirect(task if request.POST.get("next") == "task" else "ownership:my_tasks")
+        return _answer(request, task, notice=" ".join(error.messages))
+    day = date_format(completion.due_on, "D j M")
+    return _answer(request, task, notice=f"“{task.name}” for {day} is open again.")
