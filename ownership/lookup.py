@@ -105,7 +105,7 @@ class Answer:
     backup: Contact | None
     acting: Acting
     ask_instead: list[Contact] = field(default_factory=list)
-    # Filled in once rhythms give tasks due dates; unknown until then.
+    # The earliest occurrence not yet confirmed done (Task.next_due_on): past, it is overdue.
     next_due: datetime.date | None = None
 
 
@@ -211,7 +211,7 @@ _RANKED = """
         LIMIT %s
     )
     SELECT task.id, task.name, task.slug, task.criticality, task.rhythm,
-           task.definition_of_done, stage.id, stage.name, stage.slug,
+           task.definition_of_done, task.next_due_on, stage.id, stage.name, stage.slug,
            (SELECT {agg}({obj}(
                 'role', a.role, 'id', p.id, 'name', p.name, 'email', p.email,
                 'chat_handle', p.chat_handle, 'title', p.title, 'away_until', p.away_until,
@@ -321,7 +321,8 @@ def _answers(rows: list[tuple], on: datetime.date) -> list[Answer]:
     ops_leads: list[Contact] | None = None
     answers = []
     prefix = _permalink_prefix()
-    for pk, name, slug, criticality, rhythm, done, _stage_pk, stage_name, stage_slug, data in rows:
+    for row in rows:
+        pk, name, slug, criticality, rhythm, done, next_due, _stage, stage_name, stage_slug, data = row
         task = TaskCard(
             pk, name, slug, criticality, rhythm, done, stage_name, stage_slug, prefix + slug
         )
@@ -336,7 +337,9 @@ def _answers(rows: list[tuple], on: datetime.date) -> list[Answer]:
                 if ops_leads is None:
                     ops_leads = _ops_leads(on)
                 ask_instead = ops_leads
-        answers.append(Answer(task, owner, backup, acting, ask_instead))
+        if isinstance(next_due, str):  # SQLite hands dates back as text
+            next_due = datetime.date.fromisoformat(next_due)
+        answers.append(Answer(task, owner, backup, acting, ask_instead, next_due))
     return answers
 
 

@@ -181,12 +181,9 @@ def fix_done(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(EDIT_MAP, raise_exception=True)
 def fix_rhythm(request: HttpRequest, slug: str) -> HttpResponse:
     def write(task: Task, data: dict) -> str:
-        update_task(
-            task=task,
-            by=request.user,
-            expected_version=data["version"],
-            rhythm=data["rhythm"].strip(),
+        saved = update_task(
+            task=task, by=request.user, expected_version=data["version"], rhythm=data["rhythm"]
         )
-        return f"“{task.name}” now falls due {data['rhythm'].strip()}."
+        return f"“{task.name}” now falls due {saved.rhythm}."
 
     return _fix(request, slug, "rhythm", RhythmForm, write)

@@ -54,17 +54,19 @@ def test_two_ops_leads_editing_one_task_the_second_gets_the_conflict_and_keeps_t
     second.wait_for_load_state()
     second.goto(url)
 
-    first.get_by_label("Deadline rhythm").fill("weekly on tuesday")
+    first.get_by_label("In words, or an RRULE").check()
+    first.get_by_label("Rhythm in words").fill("weekly on tuesday")
     first.get_by_role("button", name="Save").click()
     expect(first.get_by_role("status")).to_contain_text("“Returns notices” is saved.")
 
-    second.get_by_label("Deadline rhythm").fill("daily")
+    second.get_by_label("In words, or an RRULE").check()
+    second.get_by_label("Rhythm in words").fill("daily")
     second.get_by_label("Definition of done").fill("Every notice sent the same day")
     second.get_by_role("button", name="Save").click()
     alert = second.get_by_role("alert")
     expect(alert).to_contain_text("Someone else saved this task while you were editing it.")
     expect(alert).to_contain_text("weekly on tuesday")
-    expect(second.get_by_label("Deadline rhythm")).to_have_value("daily")
+    expect(second.get_by_label("Rhythm in words")).to_have_value("daily")
     expect(second.get_by_label("Definition of done")).to_have_value(
         "Every notice sent the same day"
     )

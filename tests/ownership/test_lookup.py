@@ -235,3 +235,12 @@ def _postgres():
 )
 def test_stem(word, expected):
     assert stem(word) == expected
+
+
+def test_an_answer_says_when_the_task_is_next_due():
+    task = TaskFactory(name="Returns notices", rhythm="weekly on monday")
+    update_task(task=task, by=None, rhythm="weekly on friday")
+    task.refresh_from_db()
+    answer = lookup("returns notices").answers[0]
+    assert answer.next_due == task.next_due_on
+    assert answer.next_due.weekday() == 4
