@@ -45,15 +45,15 @@ def machine_speed() -> float:
 
 
 def ensure_gap_data() -> None:
-    """The generated map has no due dates and no history older than a quarter: give a third of
-    the tasks a due date in the last month and a fifth an age of 200 days, so that the overdue
-    and stale rules have work to do. Idempotent."""
+    """The generated map's rhythms were set the day it was made, and it has no history older
+    than a quarter: give a third of the tasks a due date in the last month and a fifth an age of
+    200 days, so that the overdue and stale rules have work to do. Idempotent."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE tasks_registry_task SET next_due_on = CURRENT_DATE - (id % 30)::int "
-            "WHERE id % 3 = 0 AND next_due_on IS NULL"
+            "WHERE id % 3 = 0 AND next_due_on IS DISTINCT FROM CURRENT_DATE - (id % 30)::int"
         )
         cursor.execute(
             "UPDATE tasks_registry_task SET created_at = created_at - interval '200 days' "

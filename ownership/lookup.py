@@ -322,7 +322,7 @@ def _answers(rows: list[tuple], on: datetime.date) -> list[Answer]:
     answers = []
     prefix = _permalink_prefix()
     for row in rows:
-        pk, name, slug, criticality, rhythm, done, next_due, _stage, stage_name, stage_slug, data = row
+        pk, name, slug, criticality, rhythm, done, next_due, _, stage_name, stage_slug, data = row
         task = TaskCard(
             pk, name, slug, criticality, rhythm, done, stage_name, stage_slug, prefix + slug
         )

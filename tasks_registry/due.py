@@ -188,9 +188,18 @@ def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
     if any(isinstance(rhythms.stored(task.rhythm), CampaignRhythm) for task in tasks):
         campaigns = campaign_dates()
     done = _done_days([task.pk for task in tasks])
+    # Tasks with no confirmations yet and the same rhythm set on the same day are due on the
+    # same day: a generated or imported map has thousands of them.
+    unconfirmed: dict[tuple[str, datetime.date, bool], datetime.date | None] = {}
     moved = []
     for task in tasks:
-        value = next_due(task, campaigns=campaigns, done=done.get(task.pk, set()))
+        if task.pk in done:
+            value = next_due(task, campaigns=campaigns, done=done[task.pk])
+        else:
+            key = (task.rhythm, tracked_from(task), task.is_active)
+            if key not in unconfirmed:
+                unconfirmed[key] = next_due(task, campaigns=campaigns, done=set())
+            value = unconfirmed[key]
         if value != task.next_due_on:
             task.next_due_on = value
             moved.append(task)

@@ -20,7 +20,6 @@ def admin_client(client):
         "tasks_registry_task",
         "tasks_registry_stage",
         "tasks_registry_campaign",
-        "tasks_registry_completion",
         "ownership_team",
         "ownership_person",
         "ownership_assignment",
@@ -152,3 +151,39 @@ def test_a_duplicate_task_name_in_the_admin_is_a_form_error(admin_client):
     )
     assert response.status_code == 200
     assert Task.objects.count() == 1
+
+
+def test_completions_are_shown_in_the_admin_but_not_made_or_changed_there(admin_client):
+    assert (
+        admin_client.get(reverse("admin:tasks_registry_completion_changelist")).status_code == 200
+    )
+    assert admin_client.get(reverse("admin:tasks_registry_completion_add")).status_code == 403
+
+
+def test_an_unreadable_rhythm_is_refused_in_the_admin_with_the_parsers_message(admin_client):
+    task = TaskFactory(name="Budget", rhythm="")
+    response = admin_client.post(
+        reverse("admin:tasks_registry_task_change", args=[task.pk]),
+        _task_form(task, rhythm="every blue moon"),
+    )
+    assert response.status_code == 200
+    assert "is not a rhythm Ownermap can read" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).rhythm == ""
+
+
+def test_a_campaign_saved_in_the_admin_moves_the_due_dates_around_it(admin_client):
+    task = TaskFactory(name="Promo QA", rhythm="1 day before each campaign")
+    response = admin_client.post(
+        reverse("admin:tasks_registry_campaign_add"),
+        {
+            "name": "Winter sale",
+            "kind": "sale",
+            "starts_at_0": "2027-01-04",
+            "starts_at_1": "09:00:00",
+            "ends_at_0": "2027-01-10",
+            "ends_at_1": "23:00:00",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Task.objects.get(pk=task.pk).next_due_on.isoformat() == "2027-01-03"

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ownership import demo_data
 from ownership.models import Assignment, Person, Role, Team
 from ownership.search_index import reindex_tasks
+from tasks_registry.due import refresh_next_due
 from tasks_registry.models import Stage, Task
 
 BRANDS = [
@@ -62,6 +64,7 @@ class Command(BaseCommand):
                 team.lead = next(p for p in people if p.team_id == team.pk)
             Team.objects.bulk_update(teams, ["lead"])
             tasks = self._tasks(run, n_tasks, rng)
+            refresh_next_due(tasks)
             self._assignments(tasks, people, rng)
             reindex_tasks(task.pk for task in tasks)
         # A bulk load leaves the planner with the old table sizes until autovacuum comes round
@@ -101,6 +104,7 @@ class Command(BaseCommand):
 
     def _tasks(self, run: str, count: int, rng) -> list[Task]:
         stages = {stage.slug: stage for stage in Stage.objects.all()}
+        today = timezone.localdate()
         variants = [(brand, region) for brand in BRANDS for region in REGIONS]
         rng.shuffle(variants)
         tasks = []
@@ -122,6 +126,7 @@ class Command(BaseCommand):
                     stage=stages[spec["stage"]],
                     criticality=spec["criticality"],
                     rhythm=spec["rhythm"],
+                    rhythm_set_on=today if spec["rhythm"] else None,
                     definition_of_done=spec["definition_of_done"],
                     aliases="\n".join(spec["aliases"]),
                     systems="\n".join(spec["systems"]),
