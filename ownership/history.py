@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from ownership.assignments import CONFIRMED_IN_NEW_ROLE
 from ownership.models import Assignment, Person, Role, Team
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import Completion, Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
 _LONG_FIELDS = {"description", "definition_of_done", "aliases", "systems"}
@@ -148,10 +149,32 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
     return entries
 
 
+def _completion_entries(task: Task) -> list[HistoryEntry]:
+    """Confirmations made and taken back (made in bulk, the demo's have no record)."""
+    records = (
+        Completion.history.filter(task_id=task.pk)
+        .select_related("history_user__person")
+        .order_by("history_date", "pk")
+    )
+    entries = []
+    for record in records:
+        day = date_format(record.due_on, "D j M Y")
+        if record.history_type == "+":
+            summary = f"confirmed the occurrence due {day} done"
+            if record.evidence_url:
+                summary += " (with evidence)"
+        elif record.history_type == "-":
+            summary = f"took back the confirmation of the occurrence due {day}"
+        else:
+            continue
+        entries.append(HistoryEntry(record.history_date, record.history_user, summary))
+    return entries
+
+
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:
-    """Newest first. Four queries, whatever the length of the history."""
+    """Newest first. Five queries, whatever the length of the history."""
     stages = dict(Stage.objects.values_list("pk", "name"))
-    entries = _task_entries(task, stages) + _assignment_entries(task)
+    entries = _task_entries(task, stages) + _assignment_entries(task) + _completion_entries(task)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
 

@@ -275,3 +275,19 @@ def test_an_ad_hoc_task_is_recorded_as_done_today_once(member_client, mia):
     assert "is already confirmed done" in again.content.decode()
     assert Completion.objects.get().due_on == today
     assert Task.objects.get(pk=task.pk).next_due_on is None
+
+
+def test_a_confirmation_and_its_undoing_are_in_the_tasks_history_in_words(
+    member_client, mia, member
+):
+    task = _task(mia)
+    today = timezone.localdate()
+    completion = record_completion(task=task, due_on=today, by=member, ticked=task.done_checklist)
+    member_client.post(reverse("ownership:completion_undo", kwargs={"pk": completion.pk}))
+    html = member_client.get(task.get_absolute_url()).content.decode()
+    day = f"{today:%a} {today.day} {today:%b %Y}"
+    assert f"<strong>Mia Member</strong> confirmed the occurrence due {day} done" in html
+    assert (
+        f"<strong>Mia Member</strong> took back the confirmation of the occurrence due {day}"
+        in html
+    )
