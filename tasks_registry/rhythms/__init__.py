@@ -58,8 +58,8 @@ def normalise(typed: str) -> str:
 @lru_cache(maxsize=4096)
 def stored(saved: str) -> Rhythm | None:
     """The rhythm a task's saved text says. Saved text was written by `text`, so it parses; a
-    row written around the write functions that does not is treated as no rhythm at all,
-    which the "no rhythm" gap then shows. Cached: a map has few distinct rhythms."""
+    row written around the write functions that does not gets no due dates (migration 0006
+    moved the free text of old maps out of the way). Cached: a map has few distinct rhythms."""
     try:
         return parse(saved)
     except RhythmError:
