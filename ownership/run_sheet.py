@@ -11,7 +11,6 @@ from ownership.assignments import owners_and_backups
 from ownership.models import Person
 from tasks_registry import due, rhythms
 from tasks_registry.models import Campaign, Completion, Task
-from tasks_registry.rhythms import CampaignRhythm
 
 # Shown for a day that came before the task's rhythm was set: nobody was asked to do it.
 NOT_TRACKED = "not_tracked"
@@ -28,16 +27,6 @@ class RunSheetRow:
     completion: Completion | None
 
 
-def campaign_rhythm_tasks() -> list[tuple[Task, CampaignRhythm]]:
-    """Every active task whose rhythm counts from campaigns, with that rhythm."""
-    found = []
-    for task in Task.objects.filter(is_active=True).exclude(rhythm="").select_related("stage"):
-        rhythm = rhythms.stored(task.rhythm)
-        if isinstance(rhythm, CampaignRhythm):
-            found.append((task, rhythm))
-    return found
-
-
 def run_sheet(campaign: Campaign, *, today: datetime.date | None = None) -> list[RunSheetRow]:
     """Three queries, whatever the number of tasks: the tasks, their completions on their
     days, their owners and backups."""
@@ -45,8 +34,8 @@ def run_sheet(campaign: Campaign, *, today: datetime.date | None = None) -> list
     dates = due.dates_of(campaign)
     days = {
         task.pk: (task, rhythms.campaign_due_day(rhythm, dates))
-        for task, rhythm in campaign_rhythm_tasks()
-        if rhythm.applies_to(campaign.kind)
+        for task in due.campaign_tasks()
+        if (rhythm := rhythms.stored(task.rhythm)).applies_to(campaign.kind)
     }
     if not days:
         return []
@@ -78,7 +67,7 @@ def run_sheet(campaign: Campaign, *, today: datetime.date | None = None) -> list
 
 def tasks_due_around(campaigns: list[Campaign]) -> dict[int, int]:
     """How many tasks fall due around each campaign: one query for all of them."""
-    tasks = [rhythm for _, rhythm in campaign_rhythm_tasks()]
+    tasks = [rhythms.stored(task.rhythm) for task in due.campaign_tasks()]
     return {
         campaign.pk: sum(1 for rhythm in tasks if rhythm.applies_to(campaign.kind))
         for campaign in campaigns

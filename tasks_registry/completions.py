@@ -7,31 +7,22 @@ through ownership.permissions; these functions check everything about the occurr
 import datetime
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from tasks_registry import due, rhythms
+from tasks_registry import due
 from tasks_registry.models import Completion, Task
-from tasks_registry.rhythms import AdHoc
 
 # Long enough to notice a slip, short enough that a confirmation can be relied on.
 UNDO_WINDOW = datetime.timedelta(days=1)
 
 
 def confirmable_days(task: Task, *, today: datetime.date | None = None) -> list[datetime.date]:
-    """The occurrences that can be confirmed now: every one not yet done since the rhythm was
-    set, up to the look-ahead of "My tasks". An ad hoc task is confirmed for the day it was
-    done: today, unless that is already recorded."""
-    today = today or timezone.localdate()
-    rhythm = rhythms.stored(task.rhythm)
-    if isinstance(rhythm, AdHoc):
-        return [] if task.completions.filter(due_on=today).exists() else [today]
-    horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
-    return [o.due_on for o in due.occurrences([task], end=horizon, today=today) if not o.is_done]
+    """The occurrences that can be confirmed now (see due.Schedule.confirmable)."""
+    return due.schedule(task, today=today).confirmable
 
 
 def record_completion(

@@ -209,13 +209,10 @@ def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
 
 
 def campaign_tasks() -> list[Task]:
-    """Active tasks whose rhythm counts from campaigns: the ones a campaign change moves."""
+    """Active tasks whose rhythm counts from campaigns: the ones a campaign change moves, and
+    the ones a campaign's run sheet lists."""
     candidates = Task.objects.filter(is_active=True).exclude(rhythm="")
-    return [
-        task
-        for task in candidates.only("rhythm", "rhythm_set_on", "created_at", "next_due_on", "name")
-        if isinstance(rhythms.stored(task.rhythm), CampaignRhythm)
-    ]
+    return [task for task in candidates if isinstance(rhythms.stored(task.rhythm), CampaignRhythm)]
 
 
 def _done_days(task_ids: list[int]) -> dict[int, set[datetime.date]]:
@@ -265,7 +262,8 @@ class Schedule:
 
 def schedule(task: Task, *, today: datetime.date | None = None, upcoming: int = 5) -> Schedule:
     """Three queries: the campaigns (for a campaign rhythm), the completions of the occurrences,
-    and the latest completions."""
+    and the latest completions (for an ad hoc task, whether it was done today instead of the
+    first)."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
     found = occurrences([task], end=max(horizon, today + datetime.timedelta(days=400)), today=today)
@@ -274,7 +272,9 @@ def schedule(task: Task, *, today: datetime.date | None = None, upcoming: int = 
     recent = list(task.completions.select_related("completed_by").order_by("-completed_at")[:5])
     first_open = next((o.due_on for o in found if not o.is_done), None)
     if isinstance(rhythms.stored(task.rhythm), AdHoc):
-        confirmable = [] if any(c.due_on == today for c in recent) else [today]
+        # Confirmed for the day it was done: once a day.
+        done_today = task.completions.filter(due_on=today).exists()
+        confirmable = [] if done_today else [today]
     else:
         confirmable = [o.due_on for o in found if not o.is_done and o.due_on <= horizon]
     return Schedule(first_open, pending, coming, recent, confirmable)
