@@ -25,3 +25,9 @@ def ensure_filesystem_broker_folders() -> None:
 @worker_init.connect
 def _prepare_worker(**_kwargs) -> None:
     ensure_filesystem_broker_folders()
+
+
+@app.on_after_configure.connect
+def _prepare_publisher(**_kwargs) -> None:
+    # The web process publishes too (a closed review's summary): it needs the folders as well.
+    ensure_filesystem_broker_folders()

@@ -80,3 +80,14 @@ def env_holidays(name: str) -> list[str]:
             ) from None
         holidays.append(item)
     return holidays
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def env_weekday(name: str, default: str) -> int:
+    """A weekday by name (tuesday), as Python numbers them: Monday is 0."""
+    value = env_str(name, default).lower()
+    if value not in WEEKDAYS:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a weekday: use one of {WEEKDAYS}.")
+    return WEEKDAYS.index(value)

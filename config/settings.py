@@ -8,10 +8,19 @@ default: DEBUG is off and SECRET_KEY must be given, unless DJANGO_DEBUG turns de
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_holidays, env_int, env_list, env_str, env_timezone
+from config.env import (
+    env_bool,
+    env_holidays,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    env_weekday,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -253,7 +262,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Exactly one beat runs this (docker-compose.yml's beat service, or the worker's -B in `make run`).
+# What is due lives in the database: the sweep finds it, so a missed tick costs nothing.
+CELERY_BEAT_SCHEDULE = {
+    "sweep": {
+        "task": "reviews.sweep",
+        "schedule": env_int("OWNERMAP_SWEEP_EVERY_SECONDS", 300, minimum=10),
+    },
+    "weekly-digest": {
+        "task": "reviews.weekly_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 
 # --- Logging -------------------------------------------------------------------------------------
 
@@ -293,3 +313,25 @@ OWNERMAP_STALE_AFTER_DAYS = env_int("OWNERMAP_STALE_AFTER_DAYS", 92, minimum=1)
 OWNERMAP_HOLIDAYS = env_holidays("OWNERMAP_HOLIDAYS")
 # "My tasks" and the completion form look this many days ahead.
 OWNERMAP_DUE_SOON_DAYS = env_int("OWNERMAP_DUE_SOON_DAYS", 30, minimum=1)
+
+# Reviews (reviews/scheduling.py). The quarterly review falls on this weekday of the quarter's
+# first or second week, facilitated by this manager (an email or a username; by default the
+# first manager on the map).
+OWNERMAP_REVIEW_WEEKDAY = env_weekday("OWNERMAP_REVIEW_WEEKDAY", "tuesday")
+OWNERMAP_REVIEW_WEEK = env_int("OWNERMAP_REVIEW_WEEK", 1, minimum=1)
+if OWNERMAP_REVIEW_WEEK > 2:
+    raise ImproperlyConfigured("OWNERMAP_REVIEW_WEEK must be 1 or 2: a quarter's first two weeks.")
+OWNERMAP_REVIEW_FACILITATOR = env_str("OWNERMAP_REVIEW_FACILITATOR")
+# A post-campaign review falls this many business days after the campaign ends.
+OWNERMAP_POST_CAMPAIGN_REVIEW_DAYS = env_int("OWNERMAP_POST_CAMPAIGN_REVIEW_DAYS", 2, minimum=0)
+# Campaigns that ended longer ago than this get no review when first seen (an old campaign
+# typed in for the record).
+OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS = env_int(
+    "OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS", 30, minimum=1
+)
+# Facilitator and participants hear about a session this many days before it.
+OWNERMAP_REVIEW_REMINDER_DAYS = env_int("OWNERMAP_REVIEW_REMINDER_DAYS", 2, minimum=0)
+# Optional: the same notices posted as {"text": ...} to a Slack-compatible incoming webhook.
+OWNERMAP_CHAT_WEBHOOK_URL = env_str("OWNERMAP_CHAT_WEBHOOK_URL")
+if OWNERMAP_CHAT_WEBHOOK_URL and not OWNERMAP_CHAT_WEBHOOK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("OWNERMAP_CHAT_WEBHOOK_URL must start with http:// or https://.")

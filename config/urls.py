@@ -26,5 +26,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("reviews/", include("reviews.urls")),
     path("", include("ownership.urls")),
 ]

@@ -318,3 +318,58 @@ def _person_entries(limit: int) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def task_changes_between(
+    since: datetime.datetime, until: datetime.datetime, *, task_ids
+) -> list[HistoryEntry]:
+    """Changes to these tasks' fields and people made between two moments, oldest first, each
+    with what it was before: what a review session changed. Four queries, whatever the number
+    of tasks (task_ids may be a queryset of ids)."""
+    stages = dict(Stage.objects.values_list("pk", "name"))
+    window = {"history_date__gte": since, "history_date__lte": until}
+    entries = []
+
+    records = list(
+        Task.history.filter(id__in=task_ids, **window).select_related("history_user__person")
+    )
+    versions: dict[int, list] = {}
+    for record in Task.history.filter(
+        id__in={r.id for r in records}, history_date__lte=until
+    ).order_by("history_date", "pk"):
+        versions.setdefault(record.id, []).append(record)
+    for record in records:
+        history = versions[record.id]
+        position = next(i for i, r in enumerate(history) if r.history_id == record.history_id)
+        previous = history[position - 1] if position else None
+        url = reverse("ownership:task_detail", kwargs={"slug": record.slug})
+        entry = _task_record_entry(record, previous, stages, subject=record.name, url=url)
+        if entry is not None:
+            entries.append(HistoryEntry(**{**entry.__dict__, "record_id": None}))
+
+    changed = Assignment.history.filter(task_id__in=task_ids, **window).values("id")
+    last_person: dict[int, str] = {}
+    for record in (
+        Assignment.history.filter(id__in=changed, history_date__lte=until)
+        .select_related("history_user__person", "person", "task")
+        .order_by("history_date", "pk")
+    ):
+        before = last_person.get(record.id)
+        summary = _assignment_summary(record, last_person)
+        if record.history_date < since or summary is None or record.task is None:
+            continue
+        role = dict(Role.choices).get(record.role, record.role)
+        after = last_person[record.id] if record.history_type != "-" else "—"
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                record.history_user,
+                summary,
+                [Change(role, before or "—", after)],
+                record.history_change_reason or "",
+                subject=record.task.name,
+                url=reverse("ownership:task_detail", kwargs={"slug": record.task.slug}),
+            )
+        )
+    entries.sort(key=lambda entry: entry.when)
+    return entries

@@ -47,7 +47,12 @@ class ReviewSession(models.Model):
         max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The map's figures when the session was made and when it closed (ownership.gaps's
+    # coverage and gap counts): the trend chart and the summary's before and after.
+    map_before = models.JSONField(default=dict, blank=True)
+    map_after = models.JSONField(default=dict, blank=True)
 
     history = HistoricalRecords()
 
@@ -95,12 +100,20 @@ class Outcome(models.TextChoices):
     GAP_LEFT_OPEN = "gap_left_open", "Gap left open"
 
 
+class ItemReason(models.TextChoices):
+    QUARTERLY = "quarterly", "Every active task, every quarter"
+    FELL_DUE = "fell_due", "Fell due around the campaign"
+    GAINED_GAP = "gained_gap", "Gained a gap during the campaign"
+    ADDED = "added", "Added to the map during the session"
+
+
 class ReviewItem(models.Model):
     """One task walked in a session, with what the session decided about it."""
 
     session = models.ForeignKey(ReviewSession, on_delete=models.CASCADE, related_name="items")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="review_items")
     position = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=20, choices=ItemReason.choices, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     note = models.TextField(blank=True)
     # A record of the task's gaps when the session was made, not the source of truth.
@@ -130,3 +143,51 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} in {self.session}"
+
+
+class NoticeKind(models.TextChoices):
+    SESSION = "session", "Review session coming up"
+    OVERDUE = "overdue", "Task overdue"
+    DIGEST = "digest", "Weekly digest"
+    SUMMARY = "summary", "Review summary"
+
+
+class Notice(models.Model):
+    """A message to one person, made once by its key and sent once (reviews/notify.py)."""
+
+    # The idempotency key: "session:12:person:4", "overdue:task:5:2026-11-20", …
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
+    session = models.ForeignKey(
+        ReviewSession, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a sender claims it, cleared again if sending fails: one send, never two.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["sent_at", "attempts"], name="notice_unsent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person}"
+
+
+class GapBaseline(models.Model):
+    """Every task's gaps when a campaign started: what its post-campaign review compares with
+    to find the tasks that gained a gap during it."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="baseline")
+    taken_at = models.DateTimeField()
+    # {task id: [rule codes]} for the tasks flagged then.
+    gaps = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Gaps when {self.campaign} started"

@@ -61,4 +61,9 @@
       window.location.assign(links[0].href);
     }
   });
+
+  // A review summary's Print button (an inline onclick would break the Content-Security-Policy).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
 })();

@@ -1,0 +1,135 @@
+"""Sending notices: email through Django's mailers, and the same text to an optional chat
+webhook (Slack-compatible JSON).
+
+A notice is claimed before it is sent (its sent_at set where it was empty) and released if
+sending fails, so two workers handed the same notice send it once, and a failed one is tried
+again by the job's retry or the next sweep, up to MAX_ATTEMPTS.
+"""
+
+import datetime
+import json
+import logging
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from ownership.models import Assignment, Role
+from reviews.models import Notice, NoticeKind, ReviewSession
+from reviews.summary import session_summary
+from tasks_registry.models import Task
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def link(path: str) -> str:
+    return settings.OWNERMAP_BASE_URL.rstrip("/") + path
+
+
+def pending() -> list[int]:
+    """Notices not sent yet that may still be tried."""
+    return list(
+        Notice.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _digest_tasks(notice: Notice) -> list[dict]:
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=7)
+    rows = (
+        Assignment.objects.filter(
+            person=notice.person,
+            role__in=(Role.OWNER, Role.BACKUP),
+            task__is_active=True,
+            task__next_due_on__lte=soon,
+        )
+        .select_related("task")
+        .order_by("task__next_due_on", "task__name")
+    )
+    return [
+        {
+            "task": row.task,
+            "role": row.get_role_display().lower(),
+            "overdue": row.task.next_due_on < today,
+            "url": link(row.task.get_absolute_url()),
+        }
+        for row in rows
+    ]
+
+
+def compose(notice: Notice) -> Message | None:
+    """The notice in words, as things stand when it is sent; None if there is nothing left to
+    say (a digest whose tasks all got done since it was made)."""
+    context = {"notice": notice, "person": notice.person, "site": settings.OWNERMAP_SITE_NAME}
+    if notice.session_id:
+        session: ReviewSession = notice.session
+        context["session"] = session
+        context["url"] = link(reverse("reviews:session", kwargs={"pk": session.pk}))
+        if notice.kind == NoticeKind.SUMMARY:
+            context["summary"] = session_summary(session)
+            context["url"] = link(reverse("reviews:summary", kwargs={"pk": session.pk}))
+    if notice.task_id:
+        task: Task = notice.task
+        context["task"] = task
+        context["url"] = link(task.get_absolute_url())
+    if notice.kind == NoticeKind.DIGEST:
+        context["rows"] = _digest_tasks(notice)
+        if not context["rows"]:
+            return None
+        context["url"] = link(reverse("ownership:my_tasks"))
+    text = render_to_string(f"reviews/notices/{notice.kind}.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    return Message(subject.strip(), body.strip() + "\n")
+
+
+def _post_to_chat(message: Message) -> None:
+    url = settings.OWNERMAP_CHAT_WEBHOOK_URL
+    if not url:
+        return
+    payload = json.dumps({"text": f"*{message.subject}*\n{message.body}"}).encode()
+    request = urllib.request.Request(
+        url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    # Best effort: the email is the notice of record, and a chat outage must not send it twice.
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
+            response.read()
+    except OSError as error:
+        log.warning("chat webhook failed for %r: %s", message.subject, error)
+
+
+def deliver(notice_id: int) -> bool:
+    """Send one notice if nobody has; True if this call sent it. Raises (after releasing the
+    claim) if the mail server fails, for the caller to retry."""
+    claimed = Notice.objects.filter(
+        pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+    ).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notice = Notice.objects.select_related("person", "session", "task").get(pk=notice_id)
+    try:
+        message = compose(notice)
+        if message is None:
+            return True
+        EmailMessage(message.subject, message.body, to=[notice.person.email]).send()
+    except Exception as error:
+        Notice.objects.filter(pk=notice_id).update(sent_at=None, last_error=str(error)[:2000])
+        raise
+    _post_to_chat(message)
+    return True

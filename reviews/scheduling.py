@@ -1,0 +1,460 @@
+"""What is due, made to exist: review sessions with their items, and the notices about them.
+
+`sweep(now)` is the one entry point (Celery beat's job every few minutes, `manage.py sweep`).
+Everything it makes has a unique key in the database — a quarter, a campaign, a notice's key —
+so a sweep run twice, late, or from two processes at once makes each thing once, and a sweep
+after days of silence makes what those days should have made. Each session is made with its
+items in one transaction: a failure half-way leaves nothing, and the next try makes it whole.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from ownership.gaps import GapReport, Rule, gap_report
+from ownership.models import Assignment, Person, Role
+from reviews.models import (
+    GapBaseline,
+    ItemReason,
+    Notice,
+    NoticeKind,
+    ReviewItem,
+    ReviewKind,
+    ReviewSession,
+    SessionStatus,
+)
+from tasks_registry import due, rhythms
+from tasks_registry.models import Campaign, Criticality, Task
+from tasks_registry.rhythms import CampaignRhythm, business_days
+
+log = logging.getLogger(__name__)
+
+RUN_REVIEWS = "run_reviewsession"
+EDIT_MAP = "change_task"
+_BATCH = 1000
+# Gaps that come with time alone, not from something that happened during a campaign.
+_NOT_GAINED = {Rule.STALE.value}
+
+
+@dataclass
+class Created:
+    """What one sweep made."""
+
+    sessions: list[ReviewSession] = field(default_factory=list)
+    items: int = 0
+    notices: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "created": {
+                "sessions": [
+                    {
+                        "id": session.pk,
+                        "kind": session.kind,
+                        "title": str(session),
+                        "scheduled_for": session.scheduled_for.isoformat(),
+                        "items": session.item_count,
+                    }
+                    for session in self.sessions
+                ],
+                "items": self.items,
+                "reminders": len(self.notices),
+            }
+        }
+
+
+# --- When ----------------------------------------------------------------------------------
+
+
+def quarter_of(day: datetime.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def period_label(year: int, quarter: int) -> str:
+    return f"{year}-Q{quarter}"
+
+
+def quarter_starts(year: int, quarter: int) -> datetime.date:
+    return datetime.date(year, 3 * quarter - 2, 1)
+
+
+def quarterly_review_day(year: int, quarter: int) -> datetime.date:
+    """The configured weekday of the quarter's first (or second) week, moved to the next
+    business day if it is a holiday."""
+    first = quarter_starts(year, quarter)
+    ahead = (settings.OWNERMAP_REVIEW_WEEKDAY - first.weekday()) % 7
+    day = first + datetime.timedelta(days=ahead + 7 * (settings.OWNERMAP_REVIEW_WEEK - 1))
+    return business_days.on_or_after(day)
+
+
+def post_campaign_review_day(campaign: Campaign) -> datetime.date:
+    ends_on = timezone.localdate(campaign.ends_at)
+    return business_days.shift(ends_on, settings.OWNERMAP_POST_CAMPAIGN_REVIEW_DAYS)
+
+
+def _not_before(day: datetime.date, today: datetime.date) -> datetime.date:
+    """A session made late (the sweep was down, or the app is new) is held on the next
+    business day rather than on a day already gone."""
+    return day if day >= today else business_days.on_or_after(today)
+
+
+# --- Who -----------------------------------------------------------------------------------
+
+
+def _people_with(codename: str, today: datetime.date):
+    still_here = Q(departed_on__isnull=True) | Q(departed_on__gt=today)
+    return (
+        Person.objects.filter(still_here, user__is_active=True)
+        .filter(
+            Q(user__groups__permissions__codename=codename)
+            | Q(user__user_permissions__codename=codename)
+        )
+        .distinct()
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def facilitator(today: datetime.date) -> Person | None:
+    """The configured manager (an email or a username), else the first manager on the map."""
+    chosen = settings.OWNERMAP_REVIEW_FACILITATOR
+    if chosen:
+        person = Person.objects.filter(
+            Q(email__iexact=chosen) | Q(user__username__iexact=chosen)
+        ).first()
+        if person is not None:
+            return person
+        log.warning("OWNERMAP_REVIEW_FACILITATOR=%r matches nobody on the map", chosen)
+    return _people_with(RUN_REVIEWS, today).first()
+
+
+def _participants(today: datetime.date) -> list[Person]:
+    """The people who run and edit the map: managers and ops leads."""
+    managers = list(_people_with(RUN_REVIEWS, today))
+    leads = list(_people_with(EDIT_MAP, today))
+    return list({person.pk: person for person in managers + leads}.values())
+
+
+# --- What ----------------------------------------------------------------------------------
+
+
+def map_figures(report: GapReport) -> dict:
+    """The coverage figure and the gap counts, as a session keeps them for the trend."""
+    return {
+        "coverage": report.coverage.percent,
+        "covered": report.coverage.covered,
+        "measured": report.coverage.total,
+        "tasks": report.task_count,
+        "flagged": len(report.gaps_of),
+        "counts": {rule.value: count for rule, count in report.counts.items()},
+    }
+
+
+def _ranked(task_ids=None) -> list[int]:
+    """Active tasks, critical first, then by stage along the customer journey, then by name."""
+    rank = Case(
+        When(criticality=Criticality.CRITICAL, then=Value(0)),
+        When(criticality=Criticality.HIGH, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    tasks = Task.objects.filter(is_active=True)
+    if task_ids is not None:
+        tasks = tasks.filter(pk__in=list(task_ids))
+    return list(
+        tasks.annotate(rank=rank)
+        .order_by("rank", "stage__order", Lower("name"), "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _make_session(
+    *,
+    now: datetime.datetime,
+    report: GapReport,
+    items: list[tuple[int, str]],
+    **fields,
+) -> ReviewSession | None:
+    """The session, its participants and its items, all or nothing; None if another sweep made
+    it first (the unique constraint decides)."""
+    today = timezone.localdate(now)
+    try:
+        with transaction.atomic():
+            session = ReviewSession(
+                facilitator=facilitator(today), map_before=map_figures(report), **fields
+            )
+            session._change_reason = "made by the review schedule"
+            session.save()
+            people = _participants(today)
+            if session.facilitator is not None:
+                people.append(session.facilitator)
+            session.participants.set({person.pk for person in people})
+            gaps_of = report.gaps_of
+            bulk_create_with_history(
+                [
+                    ReviewItem(
+                        session=session,
+                        task_id=task_id,
+                        position=position,
+                        reason=reason,
+                        gaps_snapshot=[rule.value for rule in gaps_of.get(task_id, ())],
+                    )
+                    for position, (task_id, reason) in enumerate(items, start=1)
+                ],
+                ReviewItem,
+                batch_size=_BATCH,
+                default_change_reason="made by the review schedule",
+                default_date=now,
+            )
+    except IntegrityError:
+        log.info("%s was made by another sweep meanwhile", fields)
+        return None
+    session.item_count = len(items)
+    return session
+
+
+def make_quarterly_session(now: datetime.datetime) -> ReviewSession | None:
+    """This quarter's review, if it does not exist yet: every active task."""
+    today = timezone.localdate(now)
+    year, quarter = quarter_of(today)
+    period = period_label(year, quarter)
+    if ReviewSession.objects.filter(kind=ReviewKind.QUARTERLY, period=period).exists():
+        return None
+    report = gap_report(on=today)
+    return _make_session(
+        now=now,
+        report=report,
+        items=[(pk, ItemReason.QUARTERLY) for pk in _ranked()],
+        kind=ReviewKind.QUARTERLY,
+        period=period,
+        scheduled_for=_not_before(quarterly_review_day(year, quarter), today),
+    )
+
+
+def _fell_due(campaign: Campaign) -> set[int]:
+    """Tasks whose due dates this campaign set, and tasks whose earliest occurrence not done
+    fell during it (missed while the campaign ran)."""
+    dates = due.dates_of(campaign)
+    found = set()
+    for task in due.campaign_tasks():
+        rhythm = rhythms.stored(task.rhythm)
+        if isinstance(rhythm, CampaignRhythm) and rhythms.due_dates(
+            rhythm, start=datetime.date.min, end=datetime.date.max, campaigns=[dates]
+        ):
+            found.add(task.pk)
+    missed = Task.objects.filter(
+        is_active=True, next_due_on__gte=dates.starts_on, next_due_on__lte=dates.ends_on
+    )
+    found.update(missed.values_list("pk", flat=True))
+    return found
+
+
+def _gained_a_gap(campaign: Campaign, report: GapReport) -> set[int]:
+    """Tasks with a gap now that they did not have when the campaign started. Without a
+    baseline (no sweep ran while the campaign did), the flagged tasks changed during it."""
+    baseline = GapBaseline.objects.filter(campaign=campaign).first()
+    if baseline is not None:
+        before = {int(pk): set(codes) for pk, codes in baseline.gaps.items()}
+        return {
+            pk
+            for pk, rules in report.gaps_of.items()
+            if {rule.value for rule in rules} - before.get(pk, set()) - _NOT_GAINED
+        }
+    during = {"history_date__gte": campaign.starts_at, "history_date__lte": campaign.ends_at}
+    changed = set(Task.history.filter(**during).values_list("id", flat=True))
+    changed |= set(Assignment.history.filter(**during).values_list("task_id", flat=True))
+    return {
+        pk
+        for pk in changed
+        if pk in report.gaps_of and {rule.value for rule in report.gaps_of[pk]} - _NOT_GAINED
+    }
+
+
+def make_post_campaign_session(campaign: Campaign, now: datetime.datetime) -> ReviewSession | None:
+    today = timezone.localdate(now)
+    report = gap_report(on=today)
+    fell_due = _fell_due(campaign)
+    gained = _gained_a_gap(campaign, report) - fell_due
+    reasons = {pk: ItemReason.FELL_DUE for pk in fell_due}
+    reasons.update({pk: ItemReason.GAINED_GAP for pk in gained})
+    return _make_session(
+        now=now,
+        report=report,
+        items=[(pk, reasons[pk]) for pk in _ranked(reasons)],
+        kind=ReviewKind.POST_CAMPAIGN,
+        campaign=campaign,
+        scheduled_for=_not_before(post_campaign_review_day(campaign), today),
+    )
+
+
+def campaigns_to_review(now: datetime.datetime):
+    horizon = now - datetime.timedelta(days=settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS)
+    return (
+        Campaign.objects.filter(ends_at__lte=now, ends_at__gte=horizon)
+        .exclude(review_sessions__kind=ReviewKind.POST_CAMPAIGN)
+        .order_by("ends_at", "pk")
+    )
+
+
+def take_baselines(now: datetime.datetime) -> int:
+    """Record every task's gaps for each running campaign that has no baseline yet."""
+    running = Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now, baseline__isnull=True)
+    running = list(running)
+    if not running:
+        return 0
+    report = gap_report(on=timezone.localdate(now))
+    gaps = {str(pk): [rule.value for rule in rules] for pk, rules in report.gaps_of.items()}
+    taken = 0
+    for campaign in running:
+        try:
+            with transaction.atomic():
+                GapBaseline.objects.create(campaign=campaign, taken_at=now, gaps=gaps)
+            taken += 1
+        except IntegrityError:
+            pass  # another sweep took it
+    return taken
+
+
+# --- Notices -------------------------------------------------------------------------------
+
+
+def _record_notices(wanted: dict[str, dict]) -> list[int]:
+    """Make the notices whose keys do not exist yet; the ids of those made."""
+    if not wanted:
+        return []
+    keys = list(wanted)
+    existing = set()
+    for start in range(0, len(keys), 900):
+        existing.update(
+            Notice.objects.filter(key__in=keys[start : start + 900]).values_list("key", flat=True)
+        )
+    missing = [key for key in keys if key not in existing]
+    if not missing:
+        return []
+    # ignore_conflicts: a concurrent sweep may have made some of them since the read above.
+    Notice.objects.bulk_create(
+        [Notice(key=key, **wanted[key]) for key in missing],
+        batch_size=_BATCH,
+        ignore_conflicts=True,
+    )
+    made = []
+    for start in range(0, len(missing), 900):
+        made.extend(
+            Notice.objects.filter(key__in=missing[start : start + 900]).values_list("pk", flat=True)
+        )
+    return made
+
+
+def session_reminders(today: datetime.date) -> list[int]:
+    """To the facilitator and participants of each session coming up within the reminder
+    window (or due today and not closed): one each, ever."""
+    until = today + datetime.timedelta(days=settings.OWNERMAP_REVIEW_REMINDER_DAYS)
+    sessions = ReviewSession.objects.filter(
+        scheduled_for__gte=today, scheduled_for__lte=until
+    ).exclude(status=SessionStatus.CLOSED)
+    wanted = {}
+    for session in sessions.prefetch_related("participants"):
+        people = {person.pk for person in session.participants.all()}
+        if session.facilitator_id:
+            people.add(session.facilitator_id)
+        for person_id in sorted(people):
+            wanted[f"session:{session.pk}:person:{person_id}"] = {
+                "kind": NoticeKind.SESSION,
+                "person_id": person_id,
+                "session": session,
+            }
+    return _record_notices(wanted)
+
+
+def overdue_reminders(report: GapReport) -> list[int]:
+    """To the owner of each overdue task, once per occurrence (its due day is in the key)."""
+    overdue = report.by_rule[Rule.OVERDUE]
+    if not overdue:
+        return []
+    wanted = {}
+    for start in range(0, len(overdue), 900):
+        chunk = overdue[start : start + 900]
+        owners = Assignment.objects.filter(task_id__in=chunk, role=Role.OWNER).values_list(
+            "task_id", "person_id", "task__next_due_on"
+        )
+        for task_id, person_id, due_on in owners:
+            if due_on is None:
+                continue
+            wanted[f"overdue:task:{task_id}:{due_on.isoformat()}"] = {
+                "kind": NoticeKind.OVERDUE,
+                "person_id": person_id,
+                "task_id": task_id,
+                "due_on": due_on,
+            }
+    return _record_notices(wanted)
+
+
+def weekly_digests(now: datetime.datetime) -> list[int]:
+    """One digest a week to each person who owns or backs up a task due within the week (or
+    overdue); the ISO week is in the key."""
+    today = timezone.localdate(now)
+    year, week, _ = today.isocalendar()
+    soon = today + datetime.timedelta(days=7)
+    people = (
+        Assignment.objects.filter(
+            role__in=(Role.OWNER, Role.BACKUP),
+            task__is_active=True,
+            task__next_due_on__lte=soon,
+        )
+        .filter(Q(person__departed_on__isnull=True) | Q(person__departed_on__gt=today))
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    wanted = {
+        f"digest:{year}-W{week:02d}:person:{person_id}": {
+            "kind": NoticeKind.DIGEST,
+            "person_id": person_id,
+            "due_on": today,
+        }
+        for person_id in people
+    }
+    return _record_notices(wanted)
+
+
+def summary_notices(session: ReviewSession) -> list[int]:
+    people = {person.pk for person in session.participants.all()}
+    if session.facilitator_id:
+        people.add(session.facilitator_id)
+    return _record_notices(
+        {
+            f"summary:{session.pk}:person:{person_id}": {
+                "kind": NoticeKind.SUMMARY,
+                "person_id": person_id,
+                "session": session,
+            }
+            for person_id in sorted(people)
+        }
+    )
+
+
+# --- The sweep -----------------------------------------------------------------------------
+
+
+def sweep(now: datetime.datetime | None = None) -> Created:
+    """Make what is due at `now` exist; safe to run at any time, any number of times."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    created = Created()
+    take_baselines(now)
+    for make in [make_quarterly_session] + [
+        lambda at, campaign=campaign: make_post_campaign_session(campaign, at)
+        for campaign in campaigns_to_review(now)
+    ]:
+        session = make(now)
+        if session is not None:
+            created.sessions.append(session)
+            created.items += session.item_count
+    created.notices += session_reminders(today)
+    created.notices += overdue_reminders(gap_report(on=today))
+    return created

@@ -1,0 +1,185 @@
+"""Running a session: start, pause, resume, record what was decided for each item, add a task
+that was missing, close. Each write is one transaction, recorded in history with who made it."""
+
+import datetime
+from collections.abc import Callable
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ownership.assignments import assign_owner
+from ownership.gaps import gap_report
+from ownership.models import Person
+from reviews import scheduling
+from reviews.models import ItemReason, Outcome, ReviewItem, ReviewSession, SessionStatus
+from tasks_registry.changes import create_task, update_task
+from tasks_registry.models import Stage, Task
+
+DECIDED = ~Q(outcome=Outcome.PENDING)
+
+
+def progress(session: ReviewSession) -> tuple[int, int]:
+    """(items decided, items in all): one query."""
+    counts = session.items.aggregate(total=Count("pk"), decided=Count("pk", filter=DECIDED))
+    return counts["decided"], counts["total"]
+
+
+def _locked(session: ReviewSession) -> ReviewSession:
+    return ReviewSession.objects.select_for_update().get(pk=session.pk)
+
+
+def _save(session: ReviewSession, by: AbstractBaseUser | None, fields: list[str]) -> None:
+    session._history_user = by
+    session.save(update_fields=fields)
+
+
+def start_session(*, session: ReviewSession, by: AbstractBaseUser | None) -> ReviewSession:
+    """Open a scheduled or paused session for recording; a no-op if it is already open."""
+    with transaction.atomic():
+        current = _locked(session)
+        if current.status == SessionStatus.CLOSED:
+            raise ValidationError("This session is closed: its record stays as it was.")
+        if current.status == SessionStatus.IN_PROGRESS:
+            return current
+        current.status = SessionStatus.IN_PROGRESS
+        current.started_at = current.started_at or timezone.now()
+        _save(current, by, ["status", "started_at"])
+    return current
+
+
+def pause_session(*, session: ReviewSession, by: AbstractBaseUser | None) -> ReviewSession:
+    with transaction.atomic():
+        current = _locked(session)
+        if current.status != SessionStatus.IN_PROGRESS:
+            raise ValidationError("Only a session in progress can be paused.")
+        current.status = SessionStatus.PAUSED
+        _save(current, by, ["status"])
+    return current
+
+
+def record_outcome(
+    *,
+    item: ReviewItem,
+    outcome: str,
+    note: str,
+    by: AbstractBaseUser | None,
+) -> ReviewItem:
+    """What the session decided about one task. Retired retires the task; a gap left open
+    needs a note saying who closes it, and how."""
+    outcome = Outcome(outcome)
+    note = note.strip()
+    if outcome == Outcome.PENDING:
+        raise ValidationError({"outcome": "Choose what the session decided."})
+    if outcome == Outcome.GAP_LEFT_OPEN and not note:
+        raise ValidationError(
+            {"note": "Say who is to close the gap, and how: the summary lists it for them."}
+        )
+    with transaction.atomic():
+        session = _locked(item.session)
+        if session.status == SessionStatus.CLOSED:
+            raise ValidationError("This session is closed: its outcomes can no longer change.")
+        if session.status == SessionStatus.PAUSED:
+            raise ValidationError("This session is paused: resume it to record outcomes.")
+        if session.status == SessionStatus.SCHEDULED:
+            start_session(session=session, by=by)
+        current = ReviewItem.objects.select_for_update().get(pk=item.pk)
+        current.outcome = outcome
+        current.note = note
+        current.decided_by = by
+        current.decided_at = timezone.now()
+        current._history_user = by
+        current.save(update_fields=["outcome", "note", "decided_by", "decided_at"])
+        task = current.task
+        if outcome == Outcome.RETIRED and task.is_active:
+            update_task(task=task, by=by, is_active=False, reason=f"retired in the {session}")
+        elif outcome != Outcome.RETIRED and not task.is_active:
+            # Decided otherwise after retiring it: it comes back.
+            update_task(task=task, by=by, is_active=True, reason=f"kept in the {session}")
+    return current
+
+
+def add_missing_task(
+    *,
+    session: ReviewSession,
+    by: AbstractBaseUser | None,
+    name: str,
+    stage: Stage,
+    owner: Person | None,
+    **fields,
+) -> ReviewItem:
+    """A task the map was missing: made, owned, and on the session's list as decided."""
+    with transaction.atomic():
+        current = _locked(session)
+        if current.status in (SessionStatus.CLOSED, SessionStatus.PAUSED):
+            raise ValidationError(
+                f"This session is {current.get_status_display().lower()}: "
+                "tasks are added while it is in progress."
+            )
+        if current.status == SessionStatus.SCHEDULED:
+            start_session(session=current, by=by)
+        task = create_task(
+            name=name, stage=stage, by=by, reason=f"added in the {current}", **fields
+        )
+        if owner is not None:
+            assign_owner(task=task, person=owner, by=by)
+        last = current.items.order_by("-position").values_list("position", flat=True).first()
+        report = gap_report(on=timezone.localdate(), tasks=Task.objects.filter(pk=task.pk))
+        item = ReviewItem(
+            session=current,
+            task=task,
+            position=(last or 0) + 1,
+            reason=ItemReason.ADDED,
+            outcome=Outcome.CHANGED,
+            note="Added to the map in this session.",
+            gaps_snapshot=[rule.value for rule in report.gaps_of.get(task.pk, ())],
+            decided_by=by,
+            decided_at=timezone.now(),
+        )
+        item._history_user = by
+        item.save()
+    return item
+
+
+def close_session(
+    *,
+    session: ReviewSession,
+    by: AbstractBaseUser | None,
+    on_closed: Callable[[list[int]], None] | None = None,
+) -> ReviewSession:
+    """Close the session: the map's figures now are its "after", and each participant gets
+    the summary (on_closed receives the notices' ids once the transaction commits)."""
+    with transaction.atomic():
+        current = _locked(session)
+        if current.status == SessionStatus.CLOSED:
+            return current
+        now = timezone.now()
+        current.status = SessionStatus.CLOSED
+        current.started_at = current.started_at or now
+        current.closed_at = now
+        current.map_after = scheduling.map_figures(gap_report(on=timezone.localdate(now)))
+        _save(current, by, ["status", "started_at", "closed_at", "map_after"])
+        notices = scheduling.summary_notices(current)
+        if on_closed is not None:
+            transaction.on_commit(lambda: on_closed(notices), robust=True)
+    return current
+
+
+def next_pending(session: ReviewSession, after: int = 0) -> ReviewItem | None:
+    """The first undecided item after a position, else the first undecided one at all."""
+    pending = session.items.filter(outcome=Outcome.PENDING).order_by("position", "pk")
+    return pending.filter(position__gt=after).first() or pending.first()
+
+
+def upcoming_and_past(today: datetime.date):
+    sessions = ReviewSession.objects.select_related("facilitator", "campaign").annotate(
+        total=Count("items"), decided=Count("items", filter=Q(items__outcome__in=_DECIDED_VALUES))
+    )
+    open_ = sessions.exclude(status=SessionStatus.CLOSED).order_by("scheduled_for", "pk")
+    closed = sessions.filter(status=SessionStatus.CLOSED).order_by("-scheduled_for", "-pk")
+    return list(open_), list(closed)
+
+
+_DECIDED_VALUES = [o for o in Outcome.values if o != Outcome.PENDING]

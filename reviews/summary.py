@@ -1,0 +1,142 @@
+"""A session's summary: what changed during it (from the history, in words), the gaps still
+open with who is to close them, and the coverage figure before and after."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from ownership.assignments import owners_and_backups
+from ownership.gaps import Rule, gap_report
+from ownership.history import HistoryEntry, task_changes_between
+from reviews.models import Outcome, ReviewItem, ReviewSession, SessionStatus
+from reviews.scheduling import map_figures
+from tasks_registry.models import Task
+
+_ACTIVE_LABEL = str(Task._meta.get_field("is_active").verbose_name)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    text: str
+    who: str
+    when: datetime.datetime
+    url: str
+
+
+@dataclass(frozen=True)
+class OpenGap:
+    item: ReviewItem
+    task: Task
+    rules: list[str]
+    who: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    session: ReviewSession
+    decided: int
+    total: int
+    outcome_counts: list[tuple[str, int]]
+    changes: list[ChangeLine]
+    open_gaps: list[OpenGap]
+    before: dict
+    after: dict
+
+    @property
+    def coverage_before(self) -> int | None:
+        return self.before.get("coverage")
+
+    @property
+    def coverage_after(self) -> int | None:
+        return self.after.get("coverage")
+
+    @property
+    def undecided(self) -> int:
+        return self.total - self.decided
+
+
+def _lines(entry: HistoryEntry) -> list[str]:
+    subject = entry.subject
+    lines = []
+    for change in entry.changes:
+        label = change.label[:1].upper() + change.label[1:]
+        if change.label == _ACTIVE_LABEL:
+            lines.append(f"{subject}: {change.after}")
+        elif change.before == change.after and change.before:
+            lines.append(f"{subject}: {entry.summary}")
+        elif not change.before and not change.after:
+            lines.append(f"{label} of {subject} rewritten")
+        else:
+            lines.append(f"{label} of {subject}: {change.before} → {change.after}")
+    return lines or [f"{subject}: {entry.summary}"]
+
+
+def session_changes(session: ReviewSession) -> list[ChangeLine]:
+    """Changes to the session's tasks from when it started to when it closed (or now)."""
+    if session.started_at is None:
+        return []
+    until = session.closed_at or timezone.now()
+    entries = task_changes_between(
+        session.started_at, until, task_ids=session.items.values("task_id")
+    )
+    return [
+        ChangeLine(text, entry.who, entry.when, entry.url)
+        for entry in entries
+        for text in _lines(entry)
+    ]
+
+
+def open_gaps(session: ReviewSession, facilitator_name: str) -> list[OpenGap]:
+    """Items left open on purpose first, then other walked tasks that still have a gap."""
+    walked = list(
+        session.items.exclude(outcome__in=(Outcome.PENDING, Outcome.RETIRED))
+        .select_related("task")
+        .order_by("position")
+    )
+    if not walked:
+        return []
+    ids = [item.task_id for item in walked]
+    report = gap_report(on=timezone.localdate(), tasks=Task.objects.filter(pk__in=ids))
+    people = owners_and_backups(ids)
+    found = []
+    for item in walked:
+        rules = report.gaps_of.get(item.task_id, [])
+        if item.outcome != Outcome.GAP_LEFT_OPEN and not rules:
+            continue
+        owner = people.get(item.task_id, (None, None))[0]
+        if owner is not None and Rule.OWNER_DEPARTED not in rules:
+            who = owner.name
+        else:
+            who = f"{facilitator_name} (no owner who can)"
+        found.append(OpenGap(item, item.task, [Rule(rule).label for rule in rules], who, item.note))
+    found.sort(key=lambda gap: gap.item.outcome != Outcome.GAP_LEFT_OPEN)
+    return found
+
+
+def session_summary(session: ReviewSession) -> Summary:
+    counts = dict(session.items.values_list("outcome").annotate(n=Count("pk")).order_by())
+    total = sum(counts.values())
+    decided = total - counts.get(Outcome.PENDING, 0)
+    outcome_counts = [
+        (outcome.label, counts[outcome])
+        for outcome in Outcome
+        if outcome != Outcome.PENDING and counts.get(outcome)
+    ]
+    if session.status == SessionStatus.CLOSED and session.map_after:
+        after = session.map_after
+    else:
+        after = map_figures(gap_report(on=timezone.localdate()))
+    facilitator = session.facilitator.name if session.facilitator else "the facilitator"
+    return Summary(
+        session=session,
+        decided=decided,
+        total=total,
+        outcome_counts=outcome_counts,
+        changes=session_changes(session),
+        open_gaps=open_gaps(session, facilitator),
+        before=session.map_before or {},
+        after=after,
+    )

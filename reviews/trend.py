@@ -1,0 +1,86 @@
+"""The map getting truer, session by session: coverage and gap counts as an inline SVG chart
+drawn here (no chart library, no script), with the same figures as a table beside it."""
+
+from dataclasses import dataclass
+
+from ownership.gaps import Rule
+from reviews.models import ReviewSession
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 44, 16, 36
+
+
+@dataclass(frozen=True)
+class Point:
+    session: ReviewSession
+    label: str
+    x: float
+    coverage: int | None
+    coverage_y: float | None
+    flagged: int
+    flagged_y: float
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Chart:
+    points: list[Point]
+    max_flagged: int
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def coverage_line(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.coverage_y:.1f}" for p in self.points if p.coverage_y)
+
+    @property
+    def flagged_line(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.flagged_y:.1f}" for p in self.points)
+
+    @property
+    def rules(self) -> list[Rule]:
+        return list(Rule)
+
+    @property
+    def plot_bottom(self) -> int:
+        return HEIGHT - BOTTOM
+
+    @property
+    def plot_right(self) -> int:
+        return WIDTH - RIGHT
+
+
+def _figures(session: ReviewSession) -> dict:
+    """What the map looked like when the session closed (or, if it never did, when made)."""
+    return session.map_after or session.map_before or {}
+
+
+def trend_chart(past: list[ReviewSession]) -> Chart | None:
+    """Past sessions, oldest first, with their coverage and the tasks flagged; None before
+    there are two to compare."""
+    shown = [s for s in sorted(past, key=lambda s: (s.scheduled_for, s.pk)) if _figures(s)]
+    if len(shown) < 2:
+        return None
+    max_flagged = max(_figures(s).get("flagged", 0) for s in shown) or 1
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    step = plot_width / (len(shown) - 1)
+    points = []
+    for index, session in enumerate(shown):
+        figures = _figures(session)
+        coverage = figures.get("coverage")
+        flagged = figures.get("flagged", 0)
+        label = session.period or f"{session.scheduled_for:%-d %b %Y}"
+        points.append(
+            Point(
+                session=session,
+                label=label,
+                x=LEFT + index * step,
+                coverage=coverage,
+                coverage_y=None if coverage is None else TOP + (100 - coverage) / 100 * plot_height,
+                flagged=flagged,
+                flagged_y=TOP + (1 - flagged / max_flagged) * plot_height,
+                counts=figures.get("counts", {}),
+            )
+        )
+    return Chart(points, max_flagged)

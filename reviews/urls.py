@@ -1,0 +1,21 @@
+from django.urls import path
+
+from reviews.views import items, sessions
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("", sessions.session_list, name="session_list"),
+    path("<int:pk>/", sessions.session_detail, name="session"),
+    path("<int:pk>/summary", sessions.session_summary_page, name="summary"),
+    path("<int:pk>/start", sessions.session_start, name="start"),
+    path("<int:pk>/pause", sessions.session_pause, name="pause"),
+    path("<int:pk>/close", sessions.session_close, name="close"),
+    path("<int:pk>/tasks/new", items.missing_task, name="missing_task"),
+    path("<int:pk>/items/<int:item_pk>/", items.item_detail, name="item"),
+    path("<int:pk>/items/<int:item_pk>/outcome", items.item_outcome, name="item_outcome"),
+    path("<int:pk>/items/<int:item_pk>/owner", items.item_owner, name="item_owner"),
+    path("<int:pk>/items/<int:item_pk>/backup", items.item_backup, name="item_backup"),
+    path("<int:pk>/items/<int:item_pk>/done", items.item_done, name="item_done"),
+    path("<int:pk>/items/<int:item_pk>/rhythm", items.item_rhythm, name="item_rhythm"),
+]

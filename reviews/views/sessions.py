@@ -1,0 +1,112 @@
+"""The reviews page (sessions to come, past ones, the trend), a session, its summary."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from config.rendering import render_page
+from reviews import jobs, sessions
+from reviews.models import Outcome, ReviewSession
+from reviews.permissions import ATTEND, RUN
+from reviews.summary import session_summary
+from reviews.trend import trend_chart
+
+ITEMS_PER_PAGE = 50
+SHOWN = {
+    "pending": ("Not yet reviewed", {"outcome": Outcome.PENDING}),
+    "decided": ("Decided", {}),
+    "all": ("All", {}),
+}
+
+
+def _session(pk: int) -> ReviewSession:
+    return get_object_or_404(ReviewSession.objects.select_related("facilitator", "campaign"), pk=pk)
+
+
+@require_GET
+@permission_required(ATTEND, raise_exception=True)
+def session_list(request: HttpRequest) -> HttpResponse:
+    upcoming, past = sessions.upcoming_and_past(timezone.localdate())
+    context = {"upcoming": upcoming, "past": past, "chart": trend_chart(past)}
+    return render(request, "reviews/session_list.html", context)
+
+
+@require_GET
+@permission_required(ATTEND, raise_exception=True)
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    show = request.GET.get("show")
+    show = show if show in SHOWN else "pending"
+    items = session.items.select_related("task__stage", "decided_by__person").order_by(
+        "position", "pk"
+    )
+    if show == "pending":
+        items = items.filter(outcome=Outcome.PENDING)
+    elif show == "decided":
+        items = items.exclude(outcome=Outcome.PENDING)
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    decided, total = sessions.progress(session)
+    context = {
+        "session": session,
+        "page": page,
+        "show": show,
+        "shown": SHOWN,
+        "decided": decided,
+        "total": total,
+        "next_item": sessions.next_pending(session),
+        "can_run": request.user.has_perm(RUN),
+    }
+    return render_page(request, "reviews/session_detail.html", context, partial="items")
+
+
+@require_GET
+@permission_required(ATTEND, raise_exception=True)
+def session_summary_page(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    context = {"session": session, "summary": session_summary(session)}
+    return render(request, "reviews/summary.html", context)
+
+
+def _change_status(request: HttpRequest, pk: int, write, done: str) -> HttpResponse:
+    session = _session(pk)
+    try:
+        write(session=session, by=request.user)
+        messages.success(request, done)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    # Resumed from an item's page: back to that item.
+    raw = request.POST.get("item", "")
+    item = session.items.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 10 else None
+    if item is not None:
+        return redirect("reviews:item", pk=session.pk, item_pk=item.pk)
+    return redirect("reviews:session", pk=session.pk)
+
+
+@require_POST
+@permission_required(RUN, raise_exception=True)
+def session_start(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(
+        request, pk, sessions.start_session, "The session is in progress: record outcomes."
+    )
+
+
+@require_POST
+@permission_required(RUN, raise_exception=True)
+def session_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(
+        request, pk, sessions.pause_session, "Paused. Everything recorded so far is kept."
+    )
+
+
+@require_POST
+@permission_required(RUN, raise_exception=True)
+def session_close(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    sessions.close_session(session=session, by=request.user, on_closed=jobs.deliver_later)
+    messages.success(request, "The session is closed; its summary goes to every participant.")
+    return redirect("reviews:summary", pk=session.pk)
