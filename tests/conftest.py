@@ -4,9 +4,11 @@ Tests that need a service (Redis, Chromium) skip with a reason where it is missi
 CI=true, where a missing service is a failure: CI must never go green by skipping.
 """
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from tests.factories import PersonFactory, UserFactory
@@ -60,3 +62,14 @@ def member_client(client, member):
 @pytest.fixture
 def htmx_headers():
     return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Live-server tests run in transactions that are flushed, taking the data migrations'
+    stages and groups with them: put them back the way the migrations made them."""
+    for module, function in [
+        ("tasks_registry.migrations.0002_default_stages", "create_stages"),
+        ("ownership.migrations.0002_roles", "create_groups"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)

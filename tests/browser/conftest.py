@@ -1,12 +1,10 @@
 """Playwright drives Debian's Chromium (/usr/bin/chromium): a test tool's own browser download
 cannot happen on these machines."""
 
-import importlib
 import os
 import shutil
 
 import pytest
-from django.apps import apps
 
 from tests.conftest import require_service
 
@@ -29,17 +27,6 @@ def browser_type_launch_args(browser_type_launch_args):
         f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)",
     )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Live-server tests run in transactions that are flushed, taking the data migrations'
-    stages and groups with them: put them back the way the migrations made them."""
-    for module, function in [
-        ("tasks_registry.migrations.0002_default_stages", "create_stages"),
-        ("ownership.migrations.0002_roles", "create_groups"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,200 @@
+"""The jobs with a real Redis broker and a real Celery worker: what they make, once; a job that
+fails half-way is retried and completes; with the broker unreachable the web app keeps working
+and the next sweep catches up."""
+
+import datetime
+import logging
+import threading
+import uuid
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import OperationalError, connection
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import app as real_app
+from reviews import jobs, scheduling
+from reviews.models import Notice, NoticeKind, ReviewItem, ReviewSession
+from tests.config.test_celery import TEST_REDIS, _redis_up
+from tests.conftest import require_service
+from tests.factories import TaskFactory
+
+UNREACHABLE = "redis://127.0.0.1:1/0"
+
+
+def _app(broker: str) -> Celery:
+    """Our settings, on the given broker, made the current app so that our shared tasks run
+    on it; a queue of its own so that nothing else on this Redis interferes."""
+    app = Celery(f"ownermap-tests-{uuid.uuid4().hex[:8]}")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=broker,
+        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
+        result_backend=TEST_REDIS,
+        task_ignore_result=False,
+        task_default_queue=f"ownermap-tests-{uuid.uuid4().hex[:8]}",
+        worker_hijack_root_logger=False,
+    )
+    app.set_current()
+    return app
+
+
+@pytest.fixture
+def redis_app(reference_data):
+    require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
+    app = _app(TEST_REDIS)
+    yield app
+    app.close()
+    real_app.set_current()
+
+
+@pytest.fixture
+def worker(redis_app):
+    with start_worker(redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield redis_app
+
+
+@pytest.fixture
+def tasks(reference_data):
+    return [TaskFactory(name=f"Task {n}") for n in range(5)]
+
+
+@pytest.mark.redis
+def test_enqueuing_the_sweep_makes_the_quarters_session(worker, tasks):
+    result = jobs.sweep.delay()
+    created = result.get(timeout=30)["created"]
+    session = ReviewSession.objects.get()
+    assert [s["id"] for s in created["sessions"]] == [session.pk]
+    assert session.items.count() == 5
+
+
+@pytest.mark.redis
+def test_the_same_sweep_delivered_twice_makes_one_session(worker, tasks):
+    first, second = jobs.sweep.delay(), jobs.sweep.delay()
+    made = [first.get(timeout=30), second.get(timeout=30)]
+    assert ReviewSession.objects.count() == 1
+    assert ReviewItem.objects.count() == 5
+    assert sorted(len(m["created"]["sessions"]) for m in made) == [0, 1]
+
+
+@pytest.mark.redis
+def test_a_sweep_failing_half_way_is_retried_and_completes_the_session(
+    worker, tasks, monkeypatch
+):
+    real, real_facilitator = scheduling.bulk_create_with_history, scheduling.facilitator
+    calls = []
+    sessions_at_each_try = []
+
+    def fail_once(*args, **kwargs):
+        calls.append(1)
+        real(*args, **kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    def counting(today):
+        sessions_at_each_try.append(ReviewSession.objects.count())
+        return real_facilitator(today)
+
+    monkeypatch.setattr(scheduling, "bulk_create_with_history", fail_once)
+    monkeypatch.setattr(scheduling, "facilitator", counting)
+    jobs.sweep.delay().get(timeout=60)
+    assert len(calls) == 2
+    assert sessions_at_each_try == [0, 0]  # the failed try left no half-made session behind
+    assert ReviewSession.objects.get().items.count() == 5
+
+
+@pytest.mark.redis
+def test_notices_made_by_the_sweep_are_delivered_by_the_worker(worker, tasks, manager):
+    jobs.sweep.delay().get(timeout=30)
+    session = ReviewSession.objects.get()
+    session.scheduled_for = timezone.localdate()
+    session.save()
+    jobs.sweep.delay().get(timeout=30)
+    notice = Notice.objects.get(kind=NoticeKind.SESSION)
+    for _ in range(100):
+        notice.refresh_from_db()
+        if notice.sent_at:
+            break
+        threading.Event().wait(0.1)
+    assert notice.sent_at is not None
+    assert [m.to for m in mail.outbox] == [[manager.person.email]]
+
+
+@pytest.mark.redis
+def test_with_the_broker_unreachable_closing_a_session_works_and_the_next_sweep_sends_it(
+    reference_data, client, manager, tasks, caplog
+):
+    require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
+    scheduling.sweep()
+    session = ReviewSession.objects.get()
+    down = _app(UNREACHABLE)
+    try:
+        client.force_login(manager)
+        started = timezone.now()
+        with caplog.at_level(logging.ERROR):
+            response = client.post(reverse("reviews:close", args=[session.pk]))
+        took = timezone.now() - started
+    finally:
+        down.close()
+        real_app.set_current()
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "closed"
+    assert took < datetime.timedelta(seconds=15)
+    assert "on_commit" in caplog.text or "Error calling" in caplog.text
+    waiting = Notice.objects.get(kind=NoticeKind.SUMMARY)
+    assert waiting.sent_at is None
+    assert mail.outbox == []
+
+    # The broker is back: the next sweep catches up.
+    up = _app(TEST_REDIS)
+    try:
+        with start_worker(up, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            jobs.sweep.delay().get(timeout=30)
+            for _ in range(100):
+                waiting.refresh_from_db()
+                if waiting.sent_at:
+                    break
+                threading.Event().wait(0.1)
+    finally:
+        up.close()
+        real_app.set_current()
+    assert waiting.sent_at is not None
+    assert f"Summary: {session}" in [message.subject for message in mail.outbox]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_on_postgresql_make_one_session(tasks, monkeypatch):
+    if connection.vendor != "postgresql":
+        require_service(False, "concurrent writers need PostgreSQL (SQLite writes one at a time)")
+    barrier = threading.Barrier(2, timeout=10)
+    real = scheduling.facilitator
+
+    def both_at_once(today):
+        barrier.wait()  # both have seen no session yet, and now both try to make it
+        return real(today)
+
+    monkeypatch.setattr(scheduling, "facilitator", both_at_once)
+    now = timezone.now()
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(scheduling.sweep(now))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(len(r.sessions) for r in results) == [0, 1]
+    assert ReviewSession.objects.count() == 1
+    assert ReviewItem.objects.count() == 5

@@ -1,0 +1,268 @@
+"""The sweep makes what is due exist, once: quarterly and post-campaign sessions with their
+items, and reminders — across quarter boundaries, business days and weeks of silence."""
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError
+from django.utils import timezone
+
+from ownership.assignments import assign_backup, assign_owner
+from ownership.gaps import Rule
+from reviews import scheduling
+from reviews.models import (
+    GapBaseline,
+    ItemReason,
+    Notice,
+    NoticeKind,
+    ReviewItem,
+    ReviewKind,
+    ReviewSession,
+)
+from tasks_registry.models import Criticality, Stage
+from tests.factories import CampaignFactory, PersonFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(text: str) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.fromisoformat(text))
+
+
+def sweep_json(now: str) -> dict:
+    out = StringIO()
+    call_command("sweep", "--now", now, "--json", "--no-send", stdout=out)
+    return json.loads(out.getvalue())["created"]
+
+
+@pytest.fixture
+def tasks(db):
+    stages = list(Stage.objects.order_by("order"))
+    return [
+        TaskFactory(name="Returns notices", stage=stages[-1]),
+        TaskFactory(name="Promo code QA", stage=stages[0], criticality=Criticality.CRITICAL),
+        TaskFactory(name="Stock sync", stage=stages[1], criticality=Criticality.HIGH),
+        TaskFactory(name="Carrier review", stage=stages[0], criticality=Criticality.CRITICAL),
+    ]
+
+
+def test_the_first_sweep_of_a_quarter_makes_its_review_with_every_active_task(tasks, manager):
+    TaskFactory(name="Old task", is_active=False)
+    created = sweep_json("2026-10-01T06:00")
+    assert [s["title"] for s in created["sessions"]] == ["Quarterly review 2026-Q4"]
+    session = ReviewSession.objects.get()
+    # Tuesday of the quarter's first week (the default weekday).
+    assert session.scheduled_for == datetime.date(2026, 10, 6)
+    assert session.facilitator.user == manager
+    assert created["items"] == 4
+
+
+def test_items_come_critical_first_then_along_the_customer_journey(tasks):
+    scheduling.sweep(at("2026-10-01T06:00"))
+    names = list(ReviewItem.objects.order_by("position").values_list("task__name", flat=True))
+    assert names == ["Carrier review", "Promo code QA", "Stock sync", "Returns notices"]
+
+
+def test_each_item_snapshots_the_tasks_gaps_when_the_session_was_made(tasks):
+    owner, backup = PersonFactory(), PersonFactory()
+    assign_owner(task=tasks[0], person=owner, by=None)
+    assign_backup(task=tasks[0], person=backup, by=None)
+    scheduling.sweep(at("2026-10-01T06:00"))
+    owned = ReviewItem.objects.get(task=tasks[0])
+    unowned = ReviewItem.objects.get(task=tasks[1])
+    assert Rule.NO_OWNER.value not in owned.gaps_snapshot
+    assert Rule.NO_OWNER.value in unowned.gaps_snapshot
+    assert Rule.NO_BACKUP.value in unowned.gaps_snapshot
+
+
+def test_a_second_sweep_makes_nothing_more(tasks, manager):
+    first = sweep_json("2026-10-01T06:00")
+    again = sweep_json("2026-10-01T06:05")
+    later = sweep_json("2026-11-20T06:05")
+    assert len(first["sessions"]) == 1
+    assert again == {"sessions": [], "items": 0, "reminders": 0}
+    assert later["sessions"] == []
+    assert ReviewSession.objects.count() == 1
+
+
+def test_crossing_into_a_new_quarter_makes_that_quarters_review(tasks):
+    sweep_json("2026-12-31T23:55")
+    created = sweep_json("2027-01-01T00:05")
+    assert [s["title"] for s in created["sessions"]] == ["Quarterly review 2027-Q1"]
+    assert list(ReviewSession.objects.values_list("period", flat=True).order_by("period")) == [
+        "2026-Q4",
+        "2027-Q1",
+    ]
+    q1 = ReviewSession.objects.get(period="2027-Q1")
+    assert q1.scheduled_for == datetime.date(2027, 1, 5)  # Tuesday 5 Jan
+
+
+def test_the_weekday_and_week_are_configurable(tasks, settings):
+    settings.OWNERMAP_REVIEW_WEEKDAY = 3  # Thursday
+    settings.OWNERMAP_REVIEW_WEEK = 2
+    scheduling.sweep(at("2026-07-01T08:00"))
+    assert ReviewSession.objects.get().scheduled_for == datetime.date(2026, 7, 9)
+
+
+def test_a_review_day_on_a_holiday_moves_to_the_next_business_day(tasks, settings):
+    settings.OWNERMAP_HOLIDAYS = ["2026-10-06"]
+    scheduling.sweep(at("2026-10-01T08:00"))
+    assert ReviewSession.objects.get().scheduled_for == datetime.date(2026, 10, 7)
+
+
+def test_the_configured_facilitator_is_chosen_by_email(tasks, manager, settings):
+    chosen = PersonFactory(name="Priya Shah", email="priya@example.com")
+    settings.OWNERMAP_REVIEW_FACILITATOR = "PRIYA@example.com"
+    scheduling.sweep(at("2026-10-01T08:00"))
+    session = ReviewSession.objects.get()
+    assert session.facilitator == chosen
+    assert chosen in session.participants.all()
+    assert manager.person in session.participants.all()
+
+
+def test_a_campaign_ending_on_a_friday_is_reviewed_two_business_days_later(tasks, manager):
+    campaign = CampaignFactory(
+        name="Black Friday", starts_at=at("2026-11-23T00:00"), ends_at=at("2026-11-27T18:00")
+    )
+    sweep_json("2026-11-26T12:00")  # still running: no review yet
+    assert not ReviewSession.objects.filter(kind=ReviewKind.POST_CAMPAIGN).exists()
+    created = sweep_json("2026-11-27T18:05")
+    post = ReviewSession.objects.get(kind=ReviewKind.POST_CAMPAIGN)
+    assert [s["title"] for s in created["sessions"]] == [f"Post-campaign review: {campaign}"]
+    assert post.scheduled_for == datetime.date(2026, 12, 1)  # Friday + 2 business days: Tuesday
+    assert sweep_json("2026-11-28T09:00")["sessions"] == []
+
+
+def test_a_post_campaign_review_walks_the_campaigns_tasks_and_the_ones_that_gained_a_gap(tasks):
+    TaskFactory(name="Sale banner swap", rhythm="on the day each sale starts")
+    TaskFactory(name="Drop teaser", rhythm="1 day before each product drop starts")
+    steady = TaskFactory(name="Steady task")
+    owner, backup = PersonFactory(), PersonFactory()
+    for task in (steady, *tasks):
+        assign_owner(task=task, person=owner, by=None)
+        assign_backup(task=task, person=backup, by=None)
+    CampaignFactory(
+        name="Winter sale", starts_at=at("2026-12-01T00:00"), ends_at=at("2026-12-04T18:00")
+    )
+    scheduling.sweep(at("2026-12-02T09:00"))  # running: the baseline is taken
+    assert GapBaseline.objects.count() == 1
+    # During the sale the backup of "Steady task" leaves: it gains a gap.
+    backup_of_steady = steady.assignments.get(role="backup")
+    backup_of_steady.person = PersonFactory(departed_on=datetime.date(2026, 12, 3))
+    backup_of_steady.save()
+    scheduling.sweep(at("2026-12-04T19:00"))
+    post = ReviewSession.objects.get(kind=ReviewKind.POST_CAMPAIGN)
+    reasons = dict(post.items.values_list("task__name", "reason"))
+    assert reasons["Sale banner swap"] == ItemReason.FELL_DUE
+    assert reasons["Steady task"] == ItemReason.GAINED_GAP
+    assert "Drop teaser" not in reasons
+
+
+def test_several_weeks_without_a_sweep_are_caught_up_in_one(tasks, manager):
+    sweep_json("2026-12-10T09:00")
+    CampaignFactory(
+        name="Boxing Day", starts_at=at("2026-12-26T00:00"), ends_at=at("2027-01-02T23:00")
+    )
+    # Nothing runs from 10 December to 20 January.
+    created = sweep_json("2027-01-20T09:00")
+    titles = sorted(s["title"] for s in created["sessions"])
+    assert titles == ["Post-campaign review: Boxing Day", "Quarterly review 2027-Q1"]
+    q1 = ReviewSession.objects.get(period="2027-Q1")
+    post = ReviewSession.objects.get(kind=ReviewKind.POST_CAMPAIGN)
+    # Made late, they are held on the next business day, not on days already gone.
+    assert q1.scheduled_for == datetime.date(2027, 1, 20)
+    assert post.scheduled_for == datetime.date(2027, 1, 20)
+    assert sweep_json("2027-01-20T09:05")["sessions"] == []
+
+
+def test_a_campaign_long_over_when_first_seen_gets_no_review(tasks, settings):
+    settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS = 30
+    CampaignFactory(starts_at=at("2026-01-01T00:00"), ends_at=at("2026-01-05T00:00"))
+    scheduling.sweep(at("2026-10-01T08:00"))
+    assert not ReviewSession.objects.filter(kind=ReviewKind.POST_CAMPAIGN).exists()
+
+
+def test_a_failure_half_way_leaves_no_half_made_session_and_the_next_sweep_makes_it_whole(
+    tasks, monkeypatch
+):
+    real = scheduling.bulk_create_with_history
+
+    def fail(*args, **kwargs):
+        real(*args, **kwargs)  # the items are written, then the connection drops
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(scheduling, "bulk_create_with_history", fail)
+    with pytest.raises(OperationalError):
+        scheduling.sweep(at("2026-10-01T08:00"))
+    assert ReviewSession.objects.count() == 0
+    assert ReviewItem.objects.count() == 0
+    assert ReviewItem.history.count() == 0
+
+    monkeypatch.setattr(scheduling, "bulk_create_with_history", real)
+    scheduling.sweep(at("2026-10-01T08:05"))
+    assert ReviewSession.objects.get().items.count() == 4
+
+
+def test_items_are_made_with_history(tasks):
+    scheduling.sweep(at("2026-10-01T08:00"))
+    assert ReviewItem.history.filter(history_type="+").count() == 4
+
+
+def test_facilitator_and_participants_are_reminded_once_before_the_session(tasks, manager):
+    scheduling.sweep(at("2026-10-01T08:00"))  # session on Tue 6 Oct: not yet in the window
+    assert not Notice.objects.filter(kind=NoticeKind.SESSION).exists()
+    first = scheduling.sweep(at("2026-10-04T08:00"))
+    again = scheduling.sweep(at("2026-10-05T08:00"))
+    reminders = Notice.objects.filter(kind=NoticeKind.SESSION)
+    assert reminders.count() == 1
+    assert reminders.get().person == manager.person
+    assert len(first.notices) == 1
+    assert again.notices == []
+
+
+def test_the_owner_of_an_overdue_task_is_reminded_once_per_occurrence(tasks):
+    owner = PersonFactory(name="Sam Lee")
+    task = tasks[0]
+    assign_owner(task=task, person=owner, by=None)
+    task.next_due_on = datetime.date(2026, 10, 5)
+    task.save(update_fields=["next_due_on"])
+    scheduling.sweep(at("2026-10-12T08:00"))
+    scheduling.sweep(at("2026-10-13T08:00"))
+    overdue = Notice.objects.filter(kind=NoticeKind.OVERDUE)
+    assert list(overdue.values_list("person__name", "due_on")) == [
+        ("Sam Lee", datetime.date(2026, 10, 5))
+    ]
+    # The next occurrence, missed as well, is a new reminder.
+    task.next_due_on = datetime.date(2026, 10, 12)
+    task.save(update_fields=["next_due_on"])
+    scheduling.sweep(at("2026-10-19T08:00"))
+    assert overdue.count() == 2
+
+
+def test_the_weekly_digest_goes_once_a_week_to_owners_with_something_due(tasks):
+    owner, idle = PersonFactory(name="Sam Lee"), PersonFactory(name="Idle Ida")
+    assign_owner(task=tasks[0], person=owner, by=None)
+    assign_owner(task=tasks[1], person=idle, by=None)
+    tasks[0].next_due_on = datetime.date(2026, 10, 8)
+    tasks[0].save(update_fields=["next_due_on"])
+    tasks[1].next_due_on = datetime.date(2026, 12, 1)
+    tasks[1].save(update_fields=["next_due_on"])
+    assert len(scheduling.weekly_digests(at("2026-10-05T07:00"))) == 1
+    assert scheduling.weekly_digests(at("2026-10-05T07:05")) == []
+    assert list(Notice.objects.values_list("person__name", flat=True)) == ["Sam Lee"]
+
+
+def test_the_command_refuses_a_moment_it_cannot_read(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not an ISO date"):
+        call_command("sweep", "--now", "next tuesday")
+
+
+def test_the_command_says_what_it_made_in_words(tasks):
+    out = StringIO()
+    call_command("sweep", "--now", "2026-10-01", "--no-send", stdout=out)
+    assert "Made Quarterly review 2026-Q4 for Tue 6 Oct 2026: 4 task(s) to walk." in out.getvalue()
