@@ -55,6 +55,20 @@ def _figures(session: ReviewSession) -> dict:
     return session.map_after or session.map_before or {}
 
 
+def figures_of(session: ReviewSession) -> dict:
+    """The figures a row of the trend table shows."""
+    figures = _figures(session)
+    counts = figures.get("counts", {})
+    return {
+        "coverage": figures.get("coverage"),
+        "flagged": figures.get("flagged", 0),
+        "no_owner": counts.get(Rule.NO_OWNER.value, 0)
+        + counts.get(Rule.CONTRIBUTORS_NO_OWNER.value, 0),
+        "no_backup": counts.get(Rule.NO_BACKUP.value, 0),
+        "vague_done": counts.get(Rule.VAGUE_DONE.value, 0),
+    }
+
+
 def trend_chart(past: list[ReviewSession]) -> Chart | None:
     """Past sessions, oldest first, with their coverage and the tasks flagged; None before
     there are two to compare."""

@@ -14,7 +14,7 @@ from reviews import jobs, sessions
 from reviews.models import Outcome, ReviewSession
 from reviews.permissions import ATTEND, RUN
 from reviews.summary import session_summary
-from reviews.trend import trend_chart
+from reviews.trend import figures_of, trend_chart
 
 ITEMS_PER_PAGE = 50
 SHOWN = {
@@ -32,6 +32,8 @@ def _session(pk: int) -> ReviewSession:
 @permission_required(ATTEND, raise_exception=True)
 def session_list(request: HttpRequest) -> HttpResponse:
     upcoming, past = sessions.upcoming_and_past(timezone.localdate())
+    for session in past:
+        session.figures = figures_of(session)
     context = {"upcoming": upcoming, "past": past, "chart": trend_chart(past)}
     return render(request, "reviews/session_list.html", context)
 

@@ -1,0 +1,307 @@
+"""Running a session through its pages: who may, outcomes, the fix in place, pause and resume,
+a missing task, closing, the summary and the trend."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from ownership.assignments import assign_owner
+from reviews import scheduling
+from reviews.models import Notice, NoticeKind, Outcome, ReviewSession, SessionStatus
+from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(manager):
+    for n in range(3):
+        TaskFactory(name=f"Task {n}")
+    scheduling.sweep()
+    return ReviewSession.objects.get()
+
+
+def _urls(session):
+    item = session.items.order_by("position").first()
+    return {
+        "reads": [
+            reverse("reviews:session_list"),
+            reverse("reviews:session", args=[session.pk]),
+            reverse("reviews:summary", args=[session.pk]),
+            reverse("reviews:item", args=[session.pk, item.pk]),
+        ],
+        "writes": [
+            reverse("reviews:start", args=[session.pk]),
+            reverse("reviews:pause", args=[session.pk]),
+            reverse("reviews:close", args=[session.pk]),
+            reverse("reviews:missing_task", args=[session.pk]),
+            *(
+                reverse(f"reviews:item_{kind}", args=[session.pk, item.pk])
+                for kind in ("outcome", "owner", "backup", "done", "rhythm")
+            ),
+        ],
+    }
+
+
+@pytest.mark.parametrize("cast", ["member", "ops_lead", "manager"])
+def test_everyone_in_a_group_may_attend(client, session, cast, request):
+    client.force_login(request.getfixturevalue(cast))
+    for url in _urls(session)["reads"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_outsiders_see_no_review(client, session, outsider):
+    client.force_login(outsider)
+    for url in _urls(session)["reads"]:
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("cast", ["member", "ops_lead"])
+def test_only_managers_run_sessions(client, session, cast, request):
+    client.force_login(request.getfixturevalue(cast))
+    for url in _urls(session)["writes"]:
+        response = client.post(url, {"outcome": "confirmed", "name": "New", "person": "x"})
+        assert response.status_code == 403, url
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+    assert not session.items.exclude(outcome=Outcome.PENDING).exists()
+
+
+def test_members_see_no_controls(client, session, member):
+    client.force_login(member)
+    item = session.items.first()
+    html = client.get(reverse("reviews:item", args=[session.pk, item.pk])).content.decode()
+    assert "Record and go to the next" not in html
+    assert "Fix the task here" not in html
+    html = client.get(reverse("reviews:session", args=[session.pk])).content.decode()
+    assert "Close the session" not in html
+
+
+def test_recording_an_outcome_moves_to_the_next_item_and_the_progress_bar(
+    client, session, manager, htmx_headers
+):
+    client.force_login(manager)
+    first, second = session.items.order_by("position")[:2]
+    response = client.post(
+        reverse("reviews:item_outcome", args=[session.pk, first.pk]),
+        {"outcome": "confirmed", "note": "Still right"},
+        **htmx_headers,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f">{second.task.name}</a>" in html
+    assert '<progress value="1" max="3"' in html
+    assert response["HX-Push-Url"] == reverse("reviews:item", args=[session.pk, second.pk])
+    first.refresh_from_db()
+    assert (first.outcome, first.note, first.decided_by) == ("confirmed", "Still right", manager)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.IN_PROGRESS
+
+
+def test_a_gap_left_open_needs_a_note_saying_who_closes_it(client, session, manager, htmx_headers):
+    client.force_login(manager)
+    item = session.items.first()
+    response = client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]),
+        {"outcome": "gap_left_open", "note": "  "},
+        **htmx_headers,
+    )
+    assert response.status_code == 200
+    assert "Say who is to close the gap" in response.content.decode()
+    item.refresh_from_db()
+    assert item.outcome == Outcome.PENDING
+
+
+def test_an_unknown_outcome_is_refused_where_it_was_typed(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    response = client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]), {"outcome": "maybe"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_owner_is_changed_in_place_and_the_summary_says_so(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    sam = PersonFactory(name="Sam Lee")
+    PersonFactory(name="Priya Shah")
+    assign_owner(task=item.task, person=sam, by=None)
+    client.post(reverse("reviews:start", args=[session.pk]))
+    response = client.post(
+        reverse("reviews:item_owner", args=[session.pk, item.pk]), {"person": "Priya Shah"}
+    )
+    assert "Priya Shah now owns" in response.content.decode()
+    client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]),
+        {"outcome": "changed", "note": "Sam moved to wholesale"},
+    )
+    client.post(reverse("reviews:close", args=[session.pk]))
+    html = client.get(reverse("reviews:summary", args=[session.pk])).content.decode()
+    assert f"Owner of {item.task.name}: Sam Lee → Priya Shah" in html
+
+
+def test_an_unknown_person_is_refused_at_the_field(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    response = client.post(
+        reverse("reviews:item_owner", args=[session.pk, item.pk]), {"person": "Nobody Known"}
+    )
+    assert response.status_code == 200
+    assert "Nobody in the map is called" in response.content.decode()
+
+
+def test_a_stale_definition_of_done_keeps_the_typed_text(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    response = client.post(
+        reverse("reviews:item_done", args=[session.pk, item.pk]),
+        {"definition_of_done": "My careful words", "version": item.task.version + 5},
+    )
+    html = response.content.decode()
+    assert "Someone else changed this task" in html
+    assert "My careful words" in html
+
+
+def test_a_retired_outcome_retires_the_task(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    client.post(reverse("reviews:item_outcome", args=[session.pk, item.pk]), {"outcome": "retired"})
+    item.task.refresh_from_db()
+    assert item.task.is_active is False
+
+
+def test_a_paused_session_refuses_outcomes_until_resumed(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    client.post(reverse("reviews:start", args=[session.pk]))
+    client.post(reverse("reviews:pause", args=[session.pk]))
+    response = client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]), {"outcome": "confirmed"}
+    )
+    assert "paused: resume it" in response.content.decode()
+    client.post(reverse("reviews:start", args=[session.pk]), {"item": str(item.pk)})
+    client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]), {"outcome": "confirmed"}
+    )
+    item.refresh_from_db()
+    assert item.outcome == Outcome.CONFIRMED
+
+
+def test_resuming_with_a_malformed_item_goes_back_to_the_session(client, session, manager):
+    client.force_login(manager)
+    response = client.post(reverse("reviews:start", args=[session.pk]), {"item": "1; DROP"})
+    assert response.status_code == 302
+    assert response.url == reverse("reviews:session", args=[session.pk])
+
+
+def test_a_missing_task_is_added_from_inside_the_session(client, session, manager):
+    client.force_login(manager)
+    stage = session.items.first().task.stage
+    owner = PersonFactory(name="Ana Costa")
+    response = client.post(
+        reverse("reviews:missing_task", args=[session.pk]),
+        {
+            "name": "Gift card reconciliation",
+            "stage": stage.pk,
+            "criticality": "high",
+            "owner": "Ana Costa",
+            "rhythm": "monthly on the 1st",
+            "definition_of_done": "Balances match the ledger to the cent",
+        },
+    )
+    item = session.items.get(task__name="Gift card reconciliation")
+    assert response.status_code == 302
+    assert response.url == reverse("reviews:item", args=[session.pk, item.pk])
+    assert item.outcome == Outcome.CHANGED
+    assert item.task.assignments.get(role="owner").person == owner
+    assert item.position == 4
+
+
+def test_a_missing_task_with_a_bad_rhythm_is_refused_and_nothing_is_written(
+    client, session, manager
+):
+    client.force_login(manager)
+    response = client.post(
+        reverse("reviews:missing_task", args=[session.pk]),
+        {"name": "Half task", "stage": 1, "criticality": "normal", "rhythm": "whenever-ish"},
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["rhythm"]
+    assert 'id="id_rhythm-error"' in response.content.decode()
+    assert not session.items.filter(task__name="Half task").exists()
+
+
+def test_closing_records_the_after_figures_and_emails_the_summary(
+    client, session, manager, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("reviews:close", args=[session.pk]))
+    finally:
+        app.conf.task_always_eager = False
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CLOSED
+    assert session.map_after["tasks"] == 3
+    assert Notice.objects.filter(kind=NoticeKind.SUMMARY).count() == 1
+    assert [m.subject for m in mail.outbox] == [f"Summary: {session}"]
+    assert "Reviewed: 0 of 3 tasks" in mail.outbox[0].body
+
+
+def test_a_closed_session_refuses_outcomes_and_fixes(client, session, manager):
+    client.force_login(manager)
+    item = session.items.first()
+    client.post(reverse("reviews:close", args=[session.pk]))
+    response = client.post(
+        reverse("reviews:item_outcome", args=[session.pk, item.pk]), {"outcome": "confirmed"}
+    )
+    assert "closed" in response.content.decode()
+    response = client.post(
+        reverse("reviews:item_rhythm", args=[session.pk, item.pk]),
+        {"rhythm": "daily", "version": item.task.version},
+    )
+    assert "This session is closed" in response.content.decode()
+    item.refresh_from_db()
+    item.task.refresh_from_db()
+    assert item.outcome == Outcome.PENDING
+    assert item.task.rhythm == "weekly on monday"
+
+
+def test_the_reviews_page_charts_coverage_and_gaps_at_each_past_session(client, manager):
+    for n, (coverage, flagged) in enumerate([(40, 30), (55, 22), (71, 12)]):
+        ReviewSessionFactory(
+            period=f"2026-Q{n + 1}",
+            scheduled_for=datetime.date(2026, 3 * n + 1, 6),
+            status=SessionStatus.CLOSED,
+            map_after={"coverage": coverage, "flagged": flagged, "counts": {"no_owner": n}},
+        )
+    client.force_login(manager)
+    html = client.get(reverse("reviews:session_list")).content.decode()
+    assert html.count('class="dot-coverage"') == 3
+    assert "2026-Q1: coverage 40%" in html
+    assert "2026-Q3: 12 tasks with a gap" in html
+    assert "<polyline" in html
+
+
+def test_the_session_page_queries_do_not_grow_with_its_items(
+    client, manager, django_assert_max_num_queries
+):
+    for n in range(60):
+        TaskFactory(name=f"Task {n}")
+    scheduling.sweep()
+    session = ReviewSession.objects.get()
+    client.force_login(manager)
+    # Sign-in, the session, progress, next item, the page of items with their tasks, stages
+    # and deciders, and the count: the same for 60 items as for 6.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reviews:session", args=[session.pk]) + "?show=all")
+    assert response.content.decode().count("<tr>") == 51  # a page of 50 and the header
+    with django_assert_max_num_queries(12):
+        client.get(reverse("reviews:session_list"))
