@@ -24,8 +24,15 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Ownermap is starting: open http://$(HOST):$(PORT)/ and sign in with a login above."
+	@echo "  Review sessions and reminders are made by the Celery worker started beside it."
 	@echo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@mkdir -p var
+	# The scheduled jobs: one Celery worker with its embedded beat (exactly one beat), on a
+	# folder queue instead of Redis; it stops with the web server.
+	$(BIN)/celery -A config worker -B --pool=solo --loglevel=INFO \
+	    --schedule var/celerybeat-schedule & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
