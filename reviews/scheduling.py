@@ -380,8 +380,11 @@ def overdue_reminders(report: GapReport) -> list[int]:
     wanted = {}
     for start in range(0, len(overdue), 900):
         chunk = overdue[start : start + 900]
-        owners = Assignment.objects.filter(task_id__in=chunk, role=Role.OWNER).values_list(
-            "task_id", "person_id", "task__next_due_on"
+        # An owner who has left hears nothing: the dashboard flags the task for a handover.
+        owners = (
+            Assignment.objects.filter(task_id__in=chunk, role=Role.OWNER)
+            .exclude(person__departed_on__lte=report.on)
+            .values_list("task_id", "person_id", "task__next_due_on")
         )
         for task_id, person_id, due_on in owners:
             if due_on is None:
@@ -447,11 +450,9 @@ def sweep(now: datetime.datetime | None = None) -> Created:
     today = timezone.localdate(now)
     created = Created()
     take_baselines(now)
-    for make in [make_quarterly_session] + [
-        lambda at, campaign=campaign: make_post_campaign_session(campaign, at)
-        for campaign in campaigns_to_review(now)
-    ]:
-        session = make(now)
+    made = [make_quarterly_session(now)]
+    made += [make_post_campaign_session(campaign, now) for campaign in campaigns_to_review(now)]
+    for session in made:
         if session is not None:
             created.sessions.append(session)
             created.items += session.item_count

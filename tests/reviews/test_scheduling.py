@@ -242,6 +242,17 @@ def test_the_owner_of_an_overdue_task_is_reminded_once_per_occurrence(tasks):
     assert overdue.count() == 2
 
 
+def test_an_owner_who_has_left_is_not_reminded_of_an_overdue_task(tasks):
+    gone = PersonFactory(name="Gone Gary")
+    assign_owner(task=tasks[0], person=gone, by=None)
+    gone.departed_on = datetime.date(2026, 10, 8)
+    gone.save()
+    tasks[0].next_due_on = datetime.date(2026, 10, 5)
+    tasks[0].save(update_fields=["next_due_on"])
+    scheduling.sweep(at("2026-10-12T08:00"))
+    assert not Notice.objects.filter(kind=NoticeKind.OVERDUE).exists()
+
+
 def test_the_weekly_digest_goes_once_a_week_to_owners_with_something_due(tasks):
     owner, idle = PersonFactory(name="Sam Lee"), PersonFactory(name="Idle Ida")
     assign_owner(task=tasks[0], person=owner, by=None)
