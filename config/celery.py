@@ -12,14 +12,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="jobs")
 
 
-def ensure_filesystem_broker_folders() -> None:
+FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+
+
+def make_folders(options: dict) -> None:
     """kombu's filesystem transport expects its folders to exist already."""
-    options = app.conf.broker_transport_options or {}
-    if not str(app.conf.broker_url).startswith("filesystem://"):
-        return
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in FOLDERS:
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+def ensure_filesystem_broker_folders() -> None:
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        make_folders(app.conf.broker_transport_options or {})
 
 
 @worker_init.connect

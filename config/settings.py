@@ -236,25 +236,30 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
 CELERY_DATA_DIR = Path(env_str("CELERY_DATA_DIR", str(BASE_DIR / "var" / "celery")))
+REDIS_TRANSPORT_OPTIONS = {
+    # A Redis that accepts connections but never answers would otherwise block a request for
+    # over 100 s (RELIABILITY.md); fail in about two seconds instead.
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+    # Longer than any retry's backoff (reviews/jobs.py): nothing is redelivered while waiting.
+    "visibility_timeout": 3600,
+}
+# No Redis on a laptop: kombu's filesystem transport lets a real worker (with embedded beat)
+# consume the same tasks from a folder.
+FOLDER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(CELERY_DATA_DIR / "queue"),
+    "data_folder_out": str(CELERY_DATA_DIR / "queue"),
+    "processed_folder": str(CELERY_DATA_DIR / "processed"),
+    # Its exchange tables; kombu's default is a "control" folder wherever the worker starts.
+    "control_folder": str(CELERY_DATA_DIR / "control"),
+    "store_processed": False,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A Redis that accepts connections but never answers would otherwise block a request
-        # for over 100 s (RELIABILITY.md); fail in about two seconds instead.
-        "socket_timeout": 2,
-        "socket_connect_timeout": 2,
-        "visibility_timeout": 3600,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 else:
-    # No Redis on a laptop: kombu's filesystem transport lets a real worker (with embedded beat)
-    # consume the same tasks from a folder.
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
-        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
-        "processed_folder": str(CELERY_DATA_DIR / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = FOLDER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_ACKS_LATE = True

@@ -1,13 +1,15 @@
 """Celery, configured from our settings, really consumes from Redis."""
 
 import os
+import uuid
+from pathlib import Path
 
 import pytest
 import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
+from config.celery import app, make_folders
 from tests.conftest import require_service
 
 TEST_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -53,3 +55,34 @@ def test_a_real_worker_consumes_a_task_from_redis(redis_app):
     with start_worker(redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         result = multiply.delay(6, 7)
         assert result.get(timeout=20) == 42
+
+
+def test_the_embedded_default_runs_a_real_worker_on_a_folder_queue(settings, tmp_path, monkeypatch):
+    """No Redis on a laptop: `make run`'s worker consumes from kombu's filesystem transport with
+    our folder options, and writes nothing where it was started (its exchange tables too)."""
+    monkeypatch.chdir(tmp_path)
+    make_folders(settings.FOLDER_TRANSPORT_OPTIONS)
+    queue = f"ownermap-tests-{uuid.uuid4().hex[:8]}"
+    local = Celery("ownermap-folder-tests")
+    local.config_from_object("django.conf:settings", namespace="CELERY")
+    local.conf.update(
+        broker_url="filesystem://",
+        broker_transport_options={**settings.FOLDER_TRANSPORT_OPTIONS, "polling_interval": 0.1},
+        result_backend="cache+memory://",
+        task_ignore_result=False,
+        # A queue of its own: a `make run` worker on this checkout consumes "celery".
+        task_default_queue=queue,
+    )
+
+    @local.task(name="tests.add")
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    with start_worker(local, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        assert add.delay(2, 3).get(timeout=20) == 5
+    local.close()
+    assert list(tmp_path.iterdir()) == []
+    control = Path(settings.FOLDER_TRANSPORT_OPTIONS["control_folder"])
+    assert control.parent == settings.CELERY_DATA_DIR
+    assert (control / f"{queue}.exchange").exists()
+    (control / f"{queue}.exchange").unlink()
