@@ -12,7 +12,7 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 44, 16, 36
 
 @dataclass(frozen=True)
 class Point:
-    session: ReviewSession
+    session: ReviewSession | None  # None: the map as it is now
     label: str
     x: float
     coverage: int | None
@@ -69,22 +69,22 @@ def figures_of(session: ReviewSession) -> dict:
     }
 
 
-def trend_chart(past: list[ReviewSession]) -> Chart | None:
-    """Past sessions, oldest first, with their coverage and the tasks flagged; None before
-    there are two to compare."""
+def trend_chart(past: list[ReviewSession], now: dict) -> Chart | None:
+    """Past sessions, oldest first, with their coverage and the tasks flagged, and the map as it
+    is now as the last point; None until a session has closed."""
     shown = [s for s in sorted(past, key=lambda s: (s.scheduled_for, s.pk)) if _figures(s)]
-    if len(shown) < 2:
+    if not shown:
         return None
-    max_flagged = max(_figures(s).get("flagged", 0) for s in shown) or 1
+    series = [(s, s.period or f"{s.scheduled_for:%-d %b %Y}", _figures(s)) for s in shown]
+    series.append((None, "Now", now))
+    max_flagged = max(figures.get("flagged", 0) for _, _, figures in series) or 1
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
-    step = plot_width / (len(shown) - 1)
+    step = plot_width / (len(series) - 1)
     points = []
-    for index, session in enumerate(shown):
-        figures = _figures(session)
+    for index, (session, label, figures) in enumerate(series):
         coverage = figures.get("coverage")
         flagged = figures.get("flagged", 0)
-        label = session.period or f"{session.scheduled_for:%-d %b %Y}"
         points.append(
             Point(
                 session=session,

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from config.rendering import render_page
+from ownership.gaps import gap_report
 from reviews import jobs, sessions
 from reviews.models import Outcome, ReviewSession
 from reviews.permissions import ATTEND, RUN
+from reviews.scheduling import map_figures
 from reviews.summary import session_summary
 from reviews.trend import figures_of, trend_chart
 
@@ -34,7 +36,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
     upcoming, past = sessions.upcoming_and_past(timezone.localdate())
     for session in past:
         session.figures = figures_of(session)
-    context = {"upcoming": upcoming, "past": past, "chart": trend_chart(past)}
+    now = map_figures(gap_report(on=timezone.localdate())) if past else {}
+    context = {"upcoming": upcoming, "past": past, "chart": trend_chart(past, now)}
     return render(request, "reviews/session_list.html", context)
 
 

@@ -284,10 +284,20 @@ def test_the_reviews_page_charts_coverage_and_gaps_at_each_past_session(client, 
         )
     client.force_login(manager)
     html = client.get(reverse("reviews:session_list")).content.decode()
-    assert html.count('class="dot-coverage"') == 3
+    assert html.count('class="dot-flagged"') == 4  # three sessions, and the map now
+    assert html.count('class="dot-coverage"') == 3  # an empty map now has no coverage figure
     assert "2026-Q1: coverage 40%" in html
     assert "2026-Q3: 12 tasks with a gap" in html
+    assert "Now: 0 tasks with a gap" in html
     assert "<polyline" in html
+
+
+def test_the_trend_starts_once_a_session_has_closed(client, manager, session):
+    client.force_login(manager)
+    assert "<svg" not in client.get(reverse("reviews:session_list")).content.decode()
+    client.post(reverse("reviews:close", args=[session.pk]))
+    html = client.get(reverse("reviews:session_list")).content.decode()
+    assert html.count('class="dot-flagged"') == 2
 
 
 def test_the_session_page_queries_do_not_grow_with_its_items(

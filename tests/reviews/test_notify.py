@@ -1,0 +1,144 @@
+"""Notices are sent once: by email through Django's mailers, and to the chat webhook if one is
+set. A failed send is released for a retry, up to a limit; a webhook outage costs no email."""
+
+import datetime
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from smtplib import SMTPException
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
+from django.utils import timezone
+
+from ownership.assignments import assign_owner
+from reviews import notify, scheduling
+from reviews.models import Notice, NoticeKind, ReviewSession
+from tests.factories import PersonFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def overdue_notice(db):
+    owner = PersonFactory(name="Sam Lee", email="sam@example.com")
+    task = TaskFactory(name="Returns notices", definition_of_done="Refund sent\nCustomer told")
+    assign_owner(task=task, person=owner, by=None)
+    return Notice.objects.create(
+        key="overdue:task:1:2026-11-20",
+        kind=NoticeKind.OVERDUE,
+        person=owner,
+        task=task,
+        due_on=datetime.date(2026, 11, 20),
+    )
+
+
+def test_a_notice_is_sent_once_however_often_it_is_delivered(overdue_notice):
+    assert notify.deliver(overdue_notice.pk) is True
+    assert notify.deliver(overdue_notice.pk) is False
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["sam@example.com"]
+    assert message.subject == "Overdue: Returns notices (due 20 Nov 2026)"
+    assert "Refund sent" in message.body
+    assert "/tasks/returns-notices/" in message.body
+
+
+def test_a_failed_send_is_released_for_a_retry_and_given_up_after_the_limit(
+    overdue_notice, monkeypatch
+):
+    def refuse(self, *args, **kwargs):
+        raise SMTPException("450 mailbox busy")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    for _ in range(notify.MAX_ATTEMPTS):
+        with pytest.raises(SMTPException):
+            notify.deliver(overdue_notice.pk)
+    overdue_notice.refresh_from_db()
+    assert overdue_notice.sent_at is None
+    assert overdue_notice.attempts == notify.MAX_ATTEMPTS
+    assert "mailbox busy" in overdue_notice.last_error
+    assert overdue_notice.pk not in notify.pending()
+    assert notify.deliver(overdue_notice.pk) is False
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        self.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    _Hook.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", _Hook.received
+    server.shutdown()
+
+
+def test_the_same_notice_goes_to_a_slack_compatible_webhook(overdue_notice, webhook, settings):
+    url, received = webhook
+    settings.OWNERMAP_CHAT_WEBHOOK_URL = url
+    notify.deliver(overdue_notice.pk)
+    assert len(received) == 1
+    assert received[0]["text"].startswith("*Overdue: Returns notices (due 20 Nov 2026)*\n")
+
+
+def test_a_webhook_outage_does_not_stop_the_email_or_send_it_twice(
+    overdue_notice, settings, caplog
+):
+    settings.OWNERMAP_CHAT_WEBHOOK_URL = "http://127.0.0.1:1/hook"
+    assert notify.deliver(overdue_notice.pk) is True
+    assert len(mail.outbox) == 1
+    assert "chat webhook failed" in caplog.text
+    assert notify.deliver(overdue_notice.pk) is False
+
+
+def test_a_digest_with_nothing_left_due_sends_nothing(db):
+    person = PersonFactory()
+    notice = Notice.objects.create(key="digest:x", kind=NoticeKind.DIGEST, person=person)
+    assert notify.deliver(notice.pk) is True
+    assert mail.outbox == []
+
+
+def test_the_digest_lists_what_is_due_and_what_is_overdue(db):
+    owner = PersonFactory(name="Sam Lee")
+    late, soon = TaskFactory(name="Late task"), TaskFactory(name="Soon task")
+    for task, days in ((late, -3), (soon, 2)):
+        assign_owner(task=task, person=owner, by=None)
+        task.next_due_on = timezone.localdate() + datetime.timedelta(days=days)
+        task.save(update_fields=["next_due_on"])
+    [notice_id] = scheduling.weekly_digests(timezone.now())
+    notify.deliver(notice_id)
+    body = mail.outbox[0].body
+    assert mail.outbox[0].subject == "Your week: 2 tasks due"
+    assert "- Late task: OVERDUE since" in body
+    assert "- Soon task: due" in body
+
+
+def test_the_session_reminder_says_when_and_who_facilitates(db, manager):
+    TaskFactory()
+    scheduling.sweep()
+    session = ReviewSession.objects.get()
+    other = PersonFactory(name="Pat Participant")
+    session.participants.add(other)
+    notice = Notice.objects.create(
+        key="session:test", kind=NoticeKind.SESSION, person=other, session=session
+    )
+    notify.deliver(notice.pk)
+    body = mail.outbox[0].body
+    assert mail.outbox[0].subject.startswith(f"{session} on ")
+    assert "You are invited to the" in body
+    assert f"facilitated by {manager.person.name}" in body
+    assert f"/reviews/{session.pk}/" in body
