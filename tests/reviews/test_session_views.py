@@ -315,3 +315,23 @@ def test_the_session_page_queries_do_not_grow_with_its_items(
     assert response.content.decode().count("<tr>") == 51  # a page of 50 and the header
     with django_assert_max_num_queries(12):
         client.get(reverse("reviews:session_list"))
+
+
+def test_the_reviews_page_queries_do_not_grow_with_its_past_sessions(
+    client, manager, django_assert_max_num_queries
+):
+    TaskFactory()
+    client.force_login(manager)
+    for n in range(8):
+        ReviewSessionFactory(
+            period=f"{2020 + n // 4}-Q{n % 4 + 1}",
+            scheduled_for=datetime.date(2020 + n // 4, 3 * (n % 4) + 1, 6),
+            status=SessionStatus.CLOSED,
+            map_after={"coverage": 50 + n, "flagged": 20 - n, "counts": {}},
+        )
+        # Session, user with permissions, the open sessions and the past ones with their
+        # counts, the gap report (one statement) for the trend's last point, and the signed-in
+        # person for the page's header: the same for 8 past sessions as for 1.
+        with django_assert_max_num_queries(6):
+            response = client.get(reverse("reviews:session_list"))
+        assert response.content.decode().count('class="dot-flagged"') == n + 2
