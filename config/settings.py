@@ -340,3 +340,7 @@ OWNERMAP_REVIEW_REMINDER_DAYS = env_int("OWNERMAP_REVIEW_REMINDER_DAYS", 2, mini
 OWNERMAP_CHAT_WEBHOOK_URL = env_str("OWNERMAP_CHAT_WEBHOOK_URL")
 if OWNERMAP_CHAT_WEBHOOK_URL and not OWNERMAP_CHAT_WEBHOOK_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("OWNERMAP_CHAT_WEBHOOK_URL must start with http:// or https://.")
+
+# Import (ownership/sheets): the largest file read, and the most rows in one file.
+OWNERMAP_IMPORT_MAX_BYTES = env_int("OWNERMAP_IMPORT_MAX_BYTES", 10_000_000, minimum=1000)
+OWNERMAP_IMPORT_MAX_ROWS = env_int("OWNERMAP_IMPORT_MAX_ROWS", 20_000, minimum=1)

@@ -264,3 +264,25 @@ class CalendarFeed(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MapImport(models.Model):
+    """A spreadsheet uploaded to import: kept from its dry run until it is applied, so the
+    rows applied are exactly the rows previewed, and kept after as the record of the import."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="map_imports"
+    )
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The dry run's figures and problems (ownership.sheets.plan.ImportPlan.as_json()).
+    preview = models.JSONField(default=dict)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%d %b %Y %H:%M})"

@@ -1,0 +1,174 @@
+"""Reading a sheet from an uploaded CSV or XLSX file, and writing one."""
+
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ownership.sheets.columns import escape
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) container
+_MAX_COLUMNS = 60
+
+
+class SheetError(Exception):
+    """The file as a whole cannot be read; the message says why, in words."""
+
+
+@dataclass
+class Table:
+    """A sheet's header and its rows, each with its row number as a spreadsheet shows it (the
+    header is row 1). Rows with nothing in them are left out; their numbers are not reused."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def read_table(data: bytes, file_name: str) -> Table:
+    limit = settings.OWNERMAP_IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise SheetError(
+            f"{file_name} is {_megabytes(len(data))}; files up to {_megabytes(limit)} are read. "
+            "Split it into several files, or leave out columns Ownermap does not use."
+        )
+    if not data.strip():
+        raise SheetError(f"{file_name} is empty: there is no header and no row to read.")
+    if data.startswith(_OLE):
+        raise SheetError(
+            f"{file_name} is an old-style Excel workbook (.xls). "
+            "Save it as .xlsx, or as CSV UTF-8, and upload that."
+        )
+    lower = file_name.lower()
+    if data.startswith(_ZIP):
+        if not lower.endswith((".xlsx", ".xlsm")):
+            raise SheetError(
+                f"{file_name} is not a CSV or XLSX file (it is a zip archive of another kind)."
+            )
+        records = _xlsx_records(data, file_name)
+    elif lower.endswith((".csv", ".txt")):
+        records = _csv_records(_decode(data, file_name))
+    else:
+        raise SheetError(
+            f"{file_name} is not a file Ownermap reads: upload a CSV (.csv) or an Excel "
+            "workbook (.xlsx)."
+        )
+    return _table(records, file_name)
+
+
+def _decode(data: bytes, file_name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise SheetError(
+            f"{file_name} is saved as UTF-16 (“Unicode text”). "
+            "Save it as “CSV UTF-8” and upload that."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SheetError(
+            f"{file_name} is neither UTF-8 nor Windows-1252 text, so its accents would come "
+            "out wrong. Save it as “CSV UTF-8” and upload that."
+        ) from None
+
+
+def _csv_records(text: str):
+    # The header names no commas or semicolons of its own: whichever of them separates it
+    # separates the file (Excel in much of Europe writes semicolons).
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(data: bytes, file_name: str):
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS):
+            yield [_cell_text(value) for value in values]
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, IndexError, OSError):
+        raise SheetError(
+            f"{file_name} could not be read as an Excel workbook: it may be damaged, or "
+            "protected with a password. Open it, save it again as .xlsx, and upload that."
+        ) from None
+
+
+def _table(records, file_name: str) -> Table:
+    max_rows = settings.OWNERMAP_IMPORT_MAX_ROWS
+    headers: list[str] | None = None
+    rows = []
+    try:
+        for number, record in enumerate(records, start=1):
+            cells = [cell.strip() if cell else "" for cell in record]
+            while cells and not cells[-1]:
+                cells.pop()
+            if headers is None:
+                if not cells:
+                    raise SheetError(
+                        f"Row 1 of {file_name} is empty: it should hold the column names "
+                        "(task, stage, owner…)."
+                    )
+                headers = cells
+                continue
+            if cells:
+                rows.append((number, cells))
+                if len(rows) > max_rows:
+                    raise SheetError(
+                        f"{file_name} has more than {max_rows:,} rows; split it into several files."
+                    )
+    except csv.Error as error:
+        raise SheetError(f"{file_name} is not well-formed CSV: {error}.") from None
+    if headers is None:
+        raise SheetError(f"{file_name} is empty: there is no header and no row to read.")
+    if not rows:
+        raise SheetError(f"{file_name} has column names but no rows under them.")
+    return Table(headers, rows)
+
+
+def write_csv(header: list[str], rows) -> bytes:
+    """UTF-8 with a byte-order mark, which Excel needs to show accents right."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([escape(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def write_xlsx(header: list[str], rows, title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([escape(cell) for cell in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
