@@ -259,3 +259,14 @@ class CalendarFeedForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label="My own tasks"
     )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text=(
+            "CSV or Excel (.xlsx), one row per task, the column names in row 1. Nothing is "
+            "written until you have seen the preview and applied it."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )

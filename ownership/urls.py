@@ -10,6 +10,7 @@ from ownership.views import (
     maps,
     my_tasks,
     people,
+    sheets,
     tasks,
 )
 
@@ -64,7 +65,13 @@ urlpatterns = [
     path("campaigns/<slug:slug>/delete", campaigns.campaign_delete, name="campaign_delete"),
     path("map/", maps.map_by_stage, name="map_by_stage"),
     path("map/raci", maps.raci, name="raci"),
-    path("map/raci.csv", maps.raci_csv, name="raci_csv"),
+    path("map/raci.csv", sheets.raci_export, {"extension": "csv"}, name="raci_csv"),
+    path("map/raci.xlsx", sheets.raci_export, {"extension": "xlsx"}, name="raci_xlsx"),
+    path("map/export.csv", sheets.map_export, {"extension": "csv"}, name="map_csv"),
+    path("map/export.xlsx", sheets.map_export, {"extension": "xlsx"}, name="map_xlsx"),
+    path("import/", sheets.import_upload, name="import_upload"),
+    path("import/<int:pk>/", sheets.import_preview, name="import_preview"),
+    path("import/<int:pk>/apply", sheets.import_apply, name="import_apply"),
     path("people/", people.person_list, name="person_list"),
     path("people/new", people.person_create, name="person_create"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),

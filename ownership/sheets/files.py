@@ -157,7 +157,7 @@ def write_csv(header: list[str], rows) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to show accents right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([escape(cell) for cell in header])
     for row in rows:
         writer.writerow([escape(cell) for cell in row])
     return ("\ufeff" + out.getvalue()).encode()
@@ -166,7 +166,7 @@ def write_csv(header: list[str], rows) -> bytes:
 def write_xlsx(header: list[str], rows, title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(header)
+    sheet.append([escape(cell) for cell in header])
     for row in rows:
         sheet.append([escape(cell) for cell in row])
     out = io.BytesIO()

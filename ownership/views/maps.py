@@ -1,7 +1,5 @@
 """The map, seen four ways: by customer-journey stage, by team, by person, and as RACI."""
 
-import csv
-
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +9,7 @@ from django.views.decorators.http import require_GET
 from ownership.dashboard import Filters
 from ownership.gaps import active_tasks_filtered, gap_report
 from ownership.map import raci_matrix, task_rows, tasks_of_team
-from ownership.models import Role, Team
+from ownership.models import Team
 from ownership.permissions import VIEW_MAP
 
 
@@ -66,28 +64,3 @@ def raci(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
     return render(request, "ownership/raci.html", {"matrix": matrix, "filters": filters})
-
-
-def _safe_cell(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is written as text.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-@require_GET
-@permission_required(VIEW_MAP, raise_exception=True)
-def raci_csv(request: HttpRequest) -> HttpResponse:
-    filters = Filters.from_query(request.GET)
-    matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="ownermap-raci.csv"'
-    response.write("\ufeff")  # so that Excel reads the names' accents as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["Task", "Stage", *(_safe_cell(p.name) for p in matrix.people)])
-    for task, letters in matrix.rows:
-        writer.writerow([_safe_cell(task.name), task.stage.name, *letters])
-    writer.writerow([])
-    legend = {Role.OWNER: "A", Role.CONTRIBUTOR: "R", Role.CONSULTED: "C", Role.INFORMED: "I"}
-    writer.writerow(
-        ["Legend", "; ".join(f"{letter} = {Role(role).label}" for role, letter in legend.items())]
-    )
-    return response

@@ -36,6 +36,9 @@ READS = [
     ("ownership:map_by_stage", {}),
     ("ownership:raci", {}),
     ("ownership:raci_csv", {}),
+    ("ownership:raci_xlsx", {}),
+    ("ownership:map_csv", {}),
+    ("ownership:map_xlsx", {}),
     ("ownership:person_list", {}),
     ("ownership:person_detail", {"pk": "person"}),
     ("ownership:team_list", {}),
@@ -51,6 +54,7 @@ READS = [
 ]
 EDIT_PAGES = [
     ("ownership:task_create", {}),
+    ("ownership:import_upload", {}),
     ("ownership:task_edit", {"slug": "task"}),
     ("ownership:person_create", {}),
     ("ownership:person_edit", {"pk": "person"}),
