@@ -269,4 +269,23 @@ class ImportForm(forms.Form):
             "written until you have seen the preview and applied it."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        error_messages={
+            "required": "Choose the spreadsheet to import.",
+            "empty": "The submitted file is empty.",
+        },
     )
+
+
+class StarterMapForm(forms.Form):
+    stages = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one stage to start from."},
+    )
+
+    def __init__(self, *args, stages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stages_by_slug = {stage.slug: stage for stage in stages}
+        self.fields["stages"].choices = [(stage.slug, stage.name) for stage in stages]
+
+    def chosen(self) -> list:
+        return [self.stages_by_slug[slug] for slug in self.cleaned_data["stages"]]

@@ -35,6 +35,11 @@ def words_of(text: str) -> list[str]:
     return list(seen)
 
 
+def search_names_of(task: Task) -> str:
+    """The names a task answers to best: its name and its aliases."""
+    return " ".join([task.name, *task.alias_list])
+
+
 def uses_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -65,28 +70,60 @@ def reindex_tasks(task_ids: Iterable[int]) -> None:
 
     tasks = list(
         Task.objects.filter(pk__in=ids).only(
-            "id", "name", "aliases", "systems", "metric", "description", "criticality", "is_active"
+            "id",
+            "name",
+            "aliases",
+            "systems",
+            "metric",
+            "description",
+            "criticality",
+            "is_active",
+            "search_names",
         )
     )
-    postings, vocabulary = [], set()
+    postings, vocabulary, renamed = [], set(), []
     for task in tasks:
-        task.search_names = " ".join([task.name, *task.alias_list])
+        search_names = search_names_of(task)
+        if task.search_names != search_names:
+            task.search_names = search_names
+            renamed.append(task)
         weights = _weighted_words(task, people[task.pk])
         vocabulary.update(weights)
         if task.is_active:  # retired tasks answer no lookups
             rank = CRITICALITY_RANK.get(task.criticality, len(CRITICALITY_RANK))
-            postings.extend(
-                SearchPosting(word=word, task_id=task.pk, weight=weight, criticality_rank=rank)
-                for word, weight in weights.items()
-            )
-    Task.objects.bulk_update(tasks, ["search_names"], batch_size=1000)
+            postings.extend((word, task.pk, weight, rank) for word, weight in weights.items())
+    Task.objects.bulk_update(renamed, ["search_names"], batch_size=1000)
     SearchPosting.objects.filter(task_id__in=ids).delete()
-    SearchPosting.objects.bulk_create(postings, batch_size=5000)
+    _write_postings(postings)
     SearchWord.objects.bulk_create(
         [SearchWord(word=word) for word in sorted(vocabulary)],
         ignore_conflicts=True,
         batch_size=5000,
     )
+
+
+def _write_postings(postings: list[tuple[str, int, int, int]]) -> None:
+    """(word, task id, weight, criticality rank) rows. A map imported or generated in bulk has
+    twenty-odd postings per task: PostgreSQL's COPY writes 200,000 of them in a fraction of
+    the time the ORM takes to build and insert as many objects."""
+    if not uses_postgres():
+        SearchPosting.objects.bulk_create(
+            [
+                SearchPosting(word=word, task_id=task_id, weight=weight, criticality_rank=rank)
+                for word, task_id, weight, rank in postings
+            ],
+            batch_size=5000,
+        )
+        return
+    table = SearchPosting._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} (word, task_id, weight, criticality_rank) FROM STDIN"
+        ) as copy,
+    ):
+        for row in postings:
+            copy.write_row(row)
 
 
 # Signal receivers keep the index in step with every write path (the app's write functions, the

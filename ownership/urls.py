@@ -11,6 +11,7 @@ from ownership.views import (
     my_tasks,
     people,
     sheets,
+    starter,
     tasks,
 )
 
@@ -70,6 +71,7 @@ urlpatterns = [
     path("map/export.csv", sheets.map_export, {"extension": "csv"}, name="map_csv"),
     path("map/export.xlsx", sheets.map_export, {"extension": "xlsx"}, name="map_xlsx"),
     path("import/", sheets.import_upload, name="import_upload"),
+    path("starter/", starter.starter_map, name="starter_map"),
     path("import/<int:pk>/", sheets.import_preview, name="import_preview"),
     path("import/<int:pk>/apply", sheets.import_apply, name="import_apply"),
     path("people/", people.person_list, name="person_list"),

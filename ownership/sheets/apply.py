@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role
-from ownership.search_index import reindex_tasks
+from ownership.search_index import reindex_tasks, search_names_of
 from ownership.sheets.files import Table
 from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
 from tasks_registry.due import refresh_next_due
@@ -82,14 +82,15 @@ def _create_tasks(rows: list[RowPlan], by, reason: str) -> list[RowPlan]:
     tasks = []
     for row, slug in zip(rows, _free_slugs([row.name for row in rows]), strict=True):
         values = row.values
-        tasks.append(
-            Task(
-                name=row.name,
-                slug=slug,
-                rhythm_set_on=today if values.get("rhythm") else None,
-                **values,
-            )
+        task = Task(
+            name=row.name,
+            slug=slug,
+            rhythm_set_on=today if values.get("rhythm") else None,
+            **values,
         )
+        # Written with the row, so that the index needs no second pass over the new tasks.
+        task.search_names = search_names_of(task)
+        tasks.append(task)
     made = bulk_create_with_history(
         tasks, Task, batch_size=_BATCH, default_user=by, default_change_reason=reason
     )

@@ -128,8 +128,10 @@ class _Map:
         tasks = []
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
-            tasks += Task.objects.annotate(lower_name=Lower("name")).filter(
-                Q(lower_name__in=chunk) | Q(slug__in=chunk)
+            tasks += (
+                Task.objects.select_related("stage")
+                .annotate(lower_name=Lower("name"))
+                .filter(Q(lower_name__in=chunk) | Q(slug__in=chunk))
             )
         self.task_by_name = {task.name.lower(): task for task in tasks}
         self.task_by_slug = {task.slug: task for task in tasks}
@@ -165,6 +167,7 @@ class _Planner:
                 self.unknown.append(header)
         self.table = table
         self.new_people: dict[str, PersonRef] = {}
+        self.new_by_name: dict[str, list[PersonRef]] = {}  # filled once the first pass is done
         self._rhythms: dict[str, str | rhythms.RhythmError] = {}
 
     def problem(self, row: int | None, column: str | None, message: str) -> None:
@@ -222,7 +225,7 @@ class _Planner:
 
     def _by_name(self, number: int, column: str, name: str, map_: _Map) -> PersonRef | None:
         matches = map_.people_by_name.get(name.lower(), [])
-        new = [p for p in self.new_people.values() if p.name.lower() == name.lower()]
+        new = self.new_by_name.get(name.lower(), [])
         if len(matches) + len(new) == 1:
             if matches:
                 return PersonRef(matches[0].email, matches[0].name, matches[0].pk)
@@ -407,6 +410,8 @@ def plan_import(table: Table, file_name: str) -> ImportPlan:
                 ]
         parsed.append((number, name, task, values, tokens))
 
+    for person in planner.new_people.values():
+        planner.new_by_name.setdefault(person.name.lower(), []).append(person)
     plans = []
     for number, name, task, values, tokens in parsed:
         plan = RowPlan(row=number, name=name, task=task)

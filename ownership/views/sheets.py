@@ -26,8 +26,9 @@ PREVIEW_ROWS = 200
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_MAP, raise_exception=True)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             kept = preview_upload(file_name=upload.name, data=upload.read(), by=request.user)

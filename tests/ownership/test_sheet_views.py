@@ -92,6 +92,13 @@ def test_a_file_that_cannot_be_read_is_refused_at_the_field(client, ops_lead, da
     assert not MapImport.objects.exists()
 
 
+def test_a_post_without_a_file_asks_for_one(client, ops_lead):
+    client.force_login(ops_lead)
+    response = client.post(reverse("ownership:import_upload"), {})
+    assert response.status_code == 400
+    assert "Choose the spreadsheet to import." in response.content.decode()
+
+
 def test_an_import_is_applied_once(client, ops_lead, sam):
     client.force_login(ops_lead)
     _upload(client, csv_bytes(GOOD))
