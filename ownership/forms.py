@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from ownership.models import Person, Role, Team
 from ownership.people import find_person
+from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Campaign, CampaignKind, Criticality, Stage, Task
@@ -274,6 +275,13 @@ class ImportForm(forms.Form):
             "empty": "The submitted file is empty.",
         },
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refused = too_large(upload.size, upload.name)  # before it is read into memory
+        if refused:
+            raise forms.ValidationError(refused)
+        return upload
 
 
 class StarterMapForm(forms.Form):

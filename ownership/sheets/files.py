@@ -36,13 +36,21 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def read_table(data: bytes, file_name: str) -> Table:
+def too_large(size: int, file_name: str) -> str | None:
+    """Why a file of this size is refused, or None; asked before an upload is read."""
     limit = settings.OWNERMAP_IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise SheetError(
-            f"{file_name} is {_megabytes(len(data))}; files up to {_megabytes(limit)} are read. "
-            "Split it into several files, or leave out columns Ownermap does not use."
-        )
+    if size <= limit:
+        return None
+    return (
+        f"{file_name} is {_megabytes(size)}; files up to {_megabytes(limit)} are read. "
+        "Split it into several files, or leave out columns Ownermap does not use."
+    )
+
+
+def read_table(data: bytes, file_name: str) -> Table:
+    refused = too_large(len(data), file_name)
+    if refused:
+        raise SheetError(refused)
     if not data.strip():
         raise SheetError(f"{file_name} is empty: there is no header and no row to read.")
     if data.startswith(_OLE):

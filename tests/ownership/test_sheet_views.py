@@ -92,6 +92,15 @@ def test_a_file_that_cannot_be_read_is_refused_at_the_field(client, ops_lead, da
     assert not MapImport.objects.exists()
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_read(client, ops_lead, settings):
+    settings.OWNERMAP_IMPORT_MAX_BYTES = 1000
+    client.force_login(ops_lead)
+    response = _upload(client, csv_bytes(GOOD * 20))
+    assert response.status_code == 400
+    assert "map.csv is 0.0 MB; files up to 0.0 MB are read." in response.content.decode()
+    assert not MapImport.objects.exists()
+
+
 def test_a_post_without_a_file_asks_for_one(client, ops_lead):
     client.force_login(ops_lead)
     response = client.post(reverse("ownership:import_upload"), {})
