@@ -110,7 +110,7 @@ AD_HOC_DONE = {
 
 # (name, slug, kind, start offset days, length in days)
 CAMPAIGNS = [
-    ("Trail Runner 2 product drop", "trail-runner-2-drop", "product_drop", -45, 3),
+    ("Trail Runner 2 product drop", "trail-runner-2-drop", "product_drop", -12, 3),
     ("Members' weekend sale", "members-weekend-sale", "sale", 10, 4),
 ]
 

@@ -30,12 +30,12 @@ REASON = "from the starter map"
 HEAD_OF_DIGITAL = "head of digital"
 SME = "e-commerce SME"
 MARKETING = "marketing manager"
-ANALYST = "business analyst"
-IT = "IT"
+ANALYST = "e-commerce business analyst"
+IT = "IT team"
 LOGISTICS = "logistics manager"
 INVENTORY = "inventory manager"
-SERVICE = "customer service"
-CONTENT = "content"
+SERVICE = "customer service team"
+CONTENT = "content team"
 ROLES = (HEAD_OF_DIGITAL, SME, MARKETING, ANALYST, IT, LOGISTICS, INVENTORY, SERVICE, CONTENT)
 
 
@@ -55,7 +55,7 @@ class StarterTask:
 
     @property
     def full_description(self) -> str:
-        owner = f"Usually owned by the {self.role}" if self.role != IT else "Usually owned by IT"
+        owner = f"Usually owned by the {self.role}"
         if self.capability:
             owner += ": a capability that needs an internal owner, not a partner who moves on"
         return f"{self.description}\n\n{owner}."

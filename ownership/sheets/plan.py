@@ -214,6 +214,15 @@ class _Planner:
                 return PersonRef(existing.email, existing.name, existing.pk)
             if email in self.new_people:
                 return self.new_people[email]
+            namesakes = map_.people_by_name.get(name.lower(), []) if name else []
+            if namesakes:
+                self.problem(
+                    number,
+                    column,
+                    f"{namesakes[0].name} is already on the map as {namesakes[0].email}: give "
+                    "that email, or a name that tells the two apart.",
+                )
+                return None
             name = name or _name_from_email(email)
             if len(name) > _MAX["person"]:
                 self.problem(number, column, f"A name is at most {_MAX['person']} characters.")

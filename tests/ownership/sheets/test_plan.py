@@ -81,6 +81,11 @@ CASES = {
         "backup",
         "“not-an-email@” is not an email address.",
     ),
+    "namesake": (
+        _row(backup="Sam Carter <sam.carter@other.example>"),
+        "backup",
+        "Sam Carter is already on the map as sam@shop.example: give that email, or a name",
+    ),
     "empty-task": (_row(task=""), "task", "The task's name is empty: every row needs one."),
     "unknown-person": (
         _row(owner="Sam Carer"),
