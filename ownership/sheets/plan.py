@@ -30,7 +30,7 @@ from tasks_registry import rhythms
 from tasks_registry.models import Criticality, Stage, Task, split_lines
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
-_MAX = {"task": 200, "metric": 100, "person": 150}
+_MAX = {"task": 200, "metric": 100, "person": 150, "email": 254}
 # The task's own fields a sheet sets, in the order changes are listed.
 TASK_FIELDS = (
     "stage",
@@ -165,7 +165,6 @@ class _Planner:
                 self.columns[name] = index
             elif header:
                 self.unknown.append(header)
-        self.table = table
         self.new_people: dict[str, PersonRef] = {}
         self.new_by_name: dict[str, list[PersonRef]] = {}  # filled once the first pass is done
         self._rhythms: dict[str, str | rhythms.RhythmError] = {}
@@ -197,7 +196,7 @@ class _Planner:
 
     # --- People ----------------------------------------------------------------------------
 
-    def _person_token(
+    def person_token(
         self, number: int, column: str, token: str, map_: _Map
     ) -> PersonRef | str | None:
         match = _NAMED_EMAIL.match(token)
@@ -206,6 +205,8 @@ class _Planner:
             email = (match["email"] if match else token).strip().lower()
             try:
                 validate_email(email)
+                if len(email) > _MAX["email"]:
+                    raise ValidationError("too long")
             except ValidationError:
                 self.problem(number, column, f"“{email or token}” is not an email address.")
                 return None
@@ -232,7 +233,7 @@ class _Planner:
             return person
         return token  # a bare name: resolved once every row's new people are known
 
-    def _by_name(self, number: int, column: str, name: str, map_: _Map) -> PersonRef | None:
+    def person_named(self, number: int, column: str, name: str, map_: _Map) -> PersonRef | None:
         matches = map_.people_by_name.get(name.lower(), [])
         new = self.new_by_name.get(name.lower(), [])
         if len(matches) + len(new) == 1:
@@ -414,7 +415,7 @@ def plan_import(table: Table, file_name: str) -> ImportPlan:
         for column in PEOPLE_COLUMNS:
             if cells.get(column.name) is not None:
                 tokens[column] = [
-                    planner._person_token(number, column.name, token, map_)
+                    planner.person_token(number, column.name, token, map_)
                     for token in split_people(cells[column.name])
                 ]
         parsed.append((number, name, task, values, tokens))
@@ -449,7 +450,7 @@ def _resolve_people(
         refs = []
         for token in found:
             if isinstance(token, str):
-                token = planner._by_name(number, column.name, token, map_)
+                token = planner.person_named(number, column.name, token, map_)
             if token is not None and token not in refs:
                 refs.append(token)
         if column.role in _SINGLE and len(refs) > 1:

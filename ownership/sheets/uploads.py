@@ -2,7 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ownership.models import MapImport
@@ -38,4 +38,10 @@ def apply_upload(*, upload: MapImport, by: AbstractBaseUser) -> ImportPlan:
     except ImportRefused as refused:
         MapImport.objects.filter(pk=upload.pk).update(preview=refused.plan.as_json())
         raise
+    except IntegrityError:
+        # Someone added a task or a person of the same name while this import ran.
+        raise ValidationError(
+            "The map changed while the import was being written, so nothing was imported: "
+            "apply it again."
+        ) from None
     return plan

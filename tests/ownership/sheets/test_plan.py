@@ -86,6 +86,11 @@ CASES = {
         "backup",
         "Sam Carter is already on the map as sam@shop.example: give that email, or a name",
     ),
+    "overlong-email": (
+        _row(owner=f"Sam <{'s' * 250}@shop.example>"),
+        "owner",
+        f"“{'s' * 250}@shop.example” is not an email address.",
+    ),
     "empty-task": (_row(task=""), "task", "The task's name is empty: every row needs one."),
     "unknown-person": (
         _row(owner="Sam Carer"),
