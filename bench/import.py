@@ -39,19 +39,6 @@ os.environ.update(
 )
 
 ROWS, PEOPLE = 10_000, 1_000
-RHYTHMS = [
-    "weekly on monday",
-    "every 2 weeks on friday",
-    "monthly on the 15th",
-    "monthly on the last business day",
-    "quarterly",
-    "yearly on 15 november",
-    "every business day",
-    "2 business days before each campaign",
-    "1 day after each sale ends",
-    "ad hoc",
-    "",
-]
 
 
 def fresh_database() -> None:
@@ -65,6 +52,10 @@ def fresh_database() -> None:
 
 def sheet(stages: list[str], names: list[str], rng: random.Random) -> tuple[list, list]:
     from ownership.sheets.columns import LABELS
+    from tasks_registry.rhythms import EXAMPLES
+
+    # Every kind of rhythm, and no rhythm at all.
+    rhythms = [*EXAMPLES, "every business day", ""]
 
     rows = []
     for n in range(ROWS):
@@ -82,7 +73,7 @@ def sheet(stages: list[str], names: list[str], rng: random.Random) -> tuple[list
             "Escalation": "",
             "Consulted": "",
             "Informed": "",
-            "Rhythm": RHYTHMS[n % len(RHYTHMS)],
+            "Rhythm": rhythms[n % len(rhythms)],
             "Definition of done": "Checked against the sheet\nSigned off in #ops\n0 errors left",
             "Aliases": "; ".join(rng.sample(["promo", "stock", "refund", "carrier", "feed"], 2)),
             "Systems": rng.choice(["ERP", "PIM; CMS", "WMS", "helpdesk"]),

@@ -27,21 +27,13 @@ from ownership.sheets.columns import (
 )
 from ownership.sheets.files import Table
 from tasks_registry import rhythms
+from tasks_registry.changes import EDITABLE_FIELDS
 from tasks_registry.models import Criticality, Stage, Task, split_lines
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
 _MAX = {"task": 200, "metric": 100, "person": 150, "email": 254}
-# The task's own fields a sheet sets, in the order changes are listed.
-TASK_FIELDS = (
-    "stage",
-    "criticality",
-    "rhythm",
-    "definition_of_done",
-    "aliases",
-    "systems",
-    "metric",
-    "description",
-)
+# The task's own fields a sheet sets (its name identifies the row; retiring is not a column).
+TASK_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("name", "is_active"))
 _SINGLE = {Role.OWNER, Role.BACKUP}
 
 

@@ -2,6 +2,7 @@
 fails half-way is retried and completes; with the broker unreachable the web app keeps working
 and the next sweep catches up."""
 
+import contextlib
 import datetime
 import logging
 import socket
@@ -45,13 +46,29 @@ def _app(broker: str) -> Celery:
     return app
 
 
+@contextlib.contextmanager
+def on_broker(broker: str):
+    """Our tasks published to this broker for the length of the block."""
+    app = _app(broker)
+    try:
+        yield app
+    finally:
+        app.close()
+        real_app.set_current()
+
+
+def _close_timed(client, manager, session) -> tuple:
+    client.force_login(manager)
+    started = timezone.now()
+    response = client.post(reverse("reviews:close", args=[session.pk]))
+    return response, timezone.now() - started
+
+
 @pytest.fixture
 def redis_app(reference_data):
     require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
-    app = _app(TEST_REDIS)
-    yield app
-    app.close()
-    real_app.set_current()
+    with on_broker(TEST_REDIS) as app:
+        yield app
 
 
 @pytest.fixture
@@ -139,16 +156,8 @@ def test_with_the_broker_unreachable_closing_a_session_works_and_the_next_sweep_
     require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
     scheduling.sweep()
     session = ReviewSession.objects.get()
-    down = _app(UNREACHABLE)
-    try:
-        client.force_login(manager)
-        started = timezone.now()
-        with caplog.at_level(logging.ERROR):
-            response = client.post(reverse("reviews:close", args=[session.pk]))
-        took = timezone.now() - started
-    finally:
-        down.close()
-        real_app.set_current()
+    with on_broker(UNREACHABLE), caplog.at_level(logging.ERROR):
+        response, took = _close_timed(client, manager, session)
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.status == "closed"
@@ -159,18 +168,13 @@ def test_with_the_broker_unreachable_closing_a_session_works_and_the_next_sweep_
     assert mail.outbox == []
 
     # The broker is back: the next sweep catches up.
-    up = _app(TEST_REDIS)
-    try:
-        with start_worker(up, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            jobs.sweep.delay().get(timeout=30)
-            for _ in range(100):
-                waiting.refresh_from_db()
-                if waiting.sent_at:
-                    break
-                threading.Event().wait(0.1)
-    finally:
-        up.close()
-        real_app.set_current()
+    with (
+        on_broker(TEST_REDIS) as up,
+        start_worker(up, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+    ):
+        jobs.sweep.delay().get(timeout=30)
+        _wait_for_mail(1)
+    waiting.refresh_from_db()
     assert waiting.sent_at is not None
     assert f"Summary: {session}" in [message.subject for message in mail.outbox]
 
@@ -209,15 +213,8 @@ def test_a_broker_that_never_answers_costs_a_request_seconds_not_minutes(
 ):
     scheduling.sweep()
     session = ReviewSession.objects.get()
-    hung = _app(silent_redis)
-    try:
-        client.force_login(manager)
-        started = timezone.now()
-        response = client.post(reverse("reviews:close", args=[session.pk]))
-        took = timezone.now() - started
-    finally:
-        hung.close()
-        real_app.set_current()
+    with on_broker(silent_redis):
+        response, took = _close_timed(client, manager, session)
     assert response.status_code == 302
     assert took < datetime.timedelta(seconds=20)
     session.refresh_from_db()

@@ -23,16 +23,6 @@ HEADER = ["task", "stage", "owner", "backup", "contributors", "rhythm", "definit
 
 
 @pytest.fixture
-def sam(db):
-    return PersonFactory(name="Sam Carter", email="sam@shop.example")
-
-
-@pytest.fixture
-def priya(db):
-    return PersonFactory(name="Priya Nair", email="priya@shop.example")
-
-
-@pytest.fixture
 def importer(db):
     return UserFactory(username="dana")
 

@@ -24,16 +24,6 @@ FULL = [
 ]
 
 
-@pytest.fixture
-def sam(db):
-    return PersonFactory(name="Sam Carter", email="sam@shop.example")
-
-
-@pytest.fixture
-def priya(db):
-    return PersonFactory(name="Priya Nair", email="priya@shop.example")
-
-
 def _plan(rows, header=FULL):
     return plan_import(table(rows, header), "map.csv")
 
