@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,3 +36,14 @@ def _prepare_worker(**_kwargs) -> None:
 def _prepare_publisher(**_kwargs) -> None:
     # The web process publishes too (a closed review's summary): it needs the folders as well.
     ensure_filesystem_broker_folders()
+
+
+SWEEP = "reviews.sweep"
+
+
+@beat_init.connect
+def sweep_when_beat_starts(sender, **_kwargs) -> None:
+    """Beat first fires an interval entry one interval after it starts: without this a new
+    installation (or one back from downtime) would wait that long for what is already due. Only
+    the one beat sends it, and the sweep is idempotent."""
+    sender.app.send_task(SWEEP)

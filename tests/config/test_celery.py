@@ -8,6 +8,7 @@ import pytest
 import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from celery.signals import beat_init
 
 from config.celery import app, make_folders
 from tests.conftest import require_service
@@ -86,3 +87,19 @@ def test_the_embedded_default_runs_a_real_worker_on_a_folder_queue(settings, tmp
     assert control.parent == settings.CELERY_DATA_DIR
     assert (control / f"{queue}.exchange").exists()
     (control / f"{queue}.exchange").unlink()
+
+
+def test_beat_sends_a_sweep_as_it_starts(monkeypatch):
+    """So that a new installation sees this quarter's review without waiting for the first
+    interval (five minutes by default)."""
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, *a, **k: sent.append(name))
+
+    class Beat:
+        pass
+
+    beat = Beat()
+    beat.app = app
+    beat_init.send(sender=beat)
+    assert sent == ["reviews.sweep"]
+    assert app.conf.beat_schedule["sweep"]["task"] == "reviews.sweep"
