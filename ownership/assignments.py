@@ -9,7 +9,8 @@ from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
 
 CONFIRMED_IN_NEW_ROLE = "confirmed in their new role"
-_SINGLE_ROLES = {Role.OWNER: Role.BACKUP, Role.BACKUP: Role.OWNER}
+# One of each per task, and never the same person: each role with the other of the pair.
+PAIRED_ROLES = {Role.OWNER: Role.BACKUP, Role.BACKUP: Role.OWNER}
 
 
 def assign(
@@ -29,14 +30,14 @@ def assign(
         already = Assignment.objects.filter(task=task, person=person, role=role).first()
         if already is not None:
             return already
-        if role in _SINGLE_ROLES and person.has_departed():
+        if role in PAIRED_ROLES and person.has_departed():
             raise ValidationError(
                 f"{person.name} left on {person.departed_on:%d %b %Y} and cannot be "
                 f"the {role.label.lower()} of a task; choose someone who is still here.",
                 code="departed",
             )
-        if role in _SINGLE_ROLES:
-            other = _SINGLE_ROLES[role]
+        if role in PAIRED_ROLES:
+            other = PAIRED_ROLES[role]
             if Assignment.objects.filter(task=task, person=person, role=other).exists():
                 raise ValidationError(
                     f"{person.name} is already the {other.label.lower()} of “{task.name}”; "

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ownership.assignments import assign, unassign
+from ownership.assignments import PAIRED_ROLES, assign, unassign
 from ownership.models import Assignment, Person, Role
 from ownership.search_index import reindex_tasks, search_names_of
 from ownership.sheets.files import Table
@@ -18,7 +18,6 @@ from tasks_registry.due import refresh_next_due
 from tasks_registry.models import PreviousSlug, Task
 
 _BATCH = 1000
-_SINGLE = (Role.OWNER, Role.BACKUP)
 
 
 class ImportRefused(Exception):
@@ -158,16 +157,16 @@ def _reassign_existing(rows: list[RowPlan], people: dict[str, int], by, reason: 
         # make one person both.
         for assignment in current:
             role = Role(assignment.role)
-            if role in _SINGLE and role in wanted:
-                other = _SINGLE[1 - _SINGLE.index(role)]
+            if role in PAIRED_ROLES and role in wanted:
+                other = PAIRED_ROLES[role]
                 if assignment.person_id in wanted.get(other, []):
                     unassign(assignment=assignment, by=by, reason=reason)
         for assignment in current:
             role = Role(assignment.role)
-            if role in wanted and role not in _SINGLE:
+            if role in wanted and role not in PAIRED_ROLES:
                 if assignment.person_id not in wanted[role]:
                     unassign(assignment=assignment, by=by, reason=reason)
-            elif role in _SINGLE and wanted.get(role) == []:
+            elif role in PAIRED_ROLES and wanted.get(role) == []:
                 unassign(assignment=assignment, by=by, reason=reason)
         for role, person_ids in wanted.items():
             for person_id in person_ids:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ownership.assignments import PAIRED_ROLES
 from ownership.models import Assignment, Person, Role
 from ownership.sheets.columns import (
     BY_NAME,
@@ -34,7 +35,6 @@ _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
 _MAX = {"task": 200, "metric": 100, "person": 150, "email": 254}
 # The task's own fields a sheet sets (its name identifies the row; retiring is not a column).
 TASK_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("name", "is_active"))
-_SINGLE = {Role.OWNER, Role.BACKUP}
 
 
 @dataclass(frozen=True)
@@ -445,7 +445,7 @@ def _resolve_people(
                 token = planner.person_named(number, column.name, token, map_)
             if token is not None and token not in refs:
                 refs.append(token)
-        if column.role in _SINGLE and len(refs) > 1:
+        if column.role in PAIRED_ROLES and len(refs) > 1:
             planner.problem(
                 number,
                 column.name,
@@ -490,7 +490,7 @@ def _describe(
     if task is None:
         plan.values = values
         plan.people = {role: refs for role, refs in people.items() if refs}
-        for role in _SINGLE:
+        for role in PAIRED_ROLES:
             _check_still_here(planner, plan, role, map_)
         plan.action = "create"
         return
@@ -515,7 +515,7 @@ def _describe(
         if before_keys == after_keys:
             continue
         plan.people[column.role] = refs
-        if column.role in _SINGLE:
+        if column.role in PAIRED_ROLES:
             _check_still_here(planner, plan, column.role, map_)
             was = before[0].name if before else "(nobody)"
             now = refs[0].name if refs else "(nobody)"
