@@ -96,6 +96,8 @@ def main() -> None:
             where = f"right task at {miss.rank}" if miss.rank else "right task not in top 3"
             got = miss.got[0] if miss.got else "nothing"
             print(f"  {miss.question.text!r}: got {got!r} ({where})")
+            if miss.why:
+                print(f"      matched: {'; '.join(miss.why)}")
     print()
     print(f"{'store':<20} {'questions':>9} {'top-1':>7} {'top-3':>7}")
     for report in reports:

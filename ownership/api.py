@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ownership.lookup import MAX_LIMIT, answer_data, lookup
+from ownership.lookup.learning import record_question
 from ownership.permissions import VIEW_MAP
 from ownership.tokens import user_for_token
 
@@ -45,10 +46,13 @@ def whoowns(request: HttpRequest) -> JsonResponse:
 
     query = request.GET.get("q", "")
     result = lookup(query, limit=limit, on=timezone.localdate())
+    record_question(query=query, found=bool(result.answers))
     base_url = request.build_absolute_uri("/")
     return JsonResponse(
         {
             "query": query,
-            "results": [answer_data(answer, base_url=base_url) for answer in result.answers],
+            "results": [
+                answer_data(answer, base_url=base_url, query=query) for answer in result.answers
+            ],
         }
     )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OwnershipConfig(AppConfig):
@@ -6,4 +7,23 @@ class OwnershipConfig(AppConfig):
     verbose_name = "Ownership"
 
     def ready(self) -> None:
-        from ownership import search_index  # noqa: F401  (connects the index's receivers)
+        from ownership.lookup import index  # noqa: F401  (connects the index's receivers)
+
+        post_migrate.connect(_lookup_after_migrate, sender=self, dispatch_uid="lookup_migrate")
+
+
+def _lookup_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """After every migrate (and every flush): the built-in search words as the list says, and
+    an index rebuilt where it has never been built with the current weights."""
+    from django.db import connections
+
+    from ownership.lookup import index, thesaurus
+    from ownership.models import SearchSynonym, SearchTerm
+    from tasks_registry.models import Task
+
+    tables = connections[using].introspection.table_names()
+    if SearchSynonym._meta.db_table not in tables or SearchTerm._meta.db_table not in tables:
+        return  # migrated backwards, below the lookup's tables
+    thesaurus.sync_built_in()
+    if not SearchTerm.objects.filter(term=index.ALL_TASKS).exists() and Task.objects.exists():
+        index.reindex_tasks(Task.objects.values_list("pk", flat=True))

@@ -22,6 +22,7 @@ class Question:
 class Miss:
     question: Question
     got: list[str]  # the names the lookup put first, best first
+    why: list[str] = field(default_factory=list)  # why the first one matched
 
     @property
     def rank(self) -> int | None:
@@ -76,12 +77,14 @@ def evaluate(name: str, questions: Iterable[Question]) -> Report:
         unknown = [task for task in question.expected if task not in known]
         if unknown:
             raise ValueError(f"{name}, line {question.line}: no task called {unknown[0]!r}.")
-        got = [answer.task.name for answer in lookup(question.text, limit=3).answers]
+        answers = lookup(question.text, limit=3).answers
+        got = [answer.task.name for answer in answers]
         report.asked += 1
         if got[:1] and got[0] in question.expected:
             report.top1 += 1
         else:
-            report.misses.append(Miss(question, got))
+            why = [str(match) for match in answers[0].matched] if answers else []
+            report.misses.append(Miss(question, got, why))
         if any(task in question.expected for task in got[:3]):
             report.top3 += 1
     return report

@@ -297,3 +297,27 @@ class StarterMapForm(forms.Form):
 
     def chosen(self) -> list:
         return [self.stages_by_slug[slug] for slug in self.cleaned_data["stages"]]
+
+
+class SynonymForm(forms.Form):
+    """An entry of the lookup's thesaurus, as an ops lead writes it."""
+
+    words = forms.CharField(
+        label="When people type",
+        max_length=100,
+        help_text="A word or short phrase, e.g. “wismo” or “where is my parcel”.",
+    )
+    means = MultilineField(
+        label="they mean",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The map's words for it, one per line, e.g. “order tracking”.",
+    )
+    two_way = forms.BooleanField(
+        label="Two-way: the same thing said differently (each finds the other)",
+        required=False,
+    )
+
+
+class AnswerQuestionForm(forms.Form):
+    task = forms.CharField(label="Task it is about", max_length=200)

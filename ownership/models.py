@@ -157,10 +157,12 @@ class Assignment(models.Model):
 
 
 class SearchWord(models.Model):
-    """Every word the map's tasks, people and teams use: the vocabulary a misspelt search word
-    is corrected against (trigram-indexed on PostgreSQL, see migration 0004)."""
+    """Every word the map's tasks, people and teams use, as written, with its stem: the
+    vocabulary a misspelt search word is corrected against (trigram-indexed on PostgreSQL, see
+    migration 0004), before its stem is looked up."""
 
     word = models.CharField(max_length=64, primary_key=True)
+    stem = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["word"]
@@ -169,16 +171,49 @@ class SearchWord(models.Model):
         return self.word
 
 
-class SearchPosting(models.Model):
-    """One word of one active task, with the weight of the best place it appears in.
+class SearchTerm(models.Model):
+    """A term of the index (a stem, or two neighbouring stems joined by "~") with the number of
+    active tasks that hold it: the document frequency that tells a rare word from a common one.
 
-    The lookup's inverted index, kept by ownership.search_index: finding and scoring tasks is
-    then a prefix range scan and a sum of small integers, on PostgreSQL and SQLite alike.
+    The row whose term is "" holds the number of active tasks. Kept by ownership.lookup.index
+    together with the postings, in the same transaction.
     """
 
-    word = models.CharField(max_length=64)
+    term = models.CharField(max_length=130, primary_key=True)
+    tasks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term or '(all tasks)'}: {self.tasks}"
+
+
+class MatchField(models.IntegerChoices):
+    """Where in a task a term was found, best first: a posting names the best place."""
+
+    NAME = 1, "name"
+    ALIAS = 2, "alias"
+    LEARNED = 3, "people also call this"
+    DONE = 4, "definition of done"
+    SYSTEMS = 5, "systems"
+    METRIC = 6, "metric"
+    PEOPLE = 7, "people"
+    DESCRIPTION = 8, "description"
+
+
+class SearchPosting(models.Model):
+    """One term of one active task, with its weight there (BM25F: the term's count in each
+    field, times the field's weight, normalised for the field's length and saturated).
+
+    The lookup's inverted index, kept by ownership.lookup.index: ranking is then an indexed
+    scan of the query's terms and a sum of weight * the term's rarity, on PostgreSQL and SQLite.
+    """
+
+    word = models.CharField(max_length=130)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
-    weight = models.PositiveSmallIntegerField()
+    weight = models.FloatField()
+    field = models.PositiveSmallIntegerField(choices=MatchField.choices, default=MatchField.NAME)
     # Copied from the task so that ranking needs no join: 0 critical, 1 high, 2 normal.
     criticality_rank = models.PositiveSmallIntegerField()
 
@@ -187,10 +222,151 @@ class SearchPosting(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "word"], name="search_posting_once"),
         ]
-        # The prefix index on `word` that lookups scan is made per database in migration 0004.
+        # The index on `word` that lookups scan is made per database in migration 0004.
 
     def __str__(self) -> str:
-        return f"{self.word} → task {self.task_id} ({self.weight})"
+        return f"{self.word} → task {self.task_id} ({self.weight:.2f})"
+
+
+class SearchSynonym(models.Model):
+    """An entry of the lookup's thesaurus: words people type, and what they mean in the map's
+    words. Two-way entries are the same thing said differently (basket, cart); one-way entries
+    lead from a symptom to the task's vocabulary ("wismo" → order tracking) and not back.
+
+    Built-in entries come from ownership/data/thesaurus.txt; an ops lead may remove them (they
+    stay removed when the list is synced again) and add their own.
+    """
+
+    words = models.CharField(max_length=100, help_text="What people type, e.g. “wismo”.")
+    means = models.TextField(
+        help_text="What it means in the map's words, one per line, e.g. “order tracking”."
+    )
+    two_way = models.BooleanField(
+        default=False,
+        help_text="The same thing said differently: each side finds the other.",
+    )
+    built_in = models.BooleanField(default=False, editable=False)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["words", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("words"),
+                condition=models.Q(is_active=True),
+                name="search_synonym_words_unique_ci",
+                violation_error_message="There is already an entry for these words.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        arrow = "=" if self.two_way else "→"
+        return f"{self.words} {arrow} {'; '.join(self.meaning_list)}"
+
+    @property
+    def meaning_list(self) -> list[str]:
+        return [line.strip() for line in self.means.splitlines() if line.strip()]
+
+
+class SearchExpansion(models.Model):
+    """A thesaurus entry as the ranking reads it: a phrase of stems, and one term it stands
+    for, with a weight below 1 (an expansion counts for less than the word typed). Rewritten
+    from its entry by ownership.lookup.thesaurus whenever the entry changes."""
+
+    phrase = models.CharField(max_length=300)
+    term = models.CharField(max_length=64)
+    weight = models.FloatField()
+    synonym = models.ForeignKey(SearchSynonym, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["phrase", "term"]
+        indexes = [
+            # lookup: the expansions of the query's phrases (`phrase = …`).
+            models.Index(fields=["phrase"], name="search_expansion_phrase_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.term} ({self.weight})"
+
+
+class AskedQuestion(models.Model):
+    """A question asked of the lookup, by its words, with counts and nothing about who asked:
+    the unanswered ones (nothing found, or nothing opened) are shown to ops leads."""
+
+    words = models.CharField(max_length=200, unique=True)
+    asked = models.PositiveIntegerField(default=0)
+    found = models.PositiveIntegerField(default=0, help_text="Times it had at least one answer.")
+    opened = models.PositiveIntegerField(default=0, help_text="Times an answer was opened.")
+    first_asked_on = models.DateField()
+    last_asked_on = models.DateField()
+    # Set when an ops lead answered it (made its words an alias) or set it aside.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked", "words"]
+        indexes = [
+            # The dashboard's card: open questions, most asked first.
+            models.Index(fields=["closed_at", "-asked"], name="asked_question_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.words} (asked {self.asked} times)"
+
+
+class PhraseStatus(models.TextChoices):
+    LEARNING = "learning", "Learning"
+    LEARNED = "learned", "People also call it this"
+    PROMOTED = "promoted", "Made an alias"
+    DISMISSED = "dismissed", "Removed"
+
+
+class TaskPhrase(models.Model):
+    """Words people searched with before opening this task. Once enough different people
+    have, the words find the task like an alias, until an ops lead promotes or removes them."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="phrases")
+    words = models.CharField(max_length=200)
+    pickers = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=PhraseStatus.choices, default=PhraseStatus.LEARNING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["task", "-pickers", "words"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "words"], name="task_phrase_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.words} → {self.task}"
+
+
+class Pick(models.Model):
+    """One person opening a task after searching with a phrase, to count different people.
+
+    `picker` is a keyed hash of the person and the phrase: it tells two picks of the same
+    phrase by the same person apart from two people's, and nothing else — the same person's
+    picks of different phrases do not share a value, and no user id is kept.
+    """
+
+    phrase = models.ForeignKey(TaskPhrase, on_delete=models.CASCADE, related_name="picks")
+    picker = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["phrase", "picker"]
+        constraints = [
+            models.UniqueConstraint(fields=["phrase", "picker"], name="pick_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pick of {self.phrase}"
 
 
 class ApiToken(models.Model):

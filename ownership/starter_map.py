@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from ownership.search_index import reindex_tasks, search_names_of
+from ownership.lookup.index import reindex_tasks, search_names_of
 from tasks_registry import rhythms
 from tasks_registry.changes import unique_slug
 from tasks_registry.due import refresh_next_due

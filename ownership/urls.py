@@ -10,6 +10,7 @@ from ownership.views import (
     maps,
     my_tasks,
     people,
+    search_words,
     sheets,
     starter,
     tasks,
@@ -87,5 +88,24 @@ urlpatterns = [
     path("teams/<slug:slug>/", maps.team_detail, name="team_detail"),
     path("teams/<slug:slug>/edit", people.team_edit, name="team_edit"),
     path("changes/", history.changes, name="changes"),
+    path("search-words/", search_words.search_words, name="search_words"),
+    path(
+        "search-words/<int:pk>/remove",
+        search_words.search_word_remove,
+        name="search_word_remove",
+    ),
+    path(
+        "search-words/<int:pk>/restore",
+        search_words.search_word_restore,
+        name="search_word_restore",
+    ),
+    path("questions/<int:pk>/answer", search_words.question_answer, name="question_answer"),
+    path(
+        "questions/<int:pk>/set-aside",
+        search_words.question_set_aside,
+        name="question_set_aside",
+    ),
+    path("phrases/<int:pk>/promote", search_words.phrase_promote, name="phrase_promote"),
+    path("phrases/<int:pk>/remove", search_words.phrase_dismiss, name="phrase_dismiss"),
     path("api/whoowns", api.whoowns, name="api_whoowns"),
 ]

@@ -4,12 +4,12 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tasks_registry import due, rhythms
-from tasks_registry.models import PreviousSlug, Stage, Task
+from tasks_registry import due, patterns, rhythms
+from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
 
 EDITABLE_FIELDS = (
     "name",
@@ -19,6 +19,7 @@ EDITABLE_FIELDS = (
     "rhythm",
     "definition_of_done",
     "aliases",
+    "patterns",
     "systems",
     "metric",
     "is_active",
@@ -84,6 +85,51 @@ def _rhythm_words(typed: str) -> str:
         raise ValidationError({"rhythm": str(error)}, code="rhythm") from None
 
 
+def pattern_lines(typed: str) -> str:
+    """The patterns as stored, one normalised pattern a line, or a ValidationError on the
+    patterns field naming the first that cannot be used."""
+    lines: dict[str, None] = {}
+    for line in typed.splitlines():
+        if not line.strip():
+            continue
+        problem = patterns.problem_with(line)
+        if problem:
+            raise ValidationError({"patterns": problem}, code="pattern")
+        lines.setdefault(patterns.normalise(line), None)
+    return "\n".join(lines)
+
+
+def _claim_patterns(task: Task) -> None:
+    """Make the task's pattern rows match its patterns field, refusing a pattern another task
+    has: checked first for a message, and by the unique constraint for two saves at once."""
+    wanted = task.pattern_list
+    taken = (
+        TaskPattern.objects.filter(pattern__in=wanted)
+        .exclude(task=task)
+        .select_related("task")
+        .first()
+    )
+    if taken is not None:
+        raise ValidationError(
+            {"patterns": f"“{taken.pattern}” already belongs to “{taken.task.name}”."},
+            code="pattern_taken",
+        )
+    TaskPattern.objects.filter(task=task).exclude(pattern__in=wanted).delete()
+    have = set(TaskPattern.objects.filter(task=task).values_list("pattern", flat=True))
+    try:
+        with transaction.atomic():
+            TaskPattern.objects.bulk_create(
+                TaskPattern(task=task, pattern=p, literal_start=patterns.literal_start(p))
+                for p in wanted
+                if p not in have
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"patterns": "Another task claimed one of these patterns a moment ago; save again."},
+            code="pattern_taken",
+        ) from None
+
+
 def create_task(
     *,
     name: str,
@@ -97,6 +143,8 @@ def create_task(
         raise TypeError(f"create_task() got unexpected fields: {sorted(unknown)}")
     if "rhythm" in fields:
         fields["rhythm"] = _rhythm_words(fields["rhythm"])
+    if "patterns" in fields:
+        fields["patterns"] = pattern_lines(fields["patterns"])
     with transaction.atomic():
         _check_name_free(name)
         task = Task(name=name.strip(), stage=stage, slug=unique_slug(name), **fields)
@@ -106,6 +154,8 @@ def create_task(
         task._history_user = by
         task._change_reason = reason
         task.save()
+        if task.patterns:
+            _claim_patterns(task)
         due.refresh_next_due([task])
     return task
 
@@ -124,6 +174,8 @@ def update_task(
         raise TypeError(f"update_task() got unexpected fields: {sorted(unknown)}")
     if "rhythm" in changes:
         changes["rhythm"] = _rhythm_words(changes["rhythm"])
+    if "patterns" in changes:
+        changes["patterns"] = pattern_lines(changes["patterns"])
     with transaction.atomic():
         current = Task.objects.select_for_update().get(pk=task.pk)
         if expected_version is not None and current.version != expected_version:
@@ -149,6 +201,8 @@ def update_task(
         current._history_user = by
         current._change_reason = reason
         current.save(update_fields=saved)
+        if "patterns" in changed:
+            _claim_patterns(current)
         if "rhythm" in changed or "is_active" in changed:
             due.refresh_next_due([current])
     return current

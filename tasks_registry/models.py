@@ -66,6 +66,14 @@ class Task(models.Model):
     systems = models.TextField(
         blank=True, help_text="Systems the task touches (ERP, PIM, CMS, WMS…), one per line."
     )
+    patterns = models.TextField(
+        blank=True,
+        help_text=(
+            "Identifiers this task owns, one per line: URL paths (/checkout/*), promo codes "
+            "(SUMMER*), SKU prefixes (FH-10*), email template names, error codes. * stands for "
+            "any characters, ? for one."
+        ),
+    )
     metric = models.CharField(
         "operational metric",
         max_length=100,
@@ -83,7 +91,7 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Name and aliases, rewritten by ownership.search_index on every save; PostgreSQL keeps a
+    # Name and aliases, rewritten by ownership.lookup.index on every save; PostgreSQL keeps a
     # trigram index on it to offer the closest task names when a search matches nothing.
     search_names = models.TextField(blank=True, editable=False)
 
@@ -114,12 +122,38 @@ class Task(models.Model):
         return split_lines(self.aliases)
 
     @property
+    def pattern_list(self) -> list[str]:
+        return split_lines(self.patterns)
+
+    @property
     def system_list(self) -> list[str]:
         return split_lines(self.systems)
 
     @property
     def done_checklist(self) -> list[str]:
         return split_lines(self.definition_of_done)
+
+
+class TaskPattern(models.Model):
+    """One of a task's patterns, normalised, as the lookup matches pasted identifiers against
+    it. Written with the task by tasks_registry.changes; unique, so that two tasks never claim
+    the same exact pattern."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="pattern_rows")
+    pattern = models.CharField(max_length=300, unique=True)
+    # The pattern up to its first wildcard: an identifier can only match patterns whose
+    # literal start is one of its own prefixes, which an index finds.
+    literal_start = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["pattern"]
+        indexes = [
+            # lookup: patterns whose literal start is a prefix of a pasted identifier.
+            models.Index(fields=["literal_start"], name="task_pattern_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern} → {self.task}"
 
 
 class PreviousSlug(models.Model):

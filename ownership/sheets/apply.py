@@ -10,8 +10,8 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ownership.assignments import PAIRED_ROLES, assign, unassign
+from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role
-from ownership.search_index import reindex_tasks, search_names_of
 from ownership.sheets.files import Table
 from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
 from tasks_registry.due import refresh_next_due

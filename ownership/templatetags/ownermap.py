@@ -1,6 +1,12 @@
 """Small template helpers for the map's pages."""
 
+import re
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from ownership.lookup.words import stem, tokens
 
 register = template.Library()
 
@@ -26,3 +32,22 @@ def gap_detail(row, rule) -> str:
 def occurrence_key(task_pk: int, day) -> str:
     """Names one occurrence, so a refused confirmation shows its errors at its own form."""
     return f"{task_pk}:{day.isoformat() if day else ''}"
+
+
+_WORDS = re.compile(r"([A-Za-z0-9\u00c0-\u024f]+)")
+
+
+@register.filter
+def highlight(text: str, terms) -> str:
+    """The text with the words whose stems are among `terms` marked: why a lookup's answer
+    matched, shown in its name and definition of done. Everything else is escaped."""
+    if not text:
+        return ""
+    parts = []
+    for piece in _WORDS.split(text):
+        folded = tokens(piece)
+        if terms and len(folded) == 1 and stem(folded[0]) in terms:
+            parts.append(f"<mark>{escape(piece)}</mark>")
+        else:
+            parts.append(str(escape(piece)))
+    return mark_safe("".join(parts))

@@ -10,6 +10,7 @@ from ownership.forms import AssignmentForm
 from ownership.gaps import task_gaps
 from ownership.history import task_history
 from ownership.lookup import lookup
+from ownership.lookup.learning import learned_phrases, record_pick, record_question
 from ownership.map import active_tasks, task_rows
 from ownership.models import Role
 from ownership.permissions import VIEW_MAP, may_confirm_done
@@ -61,6 +62,7 @@ def task_page_context(task: Task, *, user) -> dict:
         "may_confirm": may_confirm_done(user, task),
         "undo_since": timezone.now() - UNDO_WINDOW,
         "failed_task": None,
+        "learned": learned_phrases(task),
     }
 
 
@@ -77,10 +79,18 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def task_permalink(request: HttpRequest, slug: str) -> HttpResponse:
-    """/t/<slug>: the short link to paste in a chat. Old slugs of renamed tasks still work."""
-    if Task.objects.filter(slug=slug).exists():
-        return redirect("ownership:task_detail", slug=slug)
-    return _renamed_task_redirect(slug)
+    """/t/<slug>: the short link to paste in a chat. Old slugs of renamed tasks still work.
+
+    A link from a lookup's answers carries the query (`?q=`): opening it records which task
+    those words were meant for (ownership.lookup.learning)."""
+    task = Task.objects.filter(slug=slug).first()
+    if task is None:
+        return _renamed_task_redirect(slug)
+    query = request.GET.get("q", "")
+    if query:
+        live = request.GET.get("live") == "1"
+        record_pick(task=task, query=query, user=request.user, asked_here=live)
+    return redirect("ownership:task_detail", slug=slug)
 
 
 @require_GET
@@ -91,8 +101,13 @@ def search(request: HttpRequest) -> HttpResponse:
     # The live dropdown under the search box shows the best few; the results page shows more.
     limit = LIVE_RESULTS if request.htmx else PAGE_RESULTS
     result = lookup(query, limit=limit, on=today)
+    if not request.htmx:
+        # The live results count a question only when an answer is opened (every keystroke
+        # asks one there); the results page is a question asked.
+        record_question(query=query, found=bool(result.answers))
     context = {
         "result": result,
+        "live": bool(request.htmx),
         "query": query,
         "today": today,
         "stages": [] if result.answers else list(Stage.objects.all()),

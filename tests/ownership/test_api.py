@@ -31,9 +31,33 @@ def test_a_signed_in_member_gets_the_answers(member_client, refund_task):
     assert response.status_code == 200
     (result,) = response.json()["results"]
     assert result["task"] == "Refund processing"
-    assert result["url"] == "http://testserver/t/refund-processing"
+    # The link carries the query: whoever opens it teaches the lookup what the words meant.
+    assert result["url"] == "http://testserver/t/refund-processing?q=refund+letter"
     assert result["acting_owner"]["email"] == "irene@x.io"
     assert result["acting_reason"] == "owner"
+    assert result["matched"] == [
+        {
+            "word": "refund",
+            "term": "refund",
+            "how": "word",
+            "field": "name",
+            "text": "Refund processing",
+        },
+        {
+            "word": "letter",
+            "term": "letter",
+            "how": "word",
+            "field": "alias",
+            "text": "refund letter",
+        },
+        {
+            "word": "refund letter",
+            "term": "refund~letter",
+            "how": "together",
+            "field": "alias",
+            "text": "refund letter",
+        },
+    ]
 
 
 def test_a_token_authenticates_a_program(client, member, refund_task):

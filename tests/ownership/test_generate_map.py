@@ -18,8 +18,11 @@ def test_generate_map_builds_a_searchable_map_and_can_run_again(capsys):
     owned = Assignment.objects.filter(role=Role.OWNER).count()
     assert 100 <= owned < 140
     result = lookup("holiday cutoff", limit=50)
-    assert result.answers
-    assert all("Holiday shipping cutoff sign-off" in a.task.name for a in result.answers)
+    named = Task.objects.filter(name__startswith="Holiday shipping cutoff sign-off").count()
+    assert named > 0
+    # Those named for both words come first; synonyms ("christmas", "deadline") after.
+    first = [a.task.name for a in result.answers[:named]]
+    assert all(name.startswith("Holiday shipping cutoff sign-off") for name in first)
     assert "Generated 10 tasks, 5 people" in capsys.readouterr().out
 
 

@@ -35,7 +35,7 @@ def test_the_results_page_answers_who_owns_it_without_javascript(client, cast, r
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" in html
-    assert 'href="/t/refund-processing"' in html
+    assert 'href="/t/refund-processing?q=refund%20letter"' in html
     assert "Irene Costa</a> · @irene" in html
     assert "no backup" in html
     assert "daily" in html

@@ -12,8 +12,8 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ownership import demo_data
+from ownership.lookup.index import reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
-from ownership.search_index import reindex_tasks
 from tasks_registry.due import refresh_next_due
 from tasks_registry.models import Stage, Task
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ownership.search_index import reindex_tasks
+from ownership.lookup.index import reindex_tasks
 from tasks_registry.models import Task
 
 

@@ -13,8 +13,8 @@ from django.utils.text import slugify
 from ownership import demo_data
 from ownership.acting import acting_owner
 from ownership.assignments import assign, owners_and_backups, unassign
+from ownership.lookup.index import reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
-from ownership.search_index import reindex_tasks
 from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Campaign, Completion, Stage, Task

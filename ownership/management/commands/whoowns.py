@@ -61,4 +61,6 @@ class Command(BaseCommand):
             lines.append(f"   Rhythm: {data['rhythm']}")
         if data["next_due"]:
             lines.append(f"   Next due: {data['next_due']}")
+        if answer.matched:
+            lines.append("   Matched: " + "; ".join(str(match) for match in answer.matched))
         return "\n".join(lines)

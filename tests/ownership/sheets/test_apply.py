@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from ownership.lookup.index import reindex_tasks
 from ownership.models import Assignment, Person, Role
-from ownership.search_index import reindex_tasks
 from ownership.sheets.apply import ImportRefused, apply_import
 from ownership.sheets.export import map_table
 from ownership.sheets.files import read_table, write_csv, write_xlsx

@@ -1,0 +1,282 @@
+"""Answers: a ranked task as the lookup shows it, with who acts for it today, who to ask when
+nobody does, and why it matched; and the same as data, for the command and the API."""
+
+import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from ownership.acting import Acting, acting_owner, is_available
+from ownership.lookup.words import PAIR, stem, tokens
+from ownership.models import MatchField, Person, Presence, Role
+from tasks_registry.models import Criticality
+
+
+@dataclass(frozen=True)
+class Contact(Presence):
+    """A person as an answer shows them. Lighter than a Person: a lookup builds dozens."""
+
+    pk: int
+    name: str
+    email: str
+    chat_handle: str
+    title: str
+    away_until: datetime.date | None
+    departed_on: datetime.date | None
+    team_pk: int | None = None
+    team_name: str | None = None
+    team_lead: "Contact | None" = None
+
+    @classmethod
+    def of(cls, person: Person) -> "Contact":
+        return cls(
+            person.pk,
+            person.name,
+            person.email,
+            person.chat_handle,
+            person.title,
+            person.away_until,
+            person.departed_on,
+            person.team_id,
+            person.team.name if person.team else None,
+        )
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """A task as an answer shows it."""
+
+    pk: int
+    name: str
+    slug: str
+    criticality: str
+    rhythm: str
+    definition_of_done: str
+    stage_name: str
+    stage_slug: str
+    permalink: str
+
+    def get_permalink(self) -> str:
+        return self.permalink
+
+    def get_criticality_display(self) -> str:
+        return Criticality(self.criticality).label
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why a task answered: a word (or phrase) of the query, the term it was found as, how
+    (the word itself, the start of a longer word, a synonym, a correction, words side by side,
+    a pattern), and where in the task."""
+
+    word: str
+    term: str
+    how: str
+    field: str
+    text: str
+
+    def as_data(self) -> dict[str, str]:
+        return {
+            "word": self.word,
+            "term": self.term,
+            "how": self.how,
+            "field": self.field,
+            "text": self.text,
+        }
+
+    def __str__(self) -> str:
+        via = {"synonym": " (synonym)", "correction": " (spelling)", "prefix": "…"}.get(
+            self.how, ""
+        )
+        return f"{self.word}{via} → {self.text} ({self.field})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    task: TaskCard
+    owner: Contact | None
+    backup: Contact | None
+    acting: Acting
+    ask_instead: list[Contact] = field(default_factory=list)
+    # The earliest occurrence not yet confirmed done (Task.next_due_on): past, it is overdue.
+    next_due: datetime.date | None = None
+    matched: list[Match] = field(default_factory=list)
+
+    @property
+    def matched_terms(self) -> frozenset[str]:
+        """The terms to highlight in the task's text."""
+        found = set()
+        for match in self.matched:
+            found.update(match.term.split("~"))
+        return frozenset(found)
+
+
+# --- Answers -------------------------------------------------------------------------------------
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value[:10]) if value else None
+
+
+def _contact(item: dict[str, Any], prefix: str = "") -> Contact:
+    return Contact(
+        pk=item[f"{prefix}id"],
+        name=item[f"{prefix}name"],
+        email=item[f"{prefix}email"],
+        chat_handle=item[f"{prefix}chat_handle"],
+        title=item[f"{prefix}title"],
+        away_until=_date(item[f"{prefix}away_until"]),
+        departed_on=_date(item[f"{prefix}departed_on"]),
+        team_pk=None if prefix else item["team_id"],
+        team_name=None if prefix else item["team"],
+        team_lead=None if prefix or item["lead_id"] is None else _contact(item, "lead_"),
+    )
+
+
+def _people(data: str | list | None) -> list[tuple[str, Contact]]:
+    """(role, contact) pairs from the row's JSON of assignments."""
+    items = json.loads(data) if isinstance(data, str) else (data or [])
+    # SQLite aggregates a task with no assignments to [null].
+    return [(item["role"], _contact(item)) for item in items if item is not None]
+
+
+def _permalink_prefix() -> str:
+    """The permalinks' path up to the slug: one reverse() per lookup rather than one per card,
+    a measurable share of rendering the results. Slugs are URL-safe as they are."""
+    path = reverse("ownership:task_permalink", kwargs={"slug": "slug"})
+    return path.removesuffix("slug")
+
+
+def _line_with(text: str, term: str) -> str | None:
+    """The line of a one-per-line text in which the term (or both of a pair) stands."""
+    wanted = set(term.split(PAIR))
+    for line in text.splitlines():
+        if wanted <= {stem(word) for word in tokens(line)}:
+            return line.strip()
+    return None
+
+
+def _matches(data: str | list | None, groups: list[str], task: TaskCard, aliases: str):
+    """Per group of the query, the best place it was found, as a Match."""
+    items = json.loads(data) if isinstance(data, str) else (data or [])
+    best: dict[int, dict] = {}
+    for item in items:
+        if item is not None and item["s"] > best.get(item["grp"], {"s": -1.0})["s"]:
+            best[item["grp"]] = item
+    matches = []
+    for grp, item in sorted(best.items()):
+        field = MatchField(item["field"])
+        text = {
+            MatchField.NAME: task.name,
+            MatchField.ALIAS: _line_with(aliases, item["term"]),
+            MatchField.DONE: _line_with(task.definition_of_done, item["term"]),
+        }.get(field) or item["term"].replace(PAIR, " ")
+        matches.append(Match(groups[grp], item["term"], item["how"], field.label, text))
+    return matches
+
+
+def answers_from_rows(rows: list[tuple], groups: list[str], on: datetime.date) -> list[Answer]:
+    ops_leads: list[Contact] | None = None
+    answers = []
+    prefix = _permalink_prefix()
+    for row in rows:
+        pk, name, slug, criticality, rhythm, done, next_due, _, stage_name, stage_slug = row[:10]
+        data, why, aliases, _score = row[10:]
+        task = TaskCard(
+            pk, name, slug, criticality, rhythm, done, stage_name, stage_slug, prefix + slug
+        )
+        people = _people(data)
+        by_role = {role: person for role, person in people if role in (Role.OWNER, Role.BACKUP)}
+        owner, backup = by_role.get(Role.OWNER), by_role.get(Role.BACKUP)
+        acting = acting_owner(owner, backup, on)
+        ask_instead: list[Contact] = []
+        if acting.person is None:
+            ask_instead = _ask_instead(people, on)
+            if not ask_instead:
+                if ops_leads is None:
+                    ops_leads = _ops_leads(on)
+                ask_instead = ops_leads
+        if isinstance(next_due, str):  # SQLite hands dates back as text
+            next_due = datetime.date.fromisoformat(next_due)
+        matched = _matches(why, groups, task, aliases)
+        answers.append(Answer(task, owner, backup, acting, ask_instead, next_due, matched))
+    return answers
+
+
+# Whose team's lead to ask, by the part the team's people play in the task.
+_ROLE_WEIGHT = {Role.CONTRIBUTOR: 3, Role.CHECKER: 3, Role.CONSULTED: 1, Role.INFORMED: 1}
+
+
+def _ask_instead(people: list[tuple[str, Contact]], on: datetime.date) -> list[Contact]:
+    """For a task nobody acts for: its escalation contacts, then the leads of the teams doing
+    the work, most involved first."""
+    chosen: dict[int, Contact] = {}
+    for role, person in people:
+        if role == Role.ESCALATION and is_available(person, on):
+            chosen.setdefault(person.pk, person)
+    weights: Counter = Counter()
+    leads: dict[int, Contact | None] = {}
+    for role, person in people:
+        if person.team_pk is not None:
+            leads[person.team_pk] = person.team_lead
+            weights[person.team_pk] += _ROLE_WEIGHT.get(role, 0)
+    for team_pk, _weight in weights.most_common():
+        lead = leads[team_pk]
+        if lead is not None and is_available(lead, on):
+            chosen.setdefault(lead.pk, lead)
+    return list(chosen.values())[:2]
+
+
+def _ops_leads(on: datetime.date) -> list[Contact]:
+    people = Person.objects.filter(
+        user__groups__name="Ops leads", user__is_active=True
+    ).select_related("team")
+    return [Contact.of(person) for person in people if is_available(person, on)][:3]
+
+
+# --- As data, for the command and the API ---------------------------------------------------------
+
+
+def _person_data(person: Contact | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {
+        "name": person.name,
+        "email": person.email,
+        "chat_handle": person.chat_handle,
+        "title": person.title,
+        "team": person.team_name,
+    }
+
+
+def answer_data(
+    answer: Answer, *, base_url: str | None = None, query: str | None = None
+) -> dict[str, Any]:
+    """An answer as JSON. With the query, the url carries it, so that whoever opens the link
+    teaches the lookup which task those words meant."""
+    task = answer.task
+    base = (base_url or settings.OWNERMAP_BASE_URL).rstrip("/")
+    url = f"{base}{task.get_permalink()}"
+    if query:
+        url += "?" + urlencode({"q": query})
+    return {
+        "task": task.name,
+        "slug": task.slug,
+        "url": url,
+        "stage": task.stage_name,
+        "criticality": task.criticality,
+        "acting_owner": _person_data(answer.acting.person),
+        "acting_reason": answer.acting.reason.value,
+        "owner": _person_data(answer.owner),
+        "backup": _person_data(answer.backup),
+        "ask_instead": [_person_data(person) for person in answer.ask_instead],
+        "definition_of_done": task.definition_of_done,
+        "rhythm": task.rhythm,
+        "next_due": answer.next_due.isoformat() if answer.next_due else None,
+        "matched": [match.as_data() for match in answer.matched],
+    }

@@ -1,0 +1,286 @@
+"""Ranking: which active tasks a query means, best first, in one statement on PostgreSQL (two
+on SQLite, which corrects typos in Python).
+
+A query is a list of groups, one per meaningful word typed, plus one per phrase that the
+thesaurus knows and one per pair of neighbouring words. Each group has forms, each with a
+factor:
+
+- the word's stem (1.0); for the last word, also every longer term it starts (PREFIX), since it
+  may be the word being typed;
+- the thesaurus's expansions of the word, or of a phrase it starts (EXPANSION_WEIGHT);
+- when its stem is no term of the map, the nearest words of the vocabulary (CORRECTION);
+- a pair of neighbouring stems (PAIR_BONUS), found where the text has them side by side.
+
+A task's score is the sum over groups of its best form: factor * the posting's BM25F weight *
+the term's inverse document frequency, ln(1 + (N - n + 0.5) / (n + 0.5)) with N the active
+tasks and n those holding the term. Critical tasks, then high ones, break ties, then names.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+from config.db import prepared_cursor
+from ownership.lookup.index import ALL_TASKS, uses_postgres
+from ownership.lookup.thesaurus import MAX_PHRASE_WORDS
+from ownership.lookup.words import PAIR, is_meaningful, pairs, stem, tokens
+from ownership.models import SearchTerm, SearchWord
+
+MAX_WORDS = 8
+PREFIX = 0.5
+CORRECTION = 0.7
+PAIR_BONUS = 0.5
+CORRECTIONS_PER_WORD = 3
+# Only words this long are corrected, and only to words with the same first letter: a short or
+# differently-starting word is more often a real word the map lacks ("need", "lot", "missing")
+# than a typo, and correcting it finds false friends ("feed", "lost", "issuing").
+MIN_CORRECTED = 5
+# Names order ties only among this many times the limit of best-scored tasks; it keeps the
+# join to tasks off the thousands of weak matches a common word like "order" has.
+_POOL = 5
+
+
+@dataclass
+class Query:
+    """A query as the ranking statement takes it."""
+
+    words: list[str]  # the meaningful words typed, in order (one group each)
+    forms: list[dict] = field(default_factory=list)  # {grp, term, factor, how, prefix}
+    phrases: list[dict] = field(default_factory=list)  # {grp, phrase}: thesaurus look-ups
+    groups: list[str] = field(default_factory=list)  # what each group stands for, as typed
+
+    def as_json(self) -> tuple[str, str]:
+        return json.dumps(self.forms), json.dumps(self.phrases)
+
+
+def parse(text: str) -> Query:
+    """Groups and forms of a query: one group per meaningful word (at most MAX_WORDS), one
+    per phrase of two to four words (stop words included: "where is my order"), one per pair
+    of neighbouring meaningful words."""
+    all_words = tokens(text)[: MAX_WORDS * 3]
+    meaningful = [(at, word) for at, word in enumerate(all_words) if is_meaningful(word)]
+    meaningful = meaningful[:MAX_WORDS]
+    query = Query([word for _, word in meaningful])
+    group_at: dict[int, int] = {}
+    last = len(meaningful) - 1
+    for grp, (at, word) in enumerate(meaningful):
+        group_at[at] = grp
+        query.groups.append(word)
+        query.forms.append(
+            {"grp": grp, "term": stem(word), "factor": 1.0, "how": "word", "prefix": grp == last}
+        )
+        query.phrases.append({"grp": grp, "phrase": stem(word)})
+    grp = len(meaningful)
+    stems = [stem(word) for word in all_words]
+    for start in range(len(all_words)):
+        for size in range(2, MAX_PHRASE_WORDS + 1):
+            if start + size > len(all_words):
+                break
+            words = all_words[start : start + size]
+            if not is_meaningful(words[0]) and not is_meaningful(words[-1]):
+                continue
+            query.phrases.append({"grp": grp, "phrase": " ".join(stems[start : start + size])})
+            query.groups.append(" ".join(words))
+            grp += 1
+    for (_, first), (_, second), pair in zip(
+        meaningful, meaningful[1:], pairs([stem(w) for _, w in meaningful]), strict=False
+    ):
+        query.forms.append(
+            {"grp": grp, "term": pair, "factor": PAIR_BONUS, "how": "together", "prefix": False}
+        )
+        query.groups.append(f"{first} {second}")
+        grp += 1
+    return query
+
+
+# --- The statement -------------------------------------------------------------------------------
+
+_PG_INPUT = """
+    q AS (SELECT * FROM json_to_recordset(%s::json)
+          AS q(grp int, term text, factor float8, how text, prefix bool)),
+    ph AS (SELECT * FROM json_to_recordset(%s::json) AS ph(grp int, phrase text)),
+    pins AS (SELECT * FROM json_to_recordset(%s::json) AS pins(task_id int, boost float8)),
+"""
+_SQLITE_INPUT = """
+    q AS (SELECT value ->> 'grp' AS grp, value ->> 'term' AS term, value ->> 'factor' AS factor,
+                 value ->> 'how' AS how, value ->> 'prefix' AS prefix FROM json_each(%s)),
+    ph AS (SELECT value ->> 'grp' AS grp, value ->> 'phrase' AS phrase FROM json_each(%s)),
+    pins AS (SELECT value ->> 'task_id' AS task_id, value ->> 'boost' AS boost
+             FROM json_each(%s)),
+"""
+# PostgreSQL corrects a word no term of the map is, against the vocabulary's trigram index;
+# SQLite's corrections come in as forms from Python (difflib).
+_PG_CORRECTIONS = """
+        UNION ALL
+        SELECT q.grp, correction.stem, {correction}, 'correction' FROM q
+        CROSS JOIN LATERAL (
+            SELECT w.word, w.stem FROM ownership_searchword w
+            WHERE w.word %% q.surface ORDER BY w.word <-> q.surface LIMIT {per_word}
+        ) correction
+        WHERE q.how = 'word' AND length(q.surface) >= {min_length}
+          AND left(correction.word, 1) = left(q.surface, 1) AND NOT EXISTS (
+            SELECT 1 FROM ownership_searchterm t
+            WHERE t.term ~>=~ q.term AND t.term ~<~ (q.term || '{{')
+              AND t.tasks > 0 AND (q.prefix OR t.term = q.term)
+        )
+"""
+_RANK = """
+    forms AS (
+        SELECT grp, term, factor, how FROM q
+        UNION ALL
+        SELECT q.grp, t.term, q.factor * {prefix}, 'prefix' FROM q
+        JOIN ownership_searchterm t ON t.term {gt} q.term AND t.term {lt} (q.term || '{{')
+        WHERE q.prefix {true} AND length(q.term) >= 2
+        UNION ALL
+        SELECT ph.grp, e.term, e.weight, 'synonym' FROM ph
+        JOIN ownership_searchexpansion e ON e.phrase = ph.phrase
+        -- A word typed counts as itself, not again as a synonym of a phrase it stands in.
+        WHERE e.term NOT IN (SELECT term FROM q WHERE how = 'word')
+        {corrections}
+    ),
+    matched AS (
+        SELECT forms.grp, forms.how, forms.term, p.task_id, p.field, p.criticality_rank,
+               forms.factor * p.weight
+                 * ln(1 + ({greatest}(n.tasks - t.tasks, 0) + 0.5) / (t.tasks + 0.5)) AS s
+        FROM forms
+        JOIN ownership_searchterm t ON t.term = forms.term
+        JOIN ownership_searchposting p ON p.word = forms.term
+        CROSS JOIN (SELECT tasks FROM ownership_searchterm WHERE term = '{all_tasks}') n
+    ),
+    best AS (
+        SELECT task_id, grp, MAX(s) AS s, MIN(criticality_rank) AS crit
+        FROM matched GROUP BY task_id, grp
+    ),
+    ranked AS (
+        SELECT task_id, SUM(s) AS score, MIN(crit) AS crit FROM (
+            SELECT task_id, s, crit FROM best
+            UNION ALL
+            SELECT task_id, boost, 0 FROM pins
+        ) scored
+        GROUP BY task_id ORDER BY score DESC, crit LIMIT %s
+    ),
+    top AS (
+        SELECT ranked.task_id, ranked.score, ranked.crit, task.name
+        FROM ranked JOIN tasks_registry_task task ON task.id = ranked.task_id
+        ORDER BY ranked.score DESC, ranked.crit, task.name, ranked.task_id
+        LIMIT %s
+    )
+    SELECT task.id, task.name, task.slug, task.criticality, task.rhythm,
+           task.definition_of_done, task.next_due_on, stage.id, stage.name, stage.slug,
+           (SELECT {agg}({obj}(
+                'role', a.role, 'id', p.id, 'name', p.name, 'email', p.email,
+                'chat_handle', p.chat_handle, 'title', p.title, 'away_until', p.away_until,
+                'departed_on', p.departed_on, 'team_id', team.id, 'team', team.name,
+                'lead_id', lead.id, 'lead_name', lead.name, 'lead_email', lead.email,
+                'lead_chat_handle', lead.chat_handle, 'lead_title', lead.title,
+                'lead_away_until', lead.away_until, 'lead_departed_on', lead.departed_on))
+            FROM ownership_assignment a
+            JOIN ownership_person p ON p.id = a.person_id
+            LEFT JOIN ownership_team team ON team.id = p.team_id
+            LEFT JOIN ownership_person lead ON lead.id = team.lead_id
+            WHERE a.task_id = task.id) AS people,
+           (SELECT {agg}({obj}('grp', m.grp, 'how', m.how, 'term', m.term, 'field', m.field,
+                               's', m.s))
+            FROM matched m WHERE m.task_id = task.id) AS why,
+           task.aliases, top.score
+    FROM top
+    JOIN tasks_registry_task task ON task.id = top.task_id
+    JOIN tasks_registry_stage stage ON stage.id = task.stage_id
+    ORDER BY top.score DESC, top.crit, top.name, top.task_id
+"""
+
+
+@cache
+def _sql(postgres: bool) -> str:
+    if postgres:
+        corrections = _PG_CORRECTIONS.format(
+            correction=CORRECTION, per_word=CORRECTIONS_PER_WORD, min_length=MIN_CORRECTED
+        )
+        body = _RANK.format(
+            prefix=PREFIX,
+            gt="~>~",
+            lt="~<~",
+            true="",
+            corrections=corrections,
+            greatest="GREATEST",
+            all_tasks=ALL_TASKS,
+            agg="json_agg",
+            obj="json_build_object",
+        )
+        return "WITH " + _PG_INPUT.replace("prefix bool", "prefix bool, surface text") + body
+    body = _RANK.format(
+        prefix=PREFIX,
+        gt=">",
+        lt="<",
+        true="= 1",
+        corrections="",
+        greatest="MAX",
+        all_tasks=ALL_TASKS,
+        agg="json_group_array",
+        obj="json_object",
+    )
+    return "WITH " + _SQLITE_INPUT + body
+
+
+def _sqlite_corrections(query: Query) -> None:
+    """Forms for the words no term of the map is, from the vocabulary by difflib: the same
+    role as the trigram index's on PostgreSQL."""
+    import difflib
+
+    words = [form for form in query.forms if form["how"] == "word"]
+    known = set(
+        SearchTerm.objects.filter(
+            term__in=[form["term"] for form in words], tasks__gt=0
+        ).values_list("term", flat=True)
+    )
+    unknown = [form for form in words if form["term"] not in known]
+    if not unknown:
+        return
+    vocabulary = dict(SearchWord.objects.values_list("word", "stem"))
+    for form in unknown:
+        if form["prefix"] and any(term.startswith(form["term"]) for term in vocabulary.values()):
+            continue
+        surface = query.groups[form["grp"]]
+        if len(surface) < MIN_CORRECTED:
+            continue
+        close = difflib.get_close_matches(surface, vocabulary, CORRECTIONS_PER_WORD, 0.75)
+        for word in (word for word in close if word[0] == surface[0]):
+            query.forms.append(
+                {
+                    "grp": form["grp"],
+                    "term": vocabulary[word],
+                    "factor": CORRECTION,
+                    "how": "correction",
+                    "prefix": False,
+                }
+            )
+
+
+# A task whose pattern matches a pasted identifier comes before any task found by words: the
+# most specific pattern first.
+PIN = 1000.0
+
+
+def rank(query: Query, limit: int, pinned: list[int] = ()) -> list[tuple]:
+    """The best tasks for the query, best first, as rows of task, stage, people (JSON), what
+    matched (JSON), aliases and score. Pinned tasks come first, in their order."""
+    if not query.words and not query.phrases and not pinned:
+        return []
+    pins = json.dumps(
+        [{"task_id": pk, "boost": PIN * (len(pinned) - at)} for at, pk in enumerate(pinned)]
+    )
+    pool = limit * _POOL
+    postgres = uses_postgres()
+    if postgres:
+        for form in query.forms:
+            form["surface"] = query.groups[form["grp"]] if form["how"] == "word" else ""
+    else:
+        _sqlite_corrections(query)
+    forms, phrases = query.as_json()
+    with prepared_cursor() as cursor:
+        cursor.execute(_sql(postgres), [forms, phrases, pins, pool, limit])
+        return cursor.fetchall()
+
+
+def is_pair(term: str) -> bool:
+    return PAIR in term

@@ -1,0 +1,55 @@
+"""Words as the lookup sees them: folded to lower-case ASCII, split, and stemmed with Snowball's
+English stemmer, the same on SQLite and PostgreSQL because it runs here, not in the database."""
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_WORD = 64
+# A pair of neighbouring terms in the index ("size guid~fit"): "~" sorts after "{", so a pair
+# never falls inside a single term's prefix range [term, term + "{").
+PAIR = "~"
+
+# Words that carry no meaning in "who owns this?" questions; as prefixes they would match
+# almost every task ("is" → "issue", "my" → "mystery").
+STOP_WORDS = frozenset(
+    """a an and any are as at be but by can could did do does doesn don for from get got has have
+    how if in into is isn it its me my no not of on or our own owns so still that the their them
+    then there they this to was wasn we what when where which who whom why will with won would you
+    your says said""".split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Every word of the text in order, repeats kept: letters and digits, accents folded."""
+    return [word for word in _WORD.findall(fold(text)) if len(word) <= MAX_WORD]
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """ "refunds" → "refund", "shipping" → "ship", "damaged" → "damag"."""
+    return _stemmer.stemWord(word)
+
+
+def is_meaningful(word: str) -> bool:
+    return len(word) >= 2 and word not in STOP_WORDS
+
+
+def terms(text: str) -> list[str]:
+    """The stems of the text's meaningful words, in order, repeats kept."""
+    return [stem(word) for word in tokens(text) if is_meaningful(word)]
+
+
+def pairs(stems: list[str]) -> list[str]:
+    """Neighbouring stems as one term each: "size guides and fit notes" → size~guid, guid~fit…"""
+    return [f"{first}{PAIR}{second}" for first, second in itertools.pairwise(stems)]
