@@ -108,6 +108,16 @@ class TaskForm(RhythmPickerForm, VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="ERP, PIM, CMS, WMS…, one per line.",
     )
+    patterns = MultilineField(
+        label="Patterns",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "URLs, promo codes, SKUs, email templates or error codes this task owns, one per "
+            "line: /checkout/*, SUMMER*, FH-10*. * is any characters."
+        ),
+    )
     metric = forms.CharField(label="Operational metric", required=False, max_length=100)
 
     FIELDS = (
@@ -118,11 +128,12 @@ class TaskForm(RhythmPickerForm, VersionedForm):
         "definition_of_done",
         "description",
         "aliases",
+        "patterns",
         "systems",
         "metric",
     )
     HEAD = ("name", "stage", "criticality")
-    DETAILS = ("definition_of_done", "description", "aliases", "systems", "metric")
+    DETAILS = ("definition_of_done", "description", "aliases", "patterns", "systems", "metric")
 
     def __init__(self, *args, creating: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -99,7 +99,7 @@ def pattern_lines(typed: str) -> str:
     return "\n".join(lines)
 
 
-def _claim_patterns(task: Task) -> None:
+def claim_patterns(task: Task) -> None:
     """Make the task's pattern rows match its patterns field, refusing a pattern another task
     has: checked first for a message, and by the unique constraint for two saves at once."""
     wanted = task.pattern_list
@@ -155,7 +155,7 @@ def create_task(
         task._change_reason = reason
         task.save()
         if task.patterns:
-            _claim_patterns(task)
+            claim_patterns(task)
         due.refresh_next_due([task])
     return task
 
@@ -202,7 +202,7 @@ def update_task(
         current._change_reason = reason
         current.save(update_fields=saved)
         if "patterns" in changed:
-            _claim_patterns(current)
+            claim_patterns(current)
         if "rhythm" in changed or "is_active" in changed:
             due.refresh_next_due([current])
     return current

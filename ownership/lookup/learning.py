@@ -139,6 +139,25 @@ def unanswered_questions(limit: int = UNANSWERED_SHOWN) -> QuerySet[AskedQuestio
     )
 
 
+# Beyond this many tasks the card's task field offers no list of names to pick from: the page
+# would carry every name of a large map. The name is typed instead (and checked).
+NAMES_OFFERED = 1000
+
+
+def unanswered_card() -> dict:
+    """The dashboard card's data in two queries: the open questions, and the task names the
+    answer field offers."""
+    questions = list(unanswered_questions())
+    names: list[str] = []
+    if questions:
+        names = list(
+            Task.objects.filter(is_active=True)
+            .order_by("name")
+            .values_list("name", flat=True)[: NAMES_OFFERED + 1]
+        )
+    return {"questions": questions, "task_names": names if len(names) <= NAMES_OFFERED else []}
+
+
 def answer_question(
     *, question: AskedQuestion, task_name: str, by: AbstractBaseUser | None
 ) -> Task:

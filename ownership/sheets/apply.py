@@ -14,6 +14,7 @@ from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role
 from ownership.sheets.files import Table
 from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
+from tasks_registry.changes import claim_patterns
 from tasks_registry.due import refresh_next_due
 from tasks_registry.models import PreviousSlug, Task
 
@@ -41,6 +42,9 @@ def apply_import(*, table: Table, file_name: str, by: AbstractBaseUser | None) -
         _assign_new_tasks(created, people, by, reason)
         _reassign_existing(updated, people, by, reason)
         touched = [row.task for row in created + updated]
+        for row in created + updated:
+            if "patterns" in row.values:
+                claim_patterns(row.task)
         refresh_next_due(
             [row.task for row in created] + [row.task for row in updated if "rhythm" in row.values]
         )

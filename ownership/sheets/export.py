@@ -38,6 +38,7 @@ def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
             "rhythm": task.rhythm,
             "definition_of_done": "\n".join(task.done_checklist),
             "aliases": join_words(task.alias_list),
+            "patterns": join_words(task.pattern_list),
             "systems": join_words(task.system_list),
             "metric": task.metric,
             "description": task.description,

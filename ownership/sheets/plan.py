@@ -27,9 +27,9 @@ from ownership.sheets.columns import (
     unescape,
 )
 from ownership.sheets.files import Table
-from tasks_registry import rhythms
+from tasks_registry import patterns, rhythms
 from tasks_registry.changes import EDITABLE_FIELDS
-from tasks_registry.models import Criticality, Stage, Task, split_lines
+from tasks_registry.models import Criticality, Stage, Task, TaskPattern, split_lines
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
 _MAX = {"task": 200, "metric": 100, "person": 150, "email": 254}
@@ -126,6 +126,9 @@ class _Map:
                 .filter(Q(lower_name__in=chunk) | Q(slug__in=chunk))
             )
         self.task_by_name = {task.name.lower(): task for task in tasks}
+        # Every claimed pattern and its task's name: one sheet may claim any of them.
+        self.pattern_owner = dict(TaskPattern.objects.values_list("pattern", "task__name"))
+        self.patterns_in_sheet: dict[str, tuple[int, str]] = {}
         self.task_by_slug = {task.slug: task for task in tasks}
         self.people = {p.pk: p for p in Person.objects.only("name", "email", "departed_on")}
         self.person_by_email = {p.email.lower(): p for p in self.people.values()}
@@ -290,6 +293,32 @@ class _Planner:
         self.problem(number, "criticality", f"“{typed}” is not a criticality: use {options}.")
         return None
 
+    def _patterns(
+        self, number: int, cell: str, task: Task | None, name: str, map_: _Map
+    ) -> str | None:
+        """The row's patterns as stored, or None after naming each problem at the cell: a
+        pattern that cannot be used, or one another task (on the map or the sheet) claims."""
+        found = []
+        for typed in split_words(cell):
+            problem = patterns.problem_with(typed)
+            pattern = patterns.normalise(typed)
+            owner = map_.pattern_owner.get(pattern)
+            earlier = map_.patterns_in_sheet.get(pattern)
+            if problem:
+                self.problem(number, "patterns", problem)
+            elif owner is not None and (task is None or owner != task.name):
+                self.problem(number, "patterns", f"“{pattern}” already belongs to “{owner}”.")
+            elif earlier is not None and earlier[0] != number:
+                self.problem(
+                    number, "patterns", f"“{pattern}” is also claimed on row {earlier[0]}."
+                )
+            else:
+                map_.patterns_in_sheet[pattern] = (number, name)
+                found.append(pattern)
+                continue
+            return None
+        return "\n".join(dict.fromkeys(found))
+
     def task_values(self, number: int, cells: dict[str, str], task: Task | None, map_: _Map):
         """The fields the row sets, as they would be stored."""
         values: dict[str, Any] = {}
@@ -320,6 +349,10 @@ class _Planner:
         for name in ("aliases", "systems"):
             if name in cells:
                 values[name] = "\n".join(split_words(cells[name]))
+        if "patterns" in cells:
+            claimed = self._patterns(number, cells["patterns"], task, cells.get("task", ""), map_)
+            if claimed is not None:
+                values["patterns"] = claimed
         if "metric" in cells:
             if len(cells["metric"]) > _MAX["metric"]:
                 self.problem(number, "metric", f"A metric is at most {_MAX['metric']} characters.")
@@ -334,7 +367,7 @@ def _name_from_email(email: str) -> str:
 
 
 def _same(field_name: str, current: Any, new: Any) -> bool:
-    if field_name in ("aliases", "systems"):
+    if field_name in ("aliases", "systems", "patterns"):
         return split_lines(current) == split_lines(new)
     if field_name in ("definition_of_done", "description"):
         return normalise_text(current) == new
@@ -342,7 +375,7 @@ def _same(field_name: str, current: Any, new: Any) -> bool:
 
 
 def _shown(field_name: str, value: Any) -> str:
-    if field_name in ("aliases", "systems"):
+    if field_name in ("aliases", "systems", "patterns"):
         return "; ".join(split_lines(value)) or "(none)"
     if field_name in ("definition_of_done", "description"):
         return " / ".join(split_lines(value)) or "(none)"
@@ -357,6 +390,7 @@ _LABELS = {
     "rhythm": "Rhythm",
     "definition_of_done": "Definition of done",
     "aliases": "Aliases",
+    "patterns": "Patterns",
     "systems": "Systems",
     "metric": "Metric",
     "description": "Description",

@@ -23,6 +23,7 @@ from ownership.forms import (
     add_errors,
 )
 from ownership.gaps import Rule, task_gaps
+from ownership.lookup.learning import unanswered_card
 from ownership.people import suggest_people
 from ownership.permissions import EDIT_MAP, VIEW_MAP
 from tasks_registry.changes import StaleVersionError, update_task
@@ -41,7 +42,10 @@ def _context(request: HttpRequest, filters: Filters, **extra) -> dict:
 @permission_required(VIEW_MAP, raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    return render_page(request, TEMPLATE, _context(request, filters), partial="dashboard")
+    context = _context(request, filters)
+    if request.user.has_perm(EDIT_MAP) and not request.htmx:
+        context |= unanswered_card()
+    return render_page(request, TEMPLATE, context, partial="dashboard")
 
 
 @require_GET
