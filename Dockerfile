@@ -8,12 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 ownermap
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY config ./config
 COPY ownership ./ownership
 COPY tasks_registry ./tasks_registry
 COPY reviews ./reviews
-RUN pip install .
+RUN pip install . -c requirements.lock
 
 COPY manage.py ./
 COPY templates ./templates
