@@ -224,38 +224,34 @@ def update_synonym(
     return current
 
 
+def _set_active(synonym: SearchSynonym, by: AbstractBaseUser | None, active: bool):
+    with transaction.atomic():
+        current = SearchSynonym.objects.select_for_update().get(pk=synonym.pk)
+        if current.is_active == active:
+            return current
+        if active:  # the map may have gained an entry for the same words meanwhile
+            check_entry(
+                words=current.words,
+                means=current.meaning_list,
+                two_way=current.two_way,
+                exclude_pk=current.pk,
+            )
+        current.is_active = active
+        current.version += 1
+        current._history_user = by
+        current.save()
+        _rewrite_expansions([current])
+    return current
+
+
 def remove_synonym(*, synonym: SearchSynonym, by: AbstractBaseUser | None) -> SearchSynonym:
     """Take an entry out of the lookup. Kept as a record: a removed built-in entry stays
     removed when the built-in list is synced again."""
-    with transaction.atomic():
-        current = SearchSynonym.objects.select_for_update().get(pk=synonym.pk)
-        if not current.is_active:
-            return current
-        current.is_active = False
-        current.version += 1
-        current._history_user = by
-        current.save()
-        _rewrite_expansions([current])
-    return current
+    return _set_active(synonym, by, active=False)
 
 
 def restore_synonym(*, synonym: SearchSynonym, by: AbstractBaseUser | None) -> SearchSynonym:
-    with transaction.atomic():
-        current = SearchSynonym.objects.select_for_update().get(pk=synonym.pk)
-        if current.is_active:
-            return current
-        check_entry(
-            words=current.words,
-            means=current.meaning_list,
-            two_way=current.two_way,
-            exclude_pk=current.pk,
-        )
-        current.is_active = True
-        current.version += 1
-        current._history_user = by
-        current.save()
-        _rewrite_expansions([current])
-    return current
+    return _set_active(synonym, by, active=True)
 
 
 @transaction.atomic
