@@ -144,7 +144,7 @@ _RANK = """
                  * ln(1 + ({greatest}(n.tasks - t.tasks, 0) + 0.5) / (t.tasks + 0.5)) AS s
         FROM forms
         JOIN ownership_searchterm t ON t.term = forms.term
-        JOIN ownership_searchposting p ON p.word = forms.term
+        {postings}
         CROSS JOIN (SELECT tasks FROM ownership_searchterm WHERE term = '{all_tasks}') n
     ),
     best AS (
@@ -190,6 +190,20 @@ _RANK = """
 """
 
 
+# PostgreSQL: probe the postings' index once per form. Joined plainly, the planner (which
+# cannot know how few forms a query has) hashed all 500,000 postings of a 10,000-task map for
+# every keystroke; OFFSET 0 keeps the subquery from being flattened into that join.
+# A term held by more tasks than POSTINGS_PER_FORM contributes only through its strongest
+# postings: so common a term has little weight anyway (IDF), and a query with many synonyms
+# would otherwise aggregate tens of thousands of rows.
+POSTINGS_PER_FORM = 200
+_PG_POSTINGS = f"""CROSS JOIN LATERAL (
+            SELECT task_id, weight, field, criticality_rank FROM ownership_searchposting
+            WHERE word = forms.term ORDER BY weight DESC LIMIT {POSTINGS_PER_FORM}
+        ) p"""
+_SQLITE_POSTINGS = "JOIN ownership_searchposting p ON p.word = forms.term"
+
+
 @cache
 def _sql(postgres: bool) -> str:
     if postgres:
@@ -202,6 +216,7 @@ def _sql(postgres: bool) -> str:
             lt="~<~",
             true="",
             corrections=corrections,
+            postings=_PG_POSTINGS,
             greatest="GREATEST",
             all_tasks=ALL_TASKS,
             agg="json_agg",
@@ -214,6 +229,7 @@ def _sql(postgres: bool) -> str:
         lt="<",
         true="= 1",
         corrections="",
+        postings=_SQLITE_POSTINGS,
         greatest="MAX",
         all_tasks=ALL_TASKS,
         agg="json_group_array",
