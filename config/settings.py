@@ -125,10 +125,15 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     # in the client and never prepare, whatever the threshold. Their generic plans are as good
     # as plans made for each value (the lookup's parameters are arrays the planner cannot see
     # into), and planning them each time cost more than running them.
+    #
+    # JIT off: PostgreSQL compiles any statement whose estimated cost passes jit_above_cost, and
+    # the lookup's ranking (whose inputs are JSON the planner cannot count) is estimated far
+    # above it. Compiling cost 40-50 ms a keystroke for a statement that runs in a few; no
+    # statement of this app runs long enough for JIT to pay.
     _options = _database.setdefault("OPTIONS", {})
     _options.setdefault("prepare_threshold", 5)
     _options["options"] = " ".join(
-        ["-c plan_cache_mode=force_generic_plan", _options.get("options", "")]
+        ["-c plan_cache_mode=force_generic_plan -c jit=off", _options.get("options", "")]
     ).strip()
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

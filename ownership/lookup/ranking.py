@@ -35,6 +35,9 @@ CORRECTIONS_PER_WORD = 3
 # differently-starting word is more often a real word the map lacks ("need", "lot", "missing")
 # than a typo, and correcting it finds false friends ("feed", "lost", "issuing").
 MIN_CORRECTED = 5
+# Trigram similarity a correction needs on PostgreSQL (pg_trgm's own threshold, 0.3, let a
+# real word through: "bread" → "brew"); about as strict as difflib's 0.75 on SQLite.
+MIN_SIMILARITY = 0.5
 # Names order ties only among this many times the limit of best-scored tasks; it keeps the
 # join to tasks off the thousands of weak matches a common word like "order" has.
 _POOL = 5
@@ -115,7 +118,8 @@ _PG_CORRECTIONS = """
         SELECT q.grp, correction.stem, {correction}, 'correction' FROM q
         CROSS JOIN LATERAL (
             SELECT w.word, w.stem FROM ownership_searchword w
-            WHERE w.word %% q.surface ORDER BY w.word <-> q.surface LIMIT {per_word}
+            WHERE w.word %% q.surface AND similarity(w.word, q.surface) >= {similarity}
+            ORDER BY w.word <-> q.surface LIMIT {per_word}
         ) correction
         WHERE q.how = 'word' AND length(q.surface) >= {min_length}
           AND left(correction.word, 1) = left(q.surface, 1) AND NOT EXISTS (
@@ -129,24 +133,20 @@ _RANK = """
         SELECT grp, term, factor, how FROM q
         UNION ALL
         SELECT q.grp, t.term, q.factor * {prefix}, 'prefix' FROM q
-        JOIN ownership_searchterm t ON t.term {gt} q.term AND t.term {lt} (q.term || '{{')
-        WHERE q.prefix {true} AND length(q.term) >= 2
+        {completions}
         UNION ALL
         SELECT ph.grp, e.term, e.weight, 'synonym' FROM ph
-        JOIN ownership_searchexpansion e ON e.phrase = ph.phrase
+        {expansions}
         -- A word typed counts as itself, not again as a synonym of a phrase it stands in.
         WHERE e.term NOT IN (SELECT term FROM q WHERE how = 'word')
         {corrections}
     ),
-    matched AS (
-        SELECT forms.grp, forms.how, forms.term, p.task_id, p.field, p.criticality_rank,
-               forms.factor * p.weight
-                 * ln(1 + ({greatest}(n.tasks - t.tasks, 0) + 0.5) / (t.tasks + 0.5)) AS s
+    capped AS (
+        SELECT grp, term, factor, how,
+               CASE WHEN how IN ('word', 'together') THEN {word_cap} ELSE {other_cap} END AS cap
         FROM forms
-        JOIN ownership_searchterm t ON t.term = forms.term
-        {postings}
-        CROSS JOIN (SELECT tasks FROM ownership_searchterm WHERE term = '{all_tasks}') n
     ),
+    matched AS ({matched}),
     best AS (
         SELECT task_id, grp, MAX(s) AS s, MIN(criticality_rank) AS crit
         FROM matched GROUP BY task_id, grp
@@ -193,45 +193,98 @@ _RANK = """
 # PostgreSQL: probe the postings' index once per form. Joined plainly, the planner (which
 # cannot know how few forms a query has) hashed all 500,000 postings of a 10,000-task map for
 # every keystroke; OFFSET 0 keeps the subquery from being flattened into that join.
-# A term held by more tasks than POSTINGS_PER_FORM contributes only through its strongest
-# postings: so common a term has little weight anyway (IDF), and a query with many synonyms
-# would otherwise aggregate tens of thousands of rows.
-POSTINGS_PER_FORM = 200
-_PG_POSTINGS = f"""CROSS JOIN LATERAL (
+# Each form contributes through its strongest postings only: WORD_CAP for a word typed (or a
+# pair), OTHER_CAP for a synonym, completion or correction. A term held by more tasks than that
+# has little weight anyway (IDF), and a query with many synonyms would otherwise aggregate tens
+# of thousands of rows a keystroke.
+WORD_CAP, OTHER_CAP = 60, 12
+# A phrase leads to at most this many terms ("cutoff" has 21 through its entries), the
+# strongest first: whole meanings before the single words of a longer one.
+EXPANSIONS_PER_PHRASE = 8
+_SCORE = """capped.grp, capped.how, capped.term, p.task_id, p.field, p.criticality_rank,
+               capped.factor * p.weight
+                 * ln(1 + ({greatest}(n.tasks - t.tasks, 0) + 0.5) / (t.tasks + 0.5)) AS s"""
+_ALL_TASKS = "CROSS JOIN (SELECT tasks FROM ownership_searchterm WHERE term = '{all_tasks}') n"
+# PostgreSQL probes the indexes once per form: joined plainly, the planner (which cannot know
+# how few forms a query has) hashed all 500,000 postings of a 10,000-task map, and the whole
+# vocabulary and thesaurus, on every keystroke. OFFSET 0 keeps a subquery from being
+# flattened into such a join.
+_PG_MATCHED = f"""
+        SELECT {_SCORE}
+        FROM capped
+        CROSS JOIN LATERAL (
+            SELECT tasks FROM ownership_searchterm WHERE term = capped.term OFFSET 0
+        ) t
+        CROSS JOIN LATERAL (
             SELECT task_id, weight, field, criticality_rank FROM ownership_searchposting
-            WHERE word = forms.term ORDER BY weight DESC LIMIT {POSTINGS_PER_FORM}
-        ) p"""
-_SQLITE_POSTINGS = "JOIN ownership_searchposting p ON p.word = forms.term"
+            WHERE word = capped.term ORDER BY weight DESC LIMIT capped.cap
+        ) p
+        {_ALL_TASKS}
+    """
+# The word being typed is completed to the terms it starts that most tasks hold, at most
+# COMPLETIONS of them: "re" starts hundreds.
+COMPLETIONS = 8
+_PG_COMPLETIONS = f"""CROSS JOIN LATERAL (
+            SELECT term FROM ownership_searchterm
+            WHERE term ~>~ q.term AND term ~<~ (q.term || '{{') AND tasks > 0
+            ORDER BY tasks DESC, term LIMIT {COMPLETIONS}
+        ) t
+        WHERE q.prefix AND length(q.term) >= 2"""
+_SQLITE_COMPLETIONS = f"""JOIN ownership_searchterm t ON t.term IN (
+            SELECT term FROM ownership_searchterm
+            WHERE term > q.term AND term < (q.term || '{{') AND tasks > 0
+            ORDER BY tasks DESC, term LIMIT {COMPLETIONS}
+        )
+        WHERE q.prefix = 1 AND length(q.term) >= 2"""
+_PG_EXPANSIONS = f"""CROSS JOIN LATERAL (
+            SELECT term, weight FROM ownership_searchexpansion WHERE phrase = ph.phrase
+            ORDER BY weight DESC, term LIMIT {EXPANSIONS_PER_PHRASE}
+        ) e"""
+_SQLITE_MATCHED = f"""
+        SELECT grp, how, term, task_id, field, criticality_rank, s FROM (
+            SELECT {_SCORE},
+                   ROW_NUMBER() OVER (PARTITION BY capped.grp, capped.term
+                                      ORDER BY p.weight DESC) AS nth, capped.cap
+            FROM capped
+            JOIN ownership_searchterm t ON t.term = capped.term
+            JOIN ownership_searchposting p ON p.word = capped.term
+            {_ALL_TASKS}
+        ) ranked_postings WHERE nth <= cap
+    """
+_SQLITE_EXPANSIONS = f"""JOIN ownership_searchexpansion e ON e.id IN (
+            SELECT id FROM ownership_searchexpansion WHERE phrase = ph.phrase
+            ORDER BY weight DESC, term LIMIT {EXPANSIONS_PER_PHRASE}
+        )"""
 
 
 @cache
 def _sql(postgres: bool) -> str:
+    common = {"prefix": PREFIX, "word_cap": WORD_CAP, "other_cap": OTHER_CAP}
     if postgres:
         corrections = _PG_CORRECTIONS.format(
-            correction=CORRECTION, per_word=CORRECTIONS_PER_WORD, min_length=MIN_CORRECTED
+            correction=CORRECTION,
+            per_word=CORRECTIONS_PER_WORD,
+            min_length=MIN_CORRECTED,
+            similarity=MIN_SIMILARITY,
         )
+        matched = _PG_MATCHED.format(greatest="GREATEST", all_tasks=ALL_TASKS)
         body = _RANK.format(
-            prefix=PREFIX,
-            gt="~>~",
-            lt="~<~",
-            true="",
+            **common,
+            completions=_PG_COMPLETIONS,
             corrections=corrections,
-            postings=_PG_POSTINGS,
-            greatest="GREATEST",
-            all_tasks=ALL_TASKS,
+            expansions=_PG_EXPANSIONS,
+            matched=matched,
             agg="json_agg",
             obj="json_build_object",
         )
         return "WITH " + _PG_INPUT.replace("prefix bool", "prefix bool, surface text") + body
+    matched = _SQLITE_MATCHED.format(greatest="MAX", all_tasks=ALL_TASKS)
     body = _RANK.format(
-        prefix=PREFIX,
-        gt=">",
-        lt="<",
-        true="= 1",
+        **common,
+        completions=_SQLITE_COMPLETIONS,
         corrections="",
-        postings=_SQLITE_POSTINGS,
-        greatest="MAX",
-        all_tasks=ALL_TASKS,
+        expansions=_SQLITE_EXPANSIONS,
+        matched=matched,
         agg="json_group_array",
         obj="json_object",
     )

@@ -143,8 +143,9 @@ def expansions_of(synonym: SearchSynonym) -> list[SearchExpansion]:
     entry, every side for every other side.
 
     A meaning of several words is found best where its words stand together (as a pair of
-    neighbouring terms, PAIR in the index); each word alone counts for a share of the weight,
-    so that "send back" does not find everything with "back" in it.
+    neighbouring terms in the index). In a one-way entry, written to lead from a symptom to
+    the map's words, each of its words alone also counts, for a share of the weight. In a
+    two-way entry its words count only together: "return" is "send back", not "back".
     """
     sides = [synonym.words, *synonym.meaning_list]
     leads = [(0, index) for index in range(1, len(sides))]
@@ -154,8 +155,9 @@ def expansions_of(synonym: SearchSynonym) -> list[SearchExpansion]:
     for source, target in leads:
         phrase = phrase_key(sides[source])
         stems = [stem(word) for word in tokens(sides[target]) if is_meaningful(word)]
-        weighted = [(term, EXPANSION_WEIGHT / len(stems)) for term in stems]
-        weighted += [(pair, EXPANSION_WEIGHT) for pair in pairs(stems)]
+        weighted = [(pair, EXPANSION_WEIGHT) for pair in pairs(stems)]
+        if len(stems) == 1 or not synonym.two_way:
+            weighted += [(term, EXPANSION_WEIGHT / len(stems)) for term in stems]
         for term, weight in weighted:
             rows[phrase, term] = max(weight, rows.get((phrase, term), 0.0))
     return [

@@ -6,7 +6,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-# PostgreSQL: the ranking looks postings up by term (index-only, with what the score needs) and
+# PostgreSQL: the ranking reads each term's strongest postings first (index-only, in weight
+# order, with what the score needs) and
 # completes the word being typed from the terms (`~>~`/`~<~`, whatever the collation). SQLite
 # keeps 0004's index on the posting's word; its text comparisons are bytewise already.
 POSTGRESQL = [
@@ -14,7 +15,7 @@ POSTGRESQL = [
     (
         "search_posting_term",
         "CREATE INDEX IF NOT EXISTS search_posting_term ON ownership_searchposting "
-        "(word) INCLUDE (task_id, weight, field, criticality_rank)",
+        "(word, weight DESC) INCLUDE (task_id, field, criticality_rank)",
     ),
     (
         "search_term_prefix",

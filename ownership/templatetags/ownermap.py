@@ -1,6 +1,7 @@
 """Small template helpers for the map's pages."""
 
 import re
+from functools import lru_cache
 
 from django import template
 from django.utils.html import escape
@@ -34,20 +35,28 @@ def occurrence_key(task_pk: int, day) -> str:
     return f"{task_pk}:{day.isoformat() if day else ''}"
 
 
-_WORDS = re.compile(r"([A-Za-z0-9\u00c0-\u024f]+)")
+_WORDS = re.compile(r"([^\W_]+)")
+
+
+@lru_cache(maxsize=50_000)
+def _term_of(piece: str) -> str | None:
+    """The index term a word of a text is, or None for a piece that is no single word."""
+    words = tokens(piece)
+    return stem(words[0]) if len(words) == 1 else None
 
 
 @register.filter
 def highlight(text: str, terms) -> str:
-    """The text with the words whose stems are among `terms` marked: why a lookup's answer
-    matched, shown in its name and definition of done. Everything else is escaped."""
+    """The text with the words whose terms are among `terms` marked: why a lookup's answer
+    matched, shown in its name and definition of done. Pieces between words are escaped;
+    words are letters and digits only, which need no escaping."""
     if not text:
         return ""
-    parts = []
-    for piece in _WORDS.split(text):
-        folded = tokens(piece)
-        if terms and len(folded) == 1 and stem(folded[0]) in terms:
-            parts.append(f"<mark>{escape(piece)}</mark>")
-        else:
-            parts.append(str(escape(piece)))
-    return mark_safe("".join(parts))
+    pieces = _WORDS.split(text)
+    for at in range(len(pieces)):
+        if at % 2 == 0:
+            pieces[at] = escape(pieces[at])
+        elif terms and _term_of(pieces[at]) in terms:
+            pieces[at] = f"<mark>{pieces[at]}</mark>"
+    # Safe: the separators are escaped above and the words are letters and digits.
+    return mark_safe("".join(pieces))

@@ -59,7 +59,7 @@ def test_on_postgres_the_hot_statements_are_prepared_with_generic_plans():
     # config/db.py: only statements run through prepared_cursor() are ever prepared.
     result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL="postgres://u@db/ownermap")
     assert result.stdout.strip() == (
-        "{'prepare_threshold': 5, 'options': '-c plan_cache_mode=force_generic_plan'}"
+        "{'prepare_threshold': 5, 'options': '-c plan_cache_mode=force_generic_plan -c jit=off'}"
     )
 
 
@@ -67,7 +67,8 @@ def test_postgres_options_given_in_the_url_are_kept():
     url = "postgres://u@db/ownermap?options=-c%20statement_timeout%3D5000&prepare_threshold=2"
     result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL=url)
     assert result.stdout.strip() == (
-        "{'options': '-c plan_cache_mode=force_generic_plan -c statement_timeout=5000', "
+        "{'options': '-c plan_cache_mode=force_generic_plan -c jit=off "
+        "-c statement_timeout=5000', "
         "'prepare_threshold': 2}"
     )
 
