@@ -5,6 +5,7 @@ import datetime
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,7 +108,7 @@ class Answer:
     next_due: datetime.date | None = None
     matched: list[Match] = field(default_factory=list)
 
-    @property
+    @cached_property
     def matched_terms(self) -> frozenset[str]:
         """The terms to highlight in the task's text."""
         found = set()
@@ -152,11 +153,16 @@ def _permalink_prefix() -> str:
     return path.removesuffix("slug")
 
 
+@lru_cache(maxsize=20_000)
+def _line_terms(line: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in tokens(line))
+
+
 def _line_with(text: str, term: str) -> str | None:
     """The line of a one-per-line text in which the term (or both of a pair) stands."""
     wanted = set(term.split(PAIR))
     for line in text.splitlines():
-        if wanted <= {stem(word) for word in tokens(line)}:
+        if wanted <= _line_terms(line):
             return line.strip()
     return None
 

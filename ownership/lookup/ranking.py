@@ -197,7 +197,7 @@ _RANK = """
 # pair), OTHER_CAP for a synonym, completion or correction. A term held by more tasks than that
 # has little weight anyway (IDF), and a query with many synonyms would otherwise aggregate tens
 # of thousands of rows a keystroke.
-WORD_CAP, OTHER_CAP = 60, 12
+WORD_CAP, OTHER_CAP = 40, 10
 # A phrase leads to at most this many terms ("cutoff" has 21 through its entries), the
 # strongest first: whole meanings before the single words of a longer one.
 EXPANSIONS_PER_PHRASE = 8

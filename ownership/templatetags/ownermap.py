@@ -1,5 +1,6 @@
 """Small template helpers for the map's pages."""
 
+import html
 import re
 from functools import lru_cache
 
@@ -45,18 +46,26 @@ def _term_of(piece: str) -> str | None:
     return stem(words[0]) if len(words) == 1 else None
 
 
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
 @register.filter
 def highlight(text: str, terms) -> str:
     """The text with the words whose terms are among `terms` marked: why a lookup's answer
     matched, shown in its name and definition of done. Pieces between words are escaped;
-    words are letters and digits only, which need no escaping."""
+    words are letters and digits only, which need no escaping. It runs on every keystroke's
+    answers, hence the plain loop and escaping only what needs it."""
     if not text:
         return ""
+    if not terms:
+        return escape(text)
     pieces = _WORDS.split(text)
     for at in range(len(pieces)):
+        piece = pieces[at]
         if at % 2 == 0:
-            pieces[at] = escape(pieces[at])
-        elif terms and _term_of(pieces[at]) in terms:
-            pieces[at] = f"<mark>{pieces[at]}</mark>"
+            if _SPECIAL.search(piece):
+                pieces[at] = html.escape(piece)
+        elif _term_of(piece) in terms:
+            pieces[at] = f"<mark>{piece}</mark>"
     # Safe: the separators are escaped above and the words are letters and digits.
     return mark_safe("".join(pieces))
