@@ -69,6 +69,9 @@ class TaskCard:
         return Criticality(self.criticality).label
 
 
+_VIA = {"synonym": " (synonym)", "correction": " (spelling)", "prefix": "…"}
+
+
 @dataclass(frozen=True)
 class Match:
     """Why a task answered: a word (or phrase) of the query, the term it was found as, how
@@ -107,6 +110,23 @@ class Answer:
     # The earliest occurrence not yet confirmed done (Task.next_due_on): past, it is overdue.
     next_due: datetime.date | None = None
     matched: list[Match] = field(default_factory=list)
+
+    @cached_property
+    def why(self) -> list[str]:
+        """Why it matched, in as few words as say it: the words found in one place together
+        ("refund, letter → refund letter (alias)"); words side by side add nothing to read."""
+        places: dict[tuple[str, str, str], list[str]] = {}
+        for match in self.matched:
+            if match.how == "together":
+                continue
+            via = _VIA.get(match.how, "")
+            words = places.setdefault((via, match.text, match.field), [])
+            if match.word not in words:
+                words.append(match.word)
+        return [
+            f"{', '.join(words)}{via} → {text} ({field})"
+            for (via, text, field), words in places.items()
+        ]
 
     @cached_property
     def matched_terms(self) -> frozenset[str]:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from ownership.lookup.index import reindex_tasks
 from ownership.lookup.search import query_words
 from ownership.models import AskedQuestion, PhraseStatus, Pick, TaskPhrase
+from tasks_registry import patterns
 from tasks_registry.changes import update_task
 from tasks_registry.models import Task
 
@@ -32,7 +33,10 @@ UNANSWERED_SHOWN = 5
 
 
 def question_words(query: str) -> str:
-    """A query as it is recorded: its meaningful words, lower-case, in order."""
+    """A query as it is recorded: its meaningful words, lower-case, in order. A pasted URL,
+    code or SKU is not recorded: patterns answer those, not aliases."""
+    if patterns.looks_like_identifier(query):
+        return ""
     return " ".join(query_words(query))[:200]
 
 

@@ -99,3 +99,20 @@ def test_a_query_of_stop_words_or_symbols_is_empty(query):
     TaskFactory(name="Inventory sync")
     result = lookup(query)
     assert (result.is_empty_query, result.answers) == (True, [])
+
+
+def test_why_it_matched_reads_in_as_few_words_as_say_it():
+    TaskFactory(name="Refund processing", aliases="refund letter\nmoney back")
+    (answer,) = lookup("refund letter").answers
+    # Three matches (two words and the pair) read as two places.
+    assert [m.how for m in answer.matched] == ["word", "word", "together"]
+    assert answer.why == ["refund → Refund processing (name)", "letter → refund letter (alias)"]
+
+
+def test_a_pasted_identifier_is_not_recorded_as_a_question(member_client):
+    TaskFactory(name="Checkout flow testing")
+    member_client.get("/search/", {"q": "https://shop.example/checkout/x"})
+    member_client.get("/search/", {"q": "refund letter"})
+    from ownership.models import AskedQuestion
+
+    assert list(AskedQuestion.objects.values_list("words", flat=True)) == ["refund letter"]
