@@ -34,7 +34,12 @@ run: $(STAMP)
 	  worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+# Test-only tools from the npm registry (axe-core), pinned by tests/browser/package-lock.json.
+BROWSER_TOOLS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_TOOLS): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+test: $(STAMP) $(BROWSER_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run

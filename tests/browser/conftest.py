@@ -3,6 +3,7 @@ cannot happen on these machines."""
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,29 @@ def sign_in(live_server, page):
         return page
 
     return _sign_in
+
+
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def assert_accessible():
+    """Run axe-core over parts of the page and fail on any violation, naming each rule and
+    the elements it found. Evaluated through the browser's debugging protocol, so the page's
+    Content-Security-Policy does not block it."""
+    require_service(AXE.exists(), f"axe-core is not installed at {AXE} (make test installs it)")
+    source = AXE.read_text(encoding="utf-8")
+
+    def check(page, *selectors: str) -> None:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(source)
+        context = {"include": [[selector] for selector in selectors]} if selectors else None
+        result = page.evaluate("context => axe.run(context || document)", context)
+        violations = [
+            f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}"
+            for v in result["violations"]
+        ]
+        assert violations == [], violations
+        assert result["passes"], f"axe-core found nothing to check in {selectors}"
+
+    return check

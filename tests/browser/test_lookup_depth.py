@@ -21,7 +21,9 @@ def people(reference_data):
         PersonFactory(name=username.title(), user=user, email=f"{username}@example.com")
 
 
-def test_a_pasted_url_and_promo_code_show_the_owning_task_first(people, live_server, sign_in):
+def test_a_pasted_url_and_promo_code_show_the_owning_task_first(
+    people, live_server, sign_in, assert_accessible
+):
     checkout = TaskFactory(name="Checkout flow testing")
     update_task(task=checkout, by=None, patterns="/checkout/*")
     promos = TaskFactory(name="Promo code setup and QA")
@@ -38,10 +40,11 @@ def test_a_pasted_url_and_promo_code_show_the_owning_task_first(people, live_ser
     first = page.locator("#lookup-results .result-card").first
     expect(first).to_contain_text("Promo code setup and QA")
     expect(first.locator(".why")).to_contain_text("summer25 → summer* (pattern)")
+    assert_accessible(page, "#lookup-results")
 
 
 def test_an_unanswered_question_is_fixed_on_the_dashboard_in_one_click(
-    people, live_server, sign_in
+    people, live_server, sign_in, assert_accessible
 ):
     TaskFactory(name="Carrier performance review")
     page = sign_in("mia")
@@ -53,6 +56,7 @@ def test_an_unanswered_question_is_fixed_on_the_dashboard_in_one_click(
     page = sign_in("olu")
     card = page.locator("#unanswered")
     expect(card).to_contain_text("“parcel went moon”")
+    assert_accessible(page, "#unanswered")
     card.get_by_label("Task “parcel went moon” is about").fill("Carrier performance review")
     card.get_by_role("button", name="Make it an alias").click()
     expect(page.locator(".flash-success")).to_contain_text(
@@ -65,3 +69,26 @@ def test_an_unanswered_question_is_fixed_on_the_dashboard_in_one_click(
         "Carrier performance review"
     )
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_an_ops_lead_adds_search_words_and_a_member_finds_with_them(
+    people, live_server, sign_in, assert_accessible
+):
+    TaskFactory(name="Marketplace listing sync")
+    page = sign_in("olu")
+    page.get_by_role("link", name="Search words").click()
+    assert_accessible(page, "main")
+    page.get_by_label("When people type").fill("zalando")
+    page.get_by_label("they mean").fill("zalando")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#id_means-error")).to_contain_text("cannot mean itself")
+    page.get_by_label("they mean").fill("marketplace")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator(".flash-success")).to_contain_text("“zalando → marketplace”")
+
+    page.context.clear_cookies()
+    page = sign_in("mia")
+    page.locator("#lookup").fill("zalando")
+    first = page.locator("#lookup-results .result-card").first
+    expect(first).to_contain_text("Marketplace listing sync")
+    expect(first.locator(".why")).to_contain_text("zalando (synonym) → Marketplace listing sync")
