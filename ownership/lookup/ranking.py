@@ -115,18 +115,24 @@ _SQLITE_INPUT = """
 # SQLite's corrections come in as forms from Python (difflib).
 _PG_CORRECTIONS = """
         UNION ALL
-        SELECT q.grp, correction.stem, {correction}, 'correction' FROM q
+        SELECT unknown.grp, correction.stem, {correction}, 'correction'
+        FROM (
+            -- Only words no term of the map is (nor starts, for the word being typed): the
+            -- filter comes first, so known words never reach the trigram search.
+            SELECT q.grp, q.surface FROM q
+            WHERE q.how = 'word' AND length(q.surface) >= {min_length} AND NOT EXISTS (
+                SELECT 1 FROM ownership_searchterm t
+                WHERE t.term ~>=~ q.term AND t.term ~<~ (q.term || '{{')
+                  AND t.tasks > 0 AND (q.prefix OR t.term = q.term)
+            )
+            OFFSET 0
+        ) unknown
         CROSS JOIN LATERAL (
             SELECT w.word, w.stem FROM ownership_searchword w
-            WHERE w.word %% q.surface AND similarity(w.word, q.surface) >= {similarity}
-            ORDER BY w.word <-> q.surface LIMIT {per_word}
+            WHERE w.word %% unknown.surface AND left(w.word, 1) = left(unknown.surface, 1)
+              AND similarity(w.word, unknown.surface) >= {similarity}
+            ORDER BY w.word <-> unknown.surface LIMIT {per_word}
         ) correction
-        WHERE q.how = 'word' AND length(q.surface) >= {min_length}
-          AND left(correction.word, 1) = left(q.surface, 1) AND NOT EXISTS (
-            SELECT 1 FROM ownership_searchterm t
-            WHERE t.term ~>=~ q.term AND t.term ~<~ (q.term || '{{')
-              AND t.tasks > 0 AND (q.prefix OR t.term = q.term)
-        )
 """
 _RANK = """
     forms AS (
