@@ -369,7 +369,13 @@ _CALENDAR_FORMS = [
     (r"^(?:on )?(?P<on>.+?) (?:of|in) (?:each|every|the) quarter$", _quarterly),
     (r"^(?:yearly|annually|every year|each year)(?P<n>)(?: on (?P<date>.+))?$", _yearly),
     (r"^every " + _N + r" years?(?: on (?P<date>.+))?$", _yearly),
-    (r"^(?:every|each|on) (?P<days>(?:[a-z]+(?:s|,| and| &|/)? ?)+)$", _listed_weekdays),
+    # Each separator differs from the others in its first character ("and" is a word), so a
+    # text that does not match fails at once: optional separators inside a repeated group
+    # made a long line of letters take exponential time to refuse.
+    (
+        r"^(?:every|each|on) (?P<days>[a-z]+(?:(?:, ?|/ ?| & | )[a-z]+)*(?:,| &|/)? ?)$",
+        _listed_weekdays,
+    ),
 ]
 
 

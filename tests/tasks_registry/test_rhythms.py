@@ -256,3 +256,14 @@ def test_a_calendar_rhythm_says_its_rfc_5545_rule():
     assert CalendarRhythm("year", month=2, day=29).rule() == (
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1"
     )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["every " + "a" * 250 + "!", "every " + "a and " * 45 + "!", "on " + "mon, " * 70 + "?"],
+)
+def test_a_long_line_that_is_no_rhythm_is_refused_at_once(typed):
+    # These took exponential time (minutes to forever) before the weekday list's pattern was
+    # made unambiguous; a rhythm typed in a form must never hold a worker.
+    with pytest.raises(rhythms.RhythmError):
+        rhythms.parse(typed)
