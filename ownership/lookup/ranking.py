@@ -23,7 +23,7 @@ from functools import cache
 from config.db import prepared_cursor
 from ownership.lookup.index import ALL_TASKS, uses_postgres
 from ownership.lookup.thesaurus import MAX_PHRASE_WORDS
-from ownership.lookup.words import PAIR, is_meaningful, pairs, stem, tokens
+from ownership.lookup.words import is_meaningful, pairs, stem, tokens
 from ownership.models import SearchTerm, SearchWord
 
 MAX_WORDS = 8
@@ -100,7 +100,7 @@ def parse(text: str) -> Query:
 
 _PG_INPUT = """
     q AS (SELECT * FROM json_to_recordset(%s::json)
-          AS q(grp int, term text, factor float8, how text, prefix bool)),
+          AS q(grp int, term text, factor float8, how text, prefix bool, surface text)),
     ph AS (SELECT * FROM json_to_recordset(%s::json) AS ph(grp int, phrase text)),
     pins AS (SELECT * FROM json_to_recordset(%s::json) AS pins(task_id int, boost float8)),
 """
@@ -196,9 +196,6 @@ _RANK = """
 """
 
 
-# PostgreSQL: probe the postings' index once per form. Joined plainly, the planner (which
-# cannot know how few forms a query has) hashed all 500,000 postings of a 10,000-task map for
-# every keystroke; OFFSET 0 keeps the subquery from being flattened into that join.
 # Each form contributes through its strongest postings only: WORD_CAP for a word typed (or a
 # pair), OTHER_CAP for a synonym, completion or correction. A term held by more tasks than that
 # has little weight anyway (IDF), and a query with many synonyms would otherwise aggregate tens
@@ -283,7 +280,7 @@ def _sql(postgres: bool) -> str:
             agg="json_agg",
             obj="json_build_object",
         )
-        return "WITH " + _PG_INPUT.replace("prefix bool", "prefix bool, surface text") + body
+        return "WITH " + _PG_INPUT + body
     matched = _SQLITE_MATCHED.format(greatest="MAX", all_tasks=ALL_TASKS)
     body = _RANK.format(
         **common,
@@ -355,7 +352,3 @@ def rank(query: Query, limit: int, pinned: list[int] = ()) -> list[tuple]:
     with prepared_cursor() as cursor:
         cursor.execute(_sql(postgres), [forms, phrases, pins, pool, limit])
         return cursor.fetchall()
-
-
-def is_pair(term: str) -> bool:
-    return PAIR in term

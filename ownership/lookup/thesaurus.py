@@ -26,17 +26,6 @@ MAX_PHRASE_WORDS = 4
 MAX_MEANINGS = 12
 
 
-class StaleSynonymError(Exception):
-    """Someone else changed the entry after this edit was started."""
-
-    def __init__(self, synonym: SearchSynonym) -> None:
-        super().__init__(
-            f"“{synonym.words}” was changed by someone else while you were editing; "
-            "here it is as it is now."
-        )
-        self.synonym = synonym
-
-
 @dataclass(frozen=True)
 class Entry:
     words: str
@@ -200,30 +189,6 @@ def add_synonym(
             ) from None
         _rewrite_expansions([synonym])
     return synonym
-
-
-def update_synonym(
-    *,
-    synonym: SearchSynonym,
-    by: AbstractBaseUser | None,
-    expected_version: int | None = None,
-    words: str,
-    means: list[str] | str,
-    two_way: bool,
-) -> SearchSynonym:
-    meanings = _lines(means)
-    words = " ".join(words.split()).lower()
-    with transaction.atomic():
-        current = SearchSynonym.objects.select_for_update().get(pk=synonym.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise StaleSynonymError(current)
-        check_entry(words=words, means=meanings, two_way=two_way, exclude_pk=current.pk)
-        current.words, current.means, current.two_way = words, "\n".join(meanings), two_way
-        current.version += 1
-        current._history_user = by
-        current.save()
-        _rewrite_expansions([current])
-    return current
 
 
 def _set_active(synonym: SearchSynonym, by: AbstractBaseUser | None, active: bool):

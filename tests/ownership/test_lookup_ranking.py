@@ -116,3 +116,17 @@ def test_a_pasted_identifier_is_not_recorded_as_a_question(member_client):
     from ownership.models import AskedQuestion
 
     assert list(AskedQuestion.objects.values_list("words", flat=True)) == ["refund letter"]
+
+
+def test_reindex_search_rebuilds_the_index_and_the_search_words(capsys):
+    from django.core.management import call_command
+
+    from ownership.models import SearchExpansion, SearchPosting
+
+    TaskFactory(name="Abandoned basket emails")
+    SearchPosting.objects.all().delete()
+    SearchExpansion.objects.all().delete()
+    assert names("cart") == []
+    call_command("reindex_search")
+    assert names("cart") == ["Abandoned basket emails"]
+    assert "Reindexed 1 tasks and the search words." in capsys.readouterr().out
