@@ -107,31 +107,32 @@ def _add_alias(task: Task, words: str, by: AbstractBaseUser | None, reason: str)
     return update_task(task=task, by=by, reason=reason, aliases=aliases)
 
 
+def _set_status(phrase: TaskPhrase, status: str, by: AbstractBaseUser | None) -> TaskPhrase:
+    """Give learned words a new status and reindex their task (they find it, or no longer)."""
+    with transaction.atomic():
+        current = TaskPhrase.objects.select_for_update().select_related("task").get(pk=phrase.pk)
+        if current.status == status:
+            return current
+        current.status = status
+        current._history_user = by
+        current.save(update_fields=["status"])
+        reindex_tasks([current.task_id])
+    return current
+
+
 def promote_phrase(*, phrase: TaskPhrase, by: AbstractBaseUser | None) -> TaskPhrase:
     """Make learned words an alias of their task."""
     with transaction.atomic():
-        phrase = TaskPhrase.objects.select_for_update().select_related("task").get(pk=phrase.pk)
-        if phrase.status == PhraseStatus.PROMOTED:
-            return phrase
-        _add_alias(phrase.task, phrase.words, by, f"“{phrase.words}”: what people call it")
-        phrase.status = PhraseStatus.PROMOTED
-        phrase._history_user = by
-        phrase.save(update_fields=["status"])
-        reindex_tasks([phrase.task_id])
-    return phrase
+        if TaskPhrase.objects.filter(pk=phrase.pk, status=PhraseStatus.PROMOTED).exists():
+            return TaskPhrase.objects.get(pk=phrase.pk)
+        promoted = _set_status(phrase, PhraseStatus.PROMOTED, by)
+        _add_alias(promoted.task, promoted.words, by, f"“{promoted.words}”: what people call it")
+    return promoted
 
 
 def dismiss_phrase(*, phrase: TaskPhrase, by: AbstractBaseUser | None) -> TaskPhrase:
     """Learned words that do not belong to the task: they stop finding it and stay away."""
-    with transaction.atomic():
-        phrase = TaskPhrase.objects.select_for_update().get(pk=phrase.pk)
-        if phrase.status == PhraseStatus.DISMISSED:
-            return phrase
-        phrase.status = PhraseStatus.DISMISSED
-        phrase._history_user = by
-        phrase.save(update_fields=["status"])
-        reindex_tasks([phrase.task_id])
-    return phrase
+    return _set_status(phrase, PhraseStatus.DISMISSED, by)
 
 
 def unanswered_questions(limit: int = UNANSWERED_SHOWN) -> QuerySet[AskedQuestion]:

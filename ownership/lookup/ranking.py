@@ -16,7 +16,9 @@ the term's inverse document frequency, ln(1 + (N - n + 0.5) / (n + 0.5)) with N 
 tasks and n those holding the term. Critical tasks, then high ones, break ties, then names.
 """
 
+import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -297,8 +299,6 @@ def _sql(postgres: bool) -> str:
 def _sqlite_corrections(query: Query) -> None:
     """Forms for the words no term of the map is, from the vocabulary by difflib: the same
     role as the trigram index's on PostgreSQL."""
-    import difflib
-
     words = [form for form in query.forms if form["how"] == "word"]
     known = set(
         SearchTerm.objects.filter(
@@ -333,7 +333,7 @@ def _sqlite_corrections(query: Query) -> None:
 PIN = 1000.0
 
 
-def rank(query: Query, limit: int, pinned: list[int] = ()) -> list[tuple]:
+def rank(query: Query, limit: int, pinned: Sequence[int] = ()) -> list[tuple]:
     """The best tasks for the query, best first, as rows of task, stage, people (JSON), what
     matched (JSON), aliases and score. Pinned tasks come first, in their order."""
     if not query.words and not query.phrases and not pinned:

@@ -46,22 +46,22 @@ def lookup(query: str, *, limit: int = 8, on: datetime.date | None = None) -> Lo
     on = on or timezone.localdate()
     limit = max(1, min(limit, MAX_LIMIT))
     parsed = ranking.parse(query[:MAX_QUERY_CHARS])
-    by_pattern = pattern_matches(query) if patterns.looks_like_identifier(query) else []
+    by_pattern = pattern_matches(query) if patterns.looks_like_identifier(query) else {}
     if not parsed.words and not by_pattern:
         return LookupResult(query, [], [], [])
-    pinned = [task_id for task_id, _ in by_pattern]
-    answers = answers_from_rows(ranking.rank(parsed, limit, pinned), parsed.groups, on)
-    for answer in answers:
-        pattern = dict(by_pattern).get(answer.task.pk)
-        if pattern is not None:
-            ident = patterns.identifier(query)
-            answer.matched.insert(0, Match(ident, pattern, "pattern", "pattern", pattern))
+    answers = answers_from_rows(ranking.rank(parsed, limit, list(by_pattern)), parsed.groups, on)
+    if by_pattern:
+        ident = patterns.identifier(query)
+        for answer in answers:
+            pattern = by_pattern.get(answer.task.pk)
+            if pattern is not None:
+                answer.matched.insert(0, Match(ident, pattern, "pattern", "pattern", pattern))
     closest = [] if answers else _closest(parsed.words)
     return LookupResult(query, parsed.words, answers, closest)
 
 
-def pattern_matches(text: str) -> list[tuple[int, str]]:
-    """(task id, pattern) of the active tasks whose patterns match the identifier, most
+def pattern_matches(text: str) -> dict[int, str]:
+    """Task id → pattern of the active tasks whose patterns match the identifier, most
     specific first; one task once, by its most specific pattern."""
     ident = patterns.identifier(text)
     candidates = TaskPattern.objects.filter(
@@ -75,7 +75,7 @@ def pattern_matches(text: str) -> list[tuple[int, str]]:
     best: dict[int, str] = {}
     for task_id, pattern in found:
         best.setdefault(task_id, pattern)
-    return list(best.items())
+    return best
 
 
 def _closest(words: list[str], count: int = 3) -> list[Task]:

@@ -27,8 +27,8 @@ from ownership.sheets.columns import (
     unescape,
 )
 from ownership.sheets.files import Table
-from tasks_registry import patterns, rhythms
-from tasks_registry.changes import EDITABLE_FIELDS
+from tasks_registry import rhythms
+from tasks_registry.changes import EDITABLE_FIELDS, pattern_lines
 from tasks_registry.models import Criticality, Stage, Task, TaskPattern, split_lines
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
@@ -128,7 +128,7 @@ class _Map:
         self.task_by_name = {task.name.lower(): task for task in tasks}
         # Every claimed pattern and its task's name: one sheet may claim any of them.
         self.pattern_owner = dict(TaskPattern.objects.values_list("pattern", "task__name"))
-        self.patterns_in_sheet: dict[str, tuple[int, str]] = {}
+        self.pattern_rows: dict[str, int] = {}  # the sheet's row that claims each pattern
         self.task_by_slug = {task.slug: task for task in tasks}
         self.people = {p.pk: p for p in Person.objects.only("name", "email", "departed_on")}
         self.person_by_email = {p.email.lower(): p for p in self.people.values()}
@@ -293,31 +293,24 @@ class _Planner:
         self.problem(number, "criticality", f"“{typed}” is not a criticality: use {options}.")
         return None
 
-    def _patterns(
-        self, number: int, cell: str, task: Task | None, name: str, map_: _Map
-    ) -> str | None:
-        """The row's patterns as stored, or None after naming each problem at the cell: a
+    def _patterns(self, number: int, cell: str, task: Task | None, map_: _Map) -> str | None:
+        """The row's patterns as stored, or None after naming the problem at the cell: a
         pattern that cannot be used, or one another task (on the map or the sheet) claims."""
-        found = []
-        for typed in split_words(cell):
-            problem = patterns.problem_with(typed)
-            pattern = patterns.normalise(typed)
-            owner = map_.pattern_owner.get(pattern)
-            earlier = map_.patterns_in_sheet.get(pattern)
-            if problem:
-                self.problem(number, "patterns", problem)
-            elif owner is not None and (task is None or owner != task.name):
-                self.problem(number, "patterns", f"“{pattern}” already belongs to “{owner}”.")
-            elif earlier is not None and earlier[0] != number:
-                self.problem(
-                    number, "patterns", f"“{pattern}” is also claimed on row {earlier[0]}."
-                )
-            else:
-                map_.patterns_in_sheet[pattern] = (number, name)
-                found.append(pattern)
-                continue
+        try:
+            lines = pattern_lines("\n".join(split_words(cell)))
+        except ValidationError as error:
+            self.problem(number, "patterns", error.message_dict["patterns"][0])
             return None
-        return "\n".join(dict.fromkeys(found))
+        for pattern in split_lines(lines):
+            owner = map_.pattern_owner.get(pattern)
+            earlier = map_.pattern_rows.setdefault(pattern, number)
+            if owner is not None and (task is None or owner != task.name):
+                self.problem(number, "patterns", f"“{pattern}” already belongs to “{owner}”.")
+                return None
+            if earlier != number:
+                self.problem(number, "patterns", f"“{pattern}” is also claimed on row {earlier}.")
+                return None
+        return lines
 
     def task_values(self, number: int, cells: dict[str, str], task: Task | None, map_: _Map):
         """The fields the row sets, as they would be stored."""
@@ -350,7 +343,7 @@ class _Planner:
             if name in cells:
                 values[name] = "\n".join(split_words(cells[name]))
         if "patterns" in cells:
-            claimed = self._patterns(number, cells["patterns"], task, cells.get("task", ""), map_)
+            claimed = self._patterns(number, cells["patterns"], task, map_)
             if claimed is not None:
                 values["patterns"] = claimed
         if "metric" in cells:
