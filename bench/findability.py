@@ -12,7 +12,8 @@ came instead.
     .venv/bin/python bench/findability.py --quiet      # figures only, no misses
 
 bench/findability/heldout/ holds further questions for the same maps, written after the first
-round of ranking changes and never used for tuning; they are reported on their own lines.
+round of ranking changes, and heldout-2/ more, written before the second; neither was ever used
+for tuning, and each round is reported on its own lines.
 """
 
 import argparse
@@ -23,6 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "bench" / "findability"
+# Each folder of held-out questions, as its lines are labelled: heldout-2/ → "held out 2".
+HELD_OUT = {
+    folder: folder.name.replace("heldout", "held out").replace("-", " ")
+    for folder in sorted(SETS.glob("heldout*"))
+}
 sys.path.insert(0, str(ROOT))
 
 
@@ -95,9 +101,10 @@ def main() -> None:
         else:
             call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         reports.append(evaluate(questions.stem, read_questions(questions)))
-        heldout = SETS / "heldout" / questions.name
-        if heldout.exists():
-            reports.append(evaluate(f"{questions.stem} (held out)", read_questions(heldout)))
+        for folder, label in HELD_OUT.items():
+            if (folder / questions.name).exists():
+                asked = read_questions(folder / questions.name)
+                reports.append(evaluate(f"{questions.stem} ({label})", asked))
 
     for report in reports:
         if (
@@ -120,11 +127,14 @@ def main() -> None:
             f"{report.name:<31} {report.asked:>9} {report.top1_share:>7.1%} "
             f"{report.top3_share:>7.1%}"
         )
-    for label, chosen in [
-        ("maps without aliases", lambda name: name != "demo_store" and "held out" not in name),
-        ("held out, without aliases", lambda name: "held out" in name),
-    ]:
-        picked = [report for report in reports if chosen(report.name)]
+    groups = {
+        "maps without aliases": [
+            r for r in reports if r.name != "demo_store" and not r.name.endswith(")")
+        ]
+    }
+    for label in HELD_OUT.values():
+        groups[f"{label}, without aliases"] = [r for r in reports if r.name.endswith(f"({label})")]
+    for label, picked in groups.items():
         asked = sum(report.asked for report in picked)
         top1 = sum(report.top1 for report in picked) / asked
         top3 = sum(report.top3 for report in picked) / asked
