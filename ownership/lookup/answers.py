@@ -94,10 +94,7 @@ class Match:
         }
 
     def __str__(self) -> str:
-        via = {"synonym": " (synonym)", "correction": " (spelling)", "prefix": "…"}.get(
-            self.how, ""
-        )
-        return f"{self.word}{via} → {self.text} ({self.field})"
+        return f"{self.word}{_VIA.get(self.how, '')} → {self.text} ({self.field})"
 
 
 @dataclass(frozen=True)
@@ -128,6 +125,10 @@ class Answer:
             for (via, text, field), words in places.items()
         ]
 
+    @property
+    def why_line(self) -> str:
+        return "; ".join(self.why)
+
     @cached_property
     def matched_terms(self) -> frozenset[str]:
         """The terms to highlight in the task's text."""
@@ -144,18 +145,22 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value[:10]) if value else None
 
 
-def _contact(item: dict[str, Any], prefix: str = "") -> Contact:
+def _contact(item: list[Any], at: int = 1) -> Contact:
+    """A contact from the ranking's array of an assignment (ranking.py): role, then the
+    person's seven fields, their team's id and name, then their lead's seven fields."""
+    pk, name, email, chat_handle, title, away_until, departed_on = item[at : at + 7]
+    lead = at == 1 and item[10] is not None
     return Contact(
-        pk=item[f"{prefix}id"],
-        name=item[f"{prefix}name"],
-        email=item[f"{prefix}email"],
-        chat_handle=item[f"{prefix}chat_handle"],
-        title=item[f"{prefix}title"],
-        away_until=_date(item[f"{prefix}away_until"]),
-        departed_on=_date(item[f"{prefix}departed_on"]),
-        team_pk=None if prefix else item["team_id"],
-        team_name=None if prefix else item["team"],
-        team_lead=None if prefix or item["lead_id"] is None else _contact(item, "lead_"),
+        pk=pk,
+        name=name,
+        email=email,
+        chat_handle=chat_handle,
+        title=title,
+        away_until=_date(away_until),
+        departed_on=_date(departed_on),
+        team_pk=item[8] if at == 1 else None,
+        team_name=item[9] if at == 1 else None,
+        team_lead=_contact(item, 10) if lead else None,
     )
 
 
@@ -163,7 +168,7 @@ def _people(data: str | list | None) -> list[tuple[str, Contact]]:
     """(role, contact) pairs from the row's JSON of assignments."""
     items = json.loads(data) if isinstance(data, str) else (data or [])
     # SQLite aggregates a task with no assignments to [null].
-    return [(item["role"], _contact(item)) for item in items if item is not None]
+    return [(item[0], _contact(item)) for item in items if item is not None]
 
 
 def _permalink_prefix() -> str:
@@ -188,21 +193,22 @@ def _line_with(text: str, term: str) -> str | None:
 
 
 def _matches(data: str | list | None, groups: list[str], task: TaskCard, aliases: str):
-    """Per group of the query, the best place it was found, as a Match."""
+    """Per group of the query, where it was found, as a Match."""
     items = json.loads(data) if isinstance(data, str) else (data or [])
-    best: dict[int, dict] = {}
-    for item in items:
-        if item is not None and item["s"] > best.get(item["grp"], {"s": -1.0})["s"]:
-            best[item["grp"]] = item
     matches = []
-    for grp, item in sorted(best.items()):
-        field = MatchField(item["field"])
-        text = {
-            MatchField.NAME: task.name,
-            MatchField.ALIAS: _line_with(aliases, item["term"]),
-            MatchField.DONE: _line_with(task.definition_of_done, item["term"]),
-        }.get(field) or item["term"].replace(PAIR, " ")
-        matches.append(Match(groups[grp], item["term"], item["how"], field.label, text))
+    # One item per group the task matched, its strongest: [group, how, term, field].
+    for grp, how, term, field_value in sorted(item for item in items if item is not None):
+        field = MatchField(field_value)
+        if field == MatchField.NAME:
+            text = task.name
+        elif field == MatchField.ALIAS:
+            text = _line_with(aliases, term)
+        elif field == MatchField.DONE:
+            text = _line_with(task.definition_of_done, term)
+        else:
+            text = None
+        text = text or term.replace(PAIR, " ")
+        matches.append(Match(groups[grp], term, how, field.label, text))
     return matches
 
 

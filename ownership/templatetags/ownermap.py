@@ -5,7 +5,6 @@ import re
 from functools import lru_cache
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from ownership.lookup.words import stem, tokens
@@ -39,33 +38,35 @@ def occurrence_key(task_pk: int, day) -> str:
 _WORDS = re.compile(r"([^\W_]+)")
 
 
-@lru_cache(maxsize=50_000)
-def _term_of(piece: str) -> str | None:
-    """The index term a word of a text is, or None for a piece that is no single word."""
-    words = tokens(piece)
-    return stem(words[0]) if len(words) == 1 else None
-
-
-_SPECIAL = re.compile(r"[&<>\"']")
+@lru_cache(maxsize=20_000)
+def _pieces(text: str) -> tuple[str, list[str], dict[str, list[int]]]:
+    """A text as highlight() marks it: escaped whole; its pieces, escaped separators between
+    words; and where each term stands among them. Task names and definitions of done come back
+    on keystroke after keystroke, so each is split and stemmed once."""
+    pieces = _WORDS.split(text)
+    at_term: dict[str, list[int]] = {}
+    for at, piece in enumerate(pieces):
+        if at % 2 == 0:
+            pieces[at] = html.escape(piece)
+            continue
+        # A word is letters and digits only, which need no escaping.
+        words = tokens(piece)
+        if len(words) == 1:
+            at_term.setdefault(stem(words[0]), []).append(at)
+    return html.escape(text), pieces, at_term
 
 
 @register.filter
 def highlight(text: str, terms) -> str:
     """The text with the words whose terms are among `terms` marked: why a lookup's answer
-    matched, shown in its name and definition of done. Pieces between words are escaped;
-    words are letters and digits only, which need no escaping. It runs on every keystroke's
-    answers, hence the plain loop and escaping only what needs it."""
+    matched, shown in its name and definition of done."""
     if not text:
         return ""
-    if not terms:
-        return escape(text)
-    pieces = _WORDS.split(text)
-    for at in range(len(pieces)):
-        piece = pieces[at]
-        if at % 2 == 0:
-            if _SPECIAL.search(piece):
-                pieces[at] = html.escape(piece)
-        elif _term_of(piece) in terms:
-            pieces[at] = f"<mark>{piece}</mark>"
-    # Safe: the separators are escaped above and the words are letters and digits.
-    return mark_safe("".join(pieces))
+    escaped, pieces, at_term = _pieces(text)
+    marked = None
+    for term in terms or ():
+        for at in at_term.get(term, ()):
+            if marked is None:
+                marked = pieces.copy()
+            marked[at] = f"<mark>{pieces[at]}</mark>"
+    return mark_safe(escaped if marked is None else "".join(marked))

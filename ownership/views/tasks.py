@@ -1,3 +1,5 @@
+from urllib.parse import quote, urlencode
+
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -105,9 +107,11 @@ def search(request: HttpRequest) -> HttpResponse:
         # The live results count a question only when an answer is opened (every keystroke
         # asks one there); the results page is a question asked.
         record_question(query=query, found=bool(result.answers))
+    # What each answer's link carries, so that opening it teaches the lookup (task_permalink).
+    asked = {"q": query, "live": "1"} if request.htmx else {"q": query}
     context = {
         "result": result,
-        "live": bool(request.htmx),
+        "asked": "?" + urlencode(asked, quote_via=quote),
         "query": query,
         "today": today,
         "stages": [] if result.answers else list(Stage.objects.all()),

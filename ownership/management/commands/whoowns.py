@@ -62,5 +62,5 @@ class Command(BaseCommand):
         if data["next_due"]:
             lines.append(f"   Next due: {data['next_due']}")
         if answer.matched:
-            lines.append("   Matched: " + "; ".join(answer.why))
+            lines.append("   Matched: " + answer.why_line)
         return "\n".join(lines)
