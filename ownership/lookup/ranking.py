@@ -25,7 +25,7 @@ from functools import cache
 from config.db import prepared_cursor
 from ownership.lookup.index import ALL_TASKS, uses_postgres
 from ownership.lookup.thesaurus import MAX_PHRASE_WORDS
-from ownership.lookup.words import is_meaningful, pairs, stem, tokens
+from ownership.lookup.words import is_asker, is_meaningful, pairs, stem, tokens
 from ownership.models import SearchTerm, SearchWord
 
 MAX_WORDS = 8
@@ -60,16 +60,18 @@ class Query:
 
 def parse(text: str) -> Query:
     """Groups and forms of a query: one group per meaningful word (at most MAX_WORDS), one
-    per phrase of two to four words (stop words included: "where is my order"), one per pair
-    of neighbouring meaningful words."""
+    per phrase of two to four words (stop words included: "where is my order", and left out:
+    "send this back"), one per pair of neighbouring meaningful words."""
     all_words = tokens(text)[: MAX_WORDS * 3]
-    meaningful = [(at, word) for at, word in enumerate(all_words) if is_meaningful(word)]
+    meaningful = [
+        (at, word)
+        for at, word in enumerate(all_words)
+        if is_meaningful(word) and not is_asker(all_words, at)
+    ]
     meaningful = meaningful[:MAX_WORDS]
     query = Query([word for _, word in meaningful])
-    group_at: dict[int, int] = {}
     last = len(meaningful) - 1
-    for grp, (at, word) in enumerate(meaningful):
-        group_at[at] = grp
+    for grp, (_, word) in enumerate(meaningful):
         query.groups.append(word)
         query.forms.append(
             {"grp": grp, "term": stem(word), "factor": 1.0, "how": "word", "prefix": grp == last}
@@ -86,6 +88,17 @@ def parse(text: str) -> Query:
                 continue
             query.phrases.append({"grp": grp, "phrase": " ".join(stems[start : start + size])})
             query.groups.append(" ".join(words))
+            grp += 1
+    # The same phrases without the little words between: "send this back" means "send back".
+    for start in range(len(meaningful)):
+        for size in range(2, MAX_PHRASE_WORDS + 1):
+            chosen = meaningful[start : start + size]
+            if len(chosen) < size:
+                break
+            if chosen[-1][0] - chosen[0][0] == size - 1:
+                continue  # side by side as typed: a phrase above already
+            query.phrases.append({"grp": grp, "phrase": " ".join(stems[at] for at, _ in chosen)})
+            query.groups.append(" ".join(word for _, word in chosen))
             grp += 1
     for (_, first), (_, second), pair in zip(
         meaningful, meaningful[1:], pairs([stem(w) for _, w in meaningful]), strict=False

@@ -51,6 +51,24 @@ def test_the_htmx_branch_returns_only_the_results_fragment(member_client, htmx_h
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_each_card_marks_the_words_that_matched_and_says_why(member_client, htmx_headers):
+    TaskFactory(
+        name="Refund <approvals> & letters",
+        definition_of_done='Refunds over £50 are approved;\nthe letter says "why" & when.',
+    )
+    html = member_client.get(SEARCH, {"q": "refund letter"}, **htmx_headers).content.decode()
+    assert (
+        "<strong><mark>Refund</mark> &lt;approvals&gt; &amp; <mark>letters</mark></strong>" in html
+    )
+    assert (
+        "<mark>Refunds</mark> over £50 are approved;<br>the <mark>letter</mark> says "
+        "&quot;why&quot; &amp; when."
+    ) in html
+    assert "matched: refund, letter → Refund &lt;approvals&gt; &amp; letters (name)" in html
+    # The live dropdown's links say they came from it, for what opening them teaches.
+    assert 'href="/t/refund-approvals-letters?q=refund%20letter&amp;live=1"' in html
+
+
 def test_every_page_has_the_search_box(member_client):
     html = member_client.get(reverse("ownership:task_list")).content.decode()
     assert 'id="lookup"' in html
