@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
+from config.rendering import TemplateFields
 from ownership.models import Presence
 
 
@@ -15,7 +16,7 @@ class ActingReason(StrEnum):
 
 
 @dataclass(frozen=True)
-class Acting:
+class Acting(TemplateFields):
     person: Presence | None
     reason: ActingReason
 

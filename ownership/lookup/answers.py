@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
+from config.rendering import TemplateFields
 from ownership.acting import Acting, acting_owner, is_available
 from ownership.lookup.words import PAIR, stem, tokens
 from ownership.models import MatchField, Person, Presence, Role
@@ -19,7 +20,7 @@ from tasks_registry.models import Criticality
 
 
 @dataclass(frozen=True)
-class Contact(Presence):
+class Contact(TemplateFields, Presence):
     """A person as an answer shows them. Lighter than a Person: a lookup builds dozens."""
 
     pk: int
@@ -49,7 +50,7 @@ class Contact(Presence):
 
 
 @dataclass(frozen=True)
-class TaskCard:
+class TaskCard(TemplateFields):
     """A task as an answer shows it."""
 
     pk: int
@@ -98,7 +99,7 @@ class Match:
 
 
 @dataclass(frozen=True)
-class Answer:
+class Answer(TemplateFields):
     task: TaskCard
     owner: Contact | None
     backup: Contact | None
