@@ -155,12 +155,27 @@ def test_nobody_owns_it_then_ask_the_escalation_then_the_working_teams_lead():
 
 
 def test_nobody_and_no_team_then_ask_an_ops_lead():
-    user = UserFactory(username="dana")
-    user.groups.add(Group.objects.get(name="Ops leads"))
-    PersonFactory(name="Dana Kowalski", user=user)
+    ops_leads = Group.objects.get(name="Ops leads")
+    operations = TeamFactory(name="Operations")
+    for name, person in [
+        ("dana", {"name": "Dana Kowalski", "team": operations}),
+        ("ari", {"name": "Ari Away", "away_until": TODAY + datetime.timedelta(days=3)}),
+        ("lee", {"name": "Lee Left", "departed_on": TODAY}),
+        ("bo", {"name": "Bo Back", "team": None, "away_until": TODAY - datetime.timedelta(days=1)}),
+    ]:
+        user = UserFactory(username=name)
+        user.groups.add(ops_leads)
+        PersonFactory(user=user, **person)
+    inactive = UserFactory(username="al", is_active=False)
+    inactive.groups.add(ops_leads)
+    PersonFactory(name="Al Inactive", user=inactive)
+    ops_leads.user_set.add(UserFactory(username="no-person"))
     TaskFactory(name="Search and discovery quality")
     (answer,) = lookup("search quality", on=TODAY).answers
-    assert [p.name for p in answer.ask_instead] == ["Dana Kowalski"]
+    assert [(p.name, p.team_name) for p in answer.ask_instead] == [
+        ("Bo Back", None),
+        ("Dana Kowalski", "Operations"),
+    ]
 
 
 def test_each_answer_links_to_its_tasks_permalink():
