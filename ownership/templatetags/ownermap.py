@@ -39,7 +39,7 @@ _WORDS = re.compile(r"([^\W_]+)")
 
 
 @lru_cache(maxsize=20_000)
-def _pieces(text: str) -> tuple[str, list[str], dict[str, list[int]]]:
+def _pieces(text: str) -> tuple[str, tuple[str, ...], dict[str, list[int]]]:
     """A text as highlight() marks it: escaped whole; its pieces, escaped separators between
     words; and where each term stands among them. Task names and definitions of done come back
     on keystroke after keystroke, so each is split and stemmed once."""
@@ -53,7 +53,7 @@ def _pieces(text: str) -> tuple[str, list[str], dict[str, list[int]]]:
         words = tokens(piece)
         if len(words) == 1:
             at_term.setdefault(stem(words[0]), []).append(at)
-    return html.escape(text), pieces, at_term
+    return html.escape(text), tuple(pieces), at_term
 
 
 @register.filter
@@ -67,6 +67,6 @@ def highlight(text: str, terms) -> str:
     for term in terms or ():
         for at in at_term.get(term, ()):
             if marked is None:
-                marked = pieces.copy()
+                marked = list(pieces)
             marked[at] = f"<mark>{pieces[at]}</mark>"
     return mark_safe(escaped if marked is None else "".join(marked))
