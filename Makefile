@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed shell clean
+.PHONY: run test format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "Ownermap needs Python 3.12 or newer")'
@@ -44,6 +44,13 @@ test: $(STAMP) $(BROWSER_TOOLS)
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Re-pin every Python package to the newest versions pyproject.toml allows, after changing it.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev]'
+	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } \
+	  > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

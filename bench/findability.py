@@ -17,6 +17,7 @@ for tuning, and each round is reported on its own lines.
 """
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -99,7 +100,7 @@ def main() -> None:
                 problems = [f"row {p.row}: {p.message}" for p in refused.plan.problems]
                 sys.exit(f"{sheet.name} does not import: " + "; ".join(problems))
         else:
-            call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+            call_command("seed_demo", stdout=io.StringIO())
         reports.append(evaluate(questions.stem, read_questions(questions)))
         for folder, label in HELD_OUT.items():
             if (folder / questions.name).exists():

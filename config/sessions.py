@@ -18,7 +18,7 @@ class SessionStore(db.SessionStore):
         model = self.model
         connection = connections[router.db_for_read(model)]
         sql = (
-            f"SELECT session_data FROM {model._meta.db_table} "
+            f"SELECT session_data FROM {model._meta.db_table} "  # noqa: S608 - the table is the model's; values are bound
             "WHERE session_key = %s AND expire_date > %s"
         )
         # The date goes in as the ORM would send it (text in UTC on SQLite).

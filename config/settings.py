@@ -33,7 +33,7 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. "
             'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
-    SECRET_KEY = "development-only-insecure-key-never-use-in-production"
+    SECRET_KEY = "development-only-insecure-key-never-use-in-production"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

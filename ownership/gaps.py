@@ -329,7 +329,7 @@ def _rules_sql() -> str:
         LEFT JOIN {person} op ON op.id = o.person_id
         LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
         LEFT JOIN {person} bp ON bp.id = b.person_id
-        """
+        """  # noqa: S608 - constant fragments; values are bound
         + _AGGREGATES
         + """
         WHERE t.id IN ({{task_ids}})
@@ -384,7 +384,7 @@ def _details_sql() -> str:
         LEFT JOIN {person} op ON op.id = o.person_id
         LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
         LEFT JOIN {person} bp ON bp.id = b.person_id
-        """
+        """  # noqa: S608 - constant fragments; values are bound
         + _AGGREGATES
         + """
         WHERE t.id IN ({{placeholders}})

@@ -42,11 +42,11 @@ class Presence:
     departed_on: datetime.date | None
 
     def has_departed(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         return self.departed_on is not None and self.departed_on <= on
 
     def is_away(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         return self.away_until is not None and self.away_until >= on
 
 

@@ -103,12 +103,13 @@ def _post_to_chat(message: Message) -> None:
     if not url:
         return
     payload = json.dumps({"text": f"*{message.subject}*\n{message.body}"}).encode()
-    request = urllib.request.Request(
+    # The URL's scheme is http or https: config/settings.py refuses any other at start-up.
+    request = urllib.request.Request(  # noqa: S310
         url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
     )
     # Best effort: the email is the notice of record, and a chat outage must not send it twice.
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
             response.read()
     except OSError as error:
         log.warning("chat webhook failed for %r: %s", message.subject, error)

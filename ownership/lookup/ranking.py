@@ -234,7 +234,7 @@ _PG_MATCHED = f"""
             SELECT task_id, weight, field, criticality_rank FROM ownership_searchposting
             WHERE word = capped.term ORDER BY weight DESC LIMIT capped.cap
         ) p
-    """
+    """  # noqa: S608 - this module's constants; values are bound
 _PG_BEST = """
         SELECT DISTINCT ON (task_id, grp) task_id, grp, s, criticality_rank AS crit, how, term,
                field
@@ -248,17 +248,17 @@ _PG_COMPLETIONS = f"""CROSS JOIN LATERAL (
             WHERE term ~>~ q.term AND term ~<~ (q.term || '{{') AND tasks > 0
             ORDER BY tasks DESC, term LIMIT {COMPLETIONS}
         ) t
-        WHERE q.prefix AND length(q.term) >= 2"""
+        WHERE q.prefix AND length(q.term) >= 2"""  # noqa: S608 - this module's constants; values are bound
 _SQLITE_COMPLETIONS = f"""JOIN ownership_searchterm t ON t.term IN (
             SELECT term FROM ownership_searchterm
             WHERE term > q.term AND term < (q.term || '{{') AND tasks > 0
             ORDER BY tasks DESC, term LIMIT {COMPLETIONS}
         )
-        WHERE q.prefix = 1 AND length(q.term) >= 2"""
+        WHERE q.prefix = 1 AND length(q.term) >= 2"""  # noqa: S608 - this module's constants; values are bound
 _PG_EXPANSIONS = f"""CROSS JOIN LATERAL (
             SELECT term, weight FROM ownership_searchexpansion WHERE phrase = ph.phrase
             ORDER BY weight DESC, term LIMIT {EXPANSIONS_PER_PHRASE}
-        ) e"""
+        ) e"""  # noqa: S608 - this module's constants; values are bound
 _SQLITE_MATCHED = f"""
         SELECT grp, how, term, task_id, field, criticality_rank, s FROM (
             SELECT {_COLUMNS},
@@ -270,7 +270,7 @@ _SQLITE_MATCHED = f"""
             JOIN ownership_searchposting p ON p.word = capped.term
             {_ALL_TASKS}
         ) ranked_postings WHERE nth <= cap
-    """
+    """  # noqa: S608 - this module's constants; values are bound
 # SQLite takes a bare column of a MAX() group from the row with the maximum.
 _SQLITE_BEST = """
         SELECT task_id, grp, MAX(s) AS s, criticality_rank AS crit, how, term, field
@@ -279,7 +279,7 @@ _SQLITE_BEST = """
 _SQLITE_EXPANSIONS = f"""JOIN ownership_searchexpansion e ON e.id IN (
             SELECT id FROM ownership_searchexpansion WHERE phrase = ph.phrase
             ORDER BY weight DESC, term LIMIT {EXPANSIONS_PER_PHRASE}
-        )"""
+        )"""  # noqa: S608 - this module's constants; values are bound
 
 
 @cache

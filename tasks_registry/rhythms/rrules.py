@@ -96,8 +96,12 @@ def _lines(text: str, start: datetime.date | None) -> tuple[datetime.date | None
 
 def _dtstart(line: str) -> datetime.date:
     value = line.rpartition(":")[2].strip()
+    day = value[:8]
     try:
-        return datetime.datetime.strptime(value[:8], "%Y%m%d").date()
+        # Eight digits only: fromisoformat alone would also take a week date ("2026W481").
+        if not (len(day) == 8 and day.isascii() and day.isdigit()):
+            raise ValueError(day)
+        return datetime.date.fromisoformat(day)
     except ValueError:
         raise RhythmError(
             f"DTSTART “{shown(value, limit=30)}” is not a date like 20261127."

@@ -32,7 +32,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def sign_in(live_server, page):
-    def _sign_in(username: str, password: str = "correct horse battery staple"):
+    def _sign_in(username: str, password: str = "correct horse battery staple"):  # noqa: S107
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)

@@ -1,5 +1,6 @@
 """An ops lead fixes the map where the dashboard shows it is wrong; a member only sees."""
 
+import io
 import re
 
 import pytest
@@ -14,10 +15,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_store(reference_data):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
 
 
-def test_an_ops_lead_clears_a_contributors_no_owner_flag_by_picking_an_owner(demo_store, sign_in):
+def test_an_ops_lead_clears_a_contributors_no_owner_flag_by_picking_an_owner(
+    demo_store, sign_in, tmp_path
+):
     page = sign_in("opslead", "ownermap-demo")
     expect(page).to_have_url(re.compile(r"/$"))
     page.evaluate("window.__same_page = true")
@@ -48,7 +51,7 @@ def test_an_ops_lead_clears_a_contributors_no_owner_flag_by_picking_an_owner(dem
         "Priya Nair",
         "opslead",
     )
-    page.screenshot(path="/tmp/dashboard-after-fix.png", full_page=True)
+    page.screenshot(path=tmp_path / "dashboard-after-fix.png", full_page=True)
 
 
 def test_a_mistyped_owner_is_refused_at_the_row_and_nothing_changes(demo_store, sign_in):
@@ -63,11 +66,11 @@ def test_a_mistyped_owner_is_refused_at_the_row_and_nothing_changes(demo_store, 
     assert not Assignment.objects.filter(task=task, role=Role.OWNER).exists()
 
 
-def test_a_member_sees_the_flags_and_no_fix_controls(demo_store, sign_in):
+def test_a_member_sees_the_flags_and_no_fix_controls(demo_store, sign_in, tmp_path):
     page = sign_in("member", "ownermap-demo")
     expect(page.locator("#count-contributors_no_owner")).to_have_text("5")
     expect(page.get_by_role("heading", name=re.compile("Contributors, no owner"))).to_be_visible()
     expect(page.get_by_text("3 people help; nobody is accountable.").first).to_be_visible()
     expect(page.locator("form.fix")).to_have_count(0)
     expect(page.get_by_role("button", name="Assign owner")).to_have_count(0)
-    page.screenshot(path="/tmp/dashboard-member.png", full_page=True)
+    page.screenshot(path=tmp_path / "dashboard-member.png", full_page=True)

@@ -12,7 +12,7 @@ from tests.conftest import _member_of
 from tests.factories import PersonFactory, TaskFactory
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a throwaway test user's
 
 
 @pytest.fixture

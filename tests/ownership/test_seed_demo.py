@@ -1,3 +1,4 @@
+import io
 import json
 from collections import Counter
 from io import StringIO
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership.demo_data import DEMO_PASSWORD
 from ownership.gaps import Rule, gap_report
 from ownership.models import Assignment, Person, Role, Team
 from ownership.my_tasks import my_tasks
@@ -39,12 +41,12 @@ def _snapshot():
 
 @pytest.fixture
 def seeded():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_seed_demo_run_twice_leaves_the_same_data(seeded):
     first = _snapshot()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
     assert _snapshot() == first
 
 
@@ -130,7 +132,7 @@ def test_the_demo_sign_ins_work_and_are_printed(client):
     assert "member    Members — Ethan Park" in out.getvalue()
     assert "password for all: ownermap-demo" in out.getvalue()
     for username in ["member", "opslead", "manager", "admin"]:
-        assert client.login(username=username, password="ownermap-demo"), username
+        assert client.login(username=username, password=DEMO_PASSWORD), username
     User = get_user_model()
     assert User.objects.get(username="opslead").person.name == "Dana Kowalski"
     assert User.objects.get(username="admin").is_superuser
