@@ -5,6 +5,8 @@ builder who moved on, an owner away with a backup acting, missing backups, vague
 done and tasks with no rhythm. Dates that must stay believable are offsets from the day it loads.
 """
 
+from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
+
 DOMAIN = "fernhill.example"
 
 TEAMS = [
@@ -84,9 +86,9 @@ TEAM_LEADS = {
 
 # Sign-ins printed by seed_demo: username -> (person key, group, is superuser)
 DEMO_USERS = {
-    "member": ("ethan", "Members", False),
-    "opslead": ("dana", "Ops leads", False),
-    "manager": ("helen", "Managers", False),
+    "member": ("ethan", MEMBERS, False),
+    "opslead": ("dana", OPS_LEADS, False),
+    "manager": ("helen", MANAGERS, False),
     "admin": (None, None, True),
 }
 DEMO_PASSWORD = "ownermap-demo"  # noqa: S105 - the demo's published sign-in

@@ -13,6 +13,10 @@ from django.db.models.expressions import Col
 from config.db import prepared_cursor
 from ownership.models import Assignment, Role
 
+# The groups people are put in, as migration 0002_roles made them (a migration keeps its own
+# copy: it is history, and must not change when these do).
+MEMBERS, OPS_LEADS, MANAGERS = "Members", "Ops leads", "Managers"
+
 # Reading the map: what Members, Ops leads and Managers all have, and outsiders lack.
 VIEW_MAP = "tasks_registry.view_task"
 # Editing the map: what Ops leads and Managers have, and Members lack.

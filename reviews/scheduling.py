@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from ownership.gaps import GapReport, Rule, gap_report
 from ownership.models import Assignment, Person, Role
+from ownership.permissions import EDIT_MAP
 from reviews.models import (
     GapBaseline,
     ItemReason,
@@ -30,14 +31,13 @@ from reviews.models import (
     ReviewSession,
     SessionStatus,
 )
+from reviews.permissions import RUN
 from tasks_registry import due, rhythms
 from tasks_registry.models import Campaign, Criticality, Task
 from tasks_registry.rhythms import CampaignRhythm, business_days
 
 log = logging.getLogger(__name__)
 
-RUN_REVIEWS = "run_reviewsession"
-EDIT_MAP = "change_task"
 _BATCH = 1000
 # Gaps that come with time alone, not from something that happened during a campaign.
 _NOT_GAINED = {Rule.STALE.value}
@@ -108,13 +108,22 @@ def _not_before(day: datetime.date, today: datetime.date) -> datetime.date:
 # --- Who -----------------------------------------------------------------------------------
 
 
-def _people_with(codename: str, today: datetime.date):
+def _people_with(permission: str, today: datetime.date):
+    """The people still here whose account has the permission ("app_label.codename"), through
+    a group or directly."""
+    app_label, codename = permission.split(".")
     still_here = Q(departed_on__isnull=True) | Q(departed_on__gt=today)
     return (
         Person.objects.filter(still_here, user__is_active=True)
         .filter(
-            Q(user__groups__permissions__codename=codename)
-            | Q(user__user_permissions__codename=codename)
+            Q(
+                user__groups__permissions__codename=codename,
+                user__groups__permissions__content_type__app_label=app_label,
+            )
+            | Q(
+                user__user_permissions__codename=codename,
+                user__user_permissions__content_type__app_label=app_label,
+            )
         )
         .distinct()
         .order_by(Lower("name"), "pk")
@@ -131,12 +140,12 @@ def facilitator(today: datetime.date) -> Person | None:
         if person is not None:
             return person
         log.warning("OWNERMAP_REVIEW_FACILITATOR=%r matches nobody on the map", chosen)
-    return _people_with(RUN_REVIEWS, today).first()
+    return _people_with(RUN, today).first()
 
 
 def _participants(today: datetime.date) -> list[Person]:
     """The people who run and edit the map: managers and ops leads."""
-    managers = list(_people_with(RUN_REVIEWS, today))
+    managers = list(_people_with(RUN, today))
     leads = list(_people_with(EDIT_MAP, today))
     return list({person.pk: person for person in managers + leads}.values())
 

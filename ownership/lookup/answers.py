@@ -17,6 +17,7 @@ from config.rendering import TemplateFields
 from ownership.acting import Acting, acting_owner, is_available
 from ownership.lookup.words import PAIR, stem, tokens
 from ownership.models import MatchField, Presence, Role
+from ownership.permissions import OPS_LEADS
 from tasks_registry.models import Criticality
 
 
@@ -268,7 +269,7 @@ _OPS_LEADS = """
 
 def _ops_leads(on: datetime.date) -> list[Contact]:
     with prepared_cursor() as cursor:
-        cursor.execute(_OPS_LEADS, ["Ops leads"])
+        cursor.execute(_OPS_LEADS, [OPS_LEADS])
         rows = cursor.fetchall()
     leads = (Contact(*row[:7], team_pk=row[7], team_name=row[8]) for row in rows)
     return [lead for lead in leads if is_available(lead, on)][:3]

@@ -6,6 +6,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
@@ -23,7 +24,7 @@ from reviews.models import (
     ReviewSession,
 )
 from tasks_registry.models import Criticality, Stage
-from tests.factories import CampaignFactory, PersonFactory, TaskFactory
+from tests.factories import CampaignFactory, PersonFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +278,24 @@ def test_the_command_says_what_it_made_in_words(tasks):
     out = StringIO()
     call_command("sweep", "--now", "2026-10-01", "--no-send", stdout=out)
     assert "Made Quarterly review 2026-Q4 for Tue 6 Oct 2026: 4 task(s) to walk." in out.getvalue()
+
+
+def test_participants_are_who_runs_reviews_or_edits_the_map_by_the_permissions_full_name(
+    manager, ops_lead, member
+):
+    direct = UserFactory(username="direct")
+    direct.user_permissions.add(
+        Permission.objects.get(codename="change_task", content_type__app_label="tasks_registry")
+    )
+    PersonFactory(name="Dee Direct", user=direct)
+    # Changing people is not editing the map.
+    lookalike = UserFactory(username="lookalike")
+    lookalike.user_permissions.add(Permission.objects.get(codename="change_person"))
+    PersonFactory(name="Lu Lookalike", user=lookalike)
+    today = datetime.date(2026, 10, 1)
+    assert sorted(p.name for p in scheduling._participants(today)) == [
+        "Dee Direct",
+        "Mo Manager",
+        "Olu Opslead",
+    ]
+    assert scheduling.facilitator(today).user == manager

@@ -15,6 +15,7 @@ from ownership.acting import acting_owner
 from ownership.assignments import assign, owners_and_backups, unassign
 from ownership.lookup.index import reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
+from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Campaign, Completion, Stage, Task
@@ -170,7 +171,7 @@ class Command(BaseCommand):
             user.first_name, _, user.last_name = (
                 person.name if person else "Site Admin"
             ).partition(" ")
-            user.is_staff = is_superuser or group_name in ("Ops leads", "Managers")
+            user.is_staff = is_superuser or group_name in (OPS_LEADS, MANAGERS)
             user.is_superuser = is_superuser
             user.save()
             if group_name:
@@ -183,7 +184,7 @@ class Command(BaseCommand):
         """Everyone on the demo map can sign in (with no password here): a confirmation is
         made by a person's account. Only the DEMO_USERS have passwords."""
         User = get_user_model()
-        members = Group.objects.get(name="Members")
+        members = Group.objects.get(name=MEMBERS)
         for person in people.values():
             person.refresh_from_db(fields=["user"])
             if person.user_id:
