@@ -1,0 +1,151 @@
+"""Who may open what: every named URL of the apps, for every role, by GET and POST, as a page
+and as an HTMX fragment.
+
+MATRIX is the rule written once, by hand, independent of the views: the least role that may use
+each URL. A new URL that is not in it fails `test_every_url_is_in_the_matrix`, so nobody adds a
+screen without deciding who may see it. The objects in the addresses do not exist, so an allowed
+role may meet 404, 400 or 405 (a method the view does not take): never 403, and never 500. A role
+below the line meets 403, or 405 when the view does not take that method at all.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+OUTSIDER, MEMBER, OPS_LEAD, MANAGER = range(4)
+ROLES = {OUTSIDER: "outsider", MEMBER: "member", OPS_LEAD: "ops_lead", MANAGER: "manager"}
+# Reached without any group: signing in and out, one's own password, the health probe, and a
+# calendar feed (its address is the secret; tests/ownership/test_calendar_views.py).
+ANYONE = OUTSIDER
+
+MATRIX = {
+    "healthz": ANYONE,
+    "login": ANYONE,
+    "logout": ANYONE,
+    "password_change": ANYONE,
+    "password_change_done": ANYONE,
+    "ownership:calendar_feed": ANYONE,
+    # Reading the map, and what each member does for themselves.
+    "ownership:dashboard": MEMBER,
+    # With a session; with a token, tests/ownership/test_api.py.
+    "ownership:api_whoowns": MEMBER,
+    "ownership:search": MEMBER,
+    "ownership:task_list": MEMBER,
+    "ownership:task_detail": MEMBER,
+    "ownership:task_permalink": MEMBER,
+    "ownership:completion_create": MEMBER,
+    "ownership:completion_undo": MEMBER,
+    "ownership:my_tasks": MEMBER,
+    "ownership:calendar_feeds": MEMBER,
+    "ownership:calendar_feed_revoke": MEMBER,
+    "ownership:campaign_list": MEMBER,
+    "ownership:campaign_detail": MEMBER,
+    "ownership:map_by_stage": MEMBER,
+    "ownership:raci": MEMBER,
+    "ownership:raci_csv": MEMBER,
+    "ownership:raci_xlsx": MEMBER,
+    "ownership:map_csv": MEMBER,
+    "ownership:map_xlsx": MEMBER,
+    "ownership:person_list": MEMBER,
+    "ownership:person_detail": MEMBER,
+    "ownership:team_list": MEMBER,
+    "ownership:team_detail": MEMBER,
+    "ownership:changes": MEMBER,
+    "ownership:people_suggest": MEMBER,
+    "reviews:session_list": MEMBER,
+    "reviews:session": MEMBER,
+    "reviews:summary": MEMBER,
+    "reviews:item": MEMBER,
+    # Editing the map.
+    "ownership:fix_owner": OPS_LEAD,
+    "ownership:fix_backup": OPS_LEAD,
+    "ownership:fix_confirm_owner": OPS_LEAD,
+    "ownership:fix_done": OPS_LEAD,
+    "ownership:fix_rhythm": OPS_LEAD,
+    "ownership:task_create": OPS_LEAD,
+    "ownership:rhythm_preview": OPS_LEAD,
+    "ownership:task_edit": OPS_LEAD,
+    "ownership:task_retire": OPS_LEAD,
+    "ownership:task_restore": OPS_LEAD,
+    "ownership:task_restore_version": OPS_LEAD,
+    "ownership:task_assign": OPS_LEAD,
+    "ownership:task_unassign": OPS_LEAD,
+    "ownership:campaign_create": OPS_LEAD,
+    "ownership:campaign_edit": OPS_LEAD,
+    "ownership:campaign_delete": OPS_LEAD,
+    "ownership:import_upload": OPS_LEAD,
+    "ownership:import_preview": OPS_LEAD,
+    "ownership:import_apply": OPS_LEAD,
+    "ownership:starter_map": OPS_LEAD,
+    "ownership:person_create": OPS_LEAD,
+    "ownership:person_edit": OPS_LEAD,
+    "ownership:person_away": OPS_LEAD,
+    "ownership:person_departed": OPS_LEAD,
+    "ownership:person_returned": OPS_LEAD,
+    "ownership:person_handover": OPS_LEAD,
+    "ownership:team_create": OPS_LEAD,
+    "ownership:team_edit": OPS_LEAD,
+    "ownership:search_words": OPS_LEAD,
+    "ownership:search_word_remove": OPS_LEAD,
+    "ownership:search_word_restore": OPS_LEAD,
+    "ownership:question_answer": OPS_LEAD,
+    "ownership:question_set_aside": OPS_LEAD,
+    "ownership:phrase_promote": OPS_LEAD,
+    "ownership:phrase_dismiss": OPS_LEAD,
+    # Running reviews.
+    "reviews:start": MANAGER,
+    "reviews:pause": MANAGER,
+    "reviews:close": MANAGER,
+    "reviews:missing_task": MANAGER,
+    "reviews:item_outcome": MANAGER,
+    "reviews:item_owner": MANAGER,
+    "reviews:item_backup": MANAGER,
+    "reviews:item_done": MANAGER,
+    "reviews:item_rhythm": MANAGER,
+}
+SAMPLES = {"int": 1, "slug": "no-such-thing", "string": "no-such-token"}
+
+
+def _named_urls(patterns=None, namespace=""):
+    """(name, path) of every named URL but the admin's, with a sample for each parameter."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace != "admin":
+                yield from _named_urls(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            kwargs = {
+                key: SAMPLES[type(converter).__name__.removesuffix("Converter").lower()]
+                for key, converter in entry.pattern.converters.items()
+            }
+            yield name, reverse(name, kwargs=kwargs)
+
+
+URLS = dict(_named_urls())
+
+
+def test_every_url_is_in_the_matrix():
+    assert sorted(set(URLS) - set(MATRIX)) == []
+    assert sorted(set(MATRIX) - set(URLS)) == []
+
+
+def _responses(client, path):
+    """The answers to GET and POST, each as a page and as an HTMX fragment."""
+    for method in ("get", "post"):
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            yield method, bool(headers), getattr(client, method)(path, **headers).status_code
+
+
+@pytest.mark.parametrize("role", sorted(ROLES), ids=ROLES.values())
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_the_matrix_says(client, request, name, role):
+    client.force_login(request.getfixturevalue(ROLES[role]))
+    answers = list(_responses(client, URLS[name]))
+    assert not [a for a in answers if a[2] >= 500], answers
+    if role >= MATRIX[name]:
+        assert not [a for a in answers if a[2] == 403], answers
+        assert [a for a in answers if a[2] != 405], f"{name} takes neither GET nor POST"
+    else:
+        assert all(status in (403, 405) for *_, status in answers), answers
+        assert [a for a in answers if a[2] == 403], answers
