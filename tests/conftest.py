@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from tests import hypothesis_profiles  # noqa: F401 - registers --hypothesis-profile=thorough
 from tests.factories import PersonFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

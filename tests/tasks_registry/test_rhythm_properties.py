@@ -11,6 +11,7 @@ from tasks_registry import rhythms
 from tasks_registry.forms import RhythmPickerForm, picked, picker_values
 from tasks_registry.models import CampaignKind
 from tasks_registry.rhythms import RhythmError
+from tests.hypothesis_profiles import examples
 
 dates = st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2100, 12, 31))
 starts = st.none() | dates
@@ -48,7 +49,7 @@ other_values = st.sampled_from([{"rhythm_mode": "ad_hoc"}, {"rhythm_mode": ""}])
 picker = calendar_values | campaign_values | other_values
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(picker)
 def test_every_rhythm_the_picker_makes_round_trips_through_its_words(values):
     rhythm = picked(values)
@@ -59,7 +60,7 @@ def test_every_rhythm_the_picker_makes_round_trips_through_its_words(values):
     assert picked(_cleaned(picker_values(rhythm, words))) == rhythm
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(picker)
 def test_the_picker_form_gives_the_canonical_words_of_what_was_picked(values):
     data = {key: _posted(value) for key, value in values.items() if value is not None}
@@ -77,7 +78,7 @@ words = st.sampled_from(
 phrases = st.lists(words, max_size=8).map(" ".join)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.text(max_size=320) | phrases | st.text(alphabet=string.printable, max_size=60))
 def test_any_string_either_parses_or_gets_a_clear_error(typed):
     try:
