@@ -1,23 +1,33 @@
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from ownership.assignments import PAIRED_ROLES, assign, check_can_hold, unassign
 from ownership.models import ApiToken, Assignment, Person, Role, Team
+from ownership.people import (
+    PERSON_FIELDS,
+    check_email_free,
+    check_team_name_free,
+    create_person,
+    create_team,
+    link_account,
+    update_person,
+    update_team,
+)
 from ownership.tokens import issue_token, revoke_token
 from tasks_registry.admin import TaskAdmin
 from tasks_registry.models import Task
 
 
 class AssignmentFormSet(BaseInlineFormSet):
-    """Catch two owners, two backups, or owner = backup among the rows of one submitted form.
-
-    Each row is validated against the database on its own, so two new "owner" rows in the same
-    submission would both pass and then fail at the database with an IntegrityError.
-    """
+    """A task's people as one submitted set, checked as a set before anything is saved:
+    assign() sees the database one row at a time, so two new owners in one submission would
+    each pass it. Each owner and backup is checked by assign()'s own rule (check_can_hold)."""
 
     def clean(self) -> None:
         super().clean()
@@ -37,6 +47,48 @@ class AssignmentFormSet(BaseInlineFormSet):
         triples = Counter((row.get("person"), row.get("role")) for row in rows)
         if any(count > 1 for count in triples.values()):
             raise ValidationError("The same person is listed twice with the same role.")
+        for form in self.forms:
+            row = form.cleaned_data
+            if row and not row.get("DELETE") and row.get("person") and row.get("role"):
+                try:
+                    check_can_hold(row["person"], row["role"])
+                except ValidationError as error:
+                    form.add_error("person", error)
+
+    def save_through_write_functions(self, *, by) -> None:
+        """Apply the checked set with unassign() and assign(), so the rules, history and
+        confirmations are the app's. An owner or backup given to someone else is changed in
+        place ("changed the owner from … to …"); any other change is a removal and an
+        addition, removals first."""
+        task = self.instance
+        changed = [form for form in self.forms if form.has_changed() and form.cleaned_data]
+        # What formset.save() would have noted, for the admin's log of the change.
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        to_assign = []
+        # The rows as saved: validating the forms already wrote the new values on their instances.
+        as_saved = Assignment.objects.in_bulk(
+            [form.instance.pk for form in changed if form.instance.pk]
+        )
+        for form in changed:
+            row, current = form.cleaned_data, as_saved.get(form.instance.pk)
+            if row.get("DELETE"):
+                if current is not None:
+                    unassign(assignment=current, by=by)
+                    self.deleted_objects.append(current)
+                continue
+            in_place = (
+                current is not None and current.role == row["role"] and row["role"] in PAIRED_ROLES
+            )
+            if current is not None and not in_place:
+                unassign(assignment=current, by=by)
+                self.deleted_objects.append(current)
+            to_assign.append((row, form.changed_data if in_place else None))
+        for row, changed_fields in to_assign:
+            saved = assign(task=task, person=row["person"], role=row["role"], by=by)
+            if changed_fields is None:
+                self.new_objects.append(saved)
+            else:
+                self.changed_objects.append((saved, changed_fields))
 
 
 class AssignmentInline(admin.TabularInline):
@@ -48,10 +100,20 @@ class AssignmentInline(admin.TabularInline):
 
 
 class PersonAssignmentInline(admin.TabularInline):
+    """What the person does, to read: their roles are given on each task's page, where one
+    submission is one task's whole set of people."""
+
     model = Assignment
     extra = 0
-    autocomplete_fields = ["task"]
     fields = ["task", "role"]
+    readonly_fields = ["task", "role"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 admin.site.unregister(Task)
@@ -61,14 +123,43 @@ admin.site.unregister(Task)
 class TaskWithAssignmentsAdmin(TaskAdmin):
     inlines = [AssignmentInline]
 
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, AssignmentFormSet):
+            formset.save_through_write_functions(by=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "description", "lead"]
+
+    def clean_name(self) -> str:
+        try:
+            return check_team_name_free(self.cleaned_data["name"], exclude_pk=self.instance.pk)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["name"]) from None
+
 
 @admin.register(Team)
 class TeamAdmin(SimpleHistoryAdmin):
+    """Saved by create_team() and update_team(), which make the slug from the name."""
+
+    form = TeamAdminForm
     list_display = ["name", "lead"]
     list_select_related = ["lead"]
     search_fields = ["name", "description"]
-    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["slug"]
     autocomplete_fields = ["lead"]
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in ("name", "description", "lead")}
+        if change:
+            team = update_team(team=obj, by=request.user, **values)
+        else:
+            team = create_team(by=request.user, **values)
+        obj.pk, obj.slug = team.pk, team.slug
 
 
 class PresenceFilter(admin.SimpleListFilter):
@@ -89,23 +180,66 @@ class PresenceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PersonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [*PERSON_FIELDS, "user"]
+
+    def clean_email(self) -> str:
+        try:
+            return check_email_free(self.cleaned_data["email"], exclude_pk=self.instance.pk)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["email"]) from None
+
+
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
+    """Saved by the same write functions as the app: a new team or title flags what the person
+    owns. Leaving is marked on their page in the app, with the handover it needs."""
+
+    form = PersonAdminForm
     list_display = ["name", "email", "team", "title", "away_until", "departed_on"]
     list_filter = [PresenceFilter, "team"]
     list_select_related = ["team"]
     search_fields = ["name", "email", "title", "chat_handle"]
     autocomplete_fields = ["user", "team"]
+    readonly_fields = ["departed_on", "role_changed_at"]
     inlines = [PersonAssignmentInline]
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in PERSON_FIELDS}
+        if change:
+            person = update_person(person=obj, by=request.user, **values)
+        else:
+            name, email = values.pop("name"), values.pop("email")
+            person = create_person(name=name, email=email, by=request.user, **values)
+        person = link_account(person=person, user=form.cleaned_data["user"], by=request.user)
+        obj.pk = person.pk
+
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        for formset in formsets:  # the assignments shown here are read-only: nothing to save
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 @admin.register(Assignment)
 class AssignmentAdmin(SimpleHistoryAdmin):
+    """To read and search: people are given roles on their task's page (here in the admin, or
+    in the app), through assign()."""
+
     list_display = ["task", "role", "person"]
     list_filter = ["role", "task__stage"]
     list_select_related = ["task", "person"]
     search_fields = ["task__name", "person__name", "person__email"]
-    autocomplete_fields = ["task", "person"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

@@ -13,6 +13,18 @@ CONFIRMED_IN_NEW_ROLE = "confirmed in their new role"
 PAIRED_ROLES = {Role.OWNER: Role.BACKUP, Role.BACKUP: Role.OWNER}
 
 
+def check_can_hold(person: Person, role: str) -> None:
+    """An owner or backup must still be here: the rule assign() holds, for forms that check a
+    whole set of assignments before saving them (the admin's)."""
+    role = Role(role)
+    if role in PAIRED_ROLES and person.has_departed():
+        raise ValidationError(
+            f"{person.name} left on {person.departed_on:%d %b %Y} and cannot be "
+            f"the {role.label.lower()} of a task; choose someone who is still here.",
+            code="departed",
+        )
+
+
 def assign(
     *,
     task: Task,
@@ -30,12 +42,7 @@ def assign(
         already = Assignment.objects.filter(task=task, person=person, role=role).first()
         if already is not None:
             return already
-        if role in PAIRED_ROLES and person.has_departed():
-            raise ValidationError(
-                f"{person.name} left on {person.departed_on:%d %b %Y} and cannot be "
-                f"the {role.label.lower()} of a task; choose someone who is still here.",
-                code="departed",
-            )
+        check_can_hold(person, role)
         if role in PAIRED_ROLES:
             other = PAIRED_ROLES[role]
             if Assignment.objects.filter(task=task, person=person, role=other).exists():

@@ -81,7 +81,8 @@ def find_person(text: str) -> Person:
 # --- People ----------------------------------------------------------------------------------
 
 
-def _check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
+def check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
+    """The address, normalised, if nobody else on the map has it."""
     email = email.strip().lower()
     validate_email(email)
     clash = Person.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
@@ -96,7 +97,7 @@ def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **field
     if unknown:
         raise TypeError(f"create_person() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        person = Person(name=name.strip(), email=_check_email_free(email), **fields)
+        person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
         person._history_user = by
         person.save()
@@ -114,7 +115,7 @@ def update_person(
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         if "email" in changes:
-            changes["email"] = _check_email_free(changes["email"], exclude_pk=current.pk)
+            changes["email"] = check_email_free(changes["email"], exclude_pk=current.pk)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
         changed = [name for name, value in changes.items() if getattr(current, name) != value]
@@ -129,6 +130,21 @@ def update_person(
         current._history_user = by
         current._change_reason = reason
         current.save(update_fields=[*changed, "updated_at"])
+    return current
+
+
+def link_account(
+    *, person: Person, user: AbstractBaseUser | None, by: AbstractBaseUser | None
+) -> Person:
+    """Let an account sign in as this person, or none (None): what they confirm and are sent
+    reaches them through it."""
+    with transaction.atomic():
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        if current.user_id == (user.pk if user is not None else None):
+            return current
+        current.user = user
+        current._history_user = by
+        current.save(update_fields=["user", "updated_at"])
     return current
 
 
@@ -180,7 +196,8 @@ def _team_slug(name: str, *, exclude_pk: int | None = None) -> str:
     return slug
 
 
-def _check_team_name_free(name: str, *, exclude_pk: int | None = None) -> str:
+def check_team_name_free(name: str, *, exclude_pk: int | None = None) -> str:
+    """The name, trimmed, if no other team has it (in any case)."""
     name = name.strip()
     if Team.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
         raise ValidationError({"name": f"There is already a team called “{name}”."})
@@ -195,7 +212,7 @@ def create_team(
     lead: Person | None = None,
 ) -> Team:
     with transaction.atomic():
-        name = _check_team_name_free(name)
+        name = check_team_name_free(name)
         team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
         team.full_clean()
         team._history_user = by
@@ -210,7 +227,7 @@ def update_team(*, team: Team, by: AbstractBaseUser | None, **changes: Any) -> T
     with transaction.atomic():
         current = Team.objects.select_for_update().get(pk=team.pk)
         if "name" in changes:
-            changes["name"] = _check_team_name_free(changes["name"], exclude_pk=current.pk)
+            changes["name"] = check_team_name_free(changes["name"], exclude_pk=current.pk)
         changed = [name for name, value in changes.items() if getattr(current, name) != value]
         if not changed:
             return current
