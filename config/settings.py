@@ -98,7 +98,7 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 try:
     _database = dj_database_url.parse(
         DATABASE_URL,
-        # Persistent connections: reconnecting costs ~3 ms a request on PostgreSQL (RELIABILITY.md).
+        # Persistent connections: reconnecting costs ~2 ms a request (docs/reliability.md).
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
@@ -243,7 +243,7 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
 CELERY_DATA_DIR = Path(env_str("CELERY_DATA_DIR", str(BASE_DIR / "var" / "celery")))
 REDIS_TRANSPORT_OPTIONS = {
     # A Redis that accepts connections but never answers would otherwise block a request for
-    # over 100 s (RELIABILITY.md); fail in about two seconds instead.
+    # minutes (docs/reliability.md); fail in seconds instead.
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     # Longer than any retry's backoff (reviews/jobs.py): nothing is redelivered while waiting.

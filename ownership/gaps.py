@@ -1,7 +1,7 @@
 """The gap rules: what is wrong with the map, computed from its data, never typed in by hand.
 
-Most severe first, as ../shared/PRODUCT.md lists them. Within each rule a task whose people come
-from two or more teams ranks higher: each department assumes another is watching it.
+Most severe first, as the README's dashboard section lists them. Within each rule a task whose
+people come from two or more teams ranks higher: each department assumes another is watching it.
 
 The whole map's gaps take one query, whatever its size: every rule is judged in SQL but for the
 vague definition of done (vagueness.py, in Python, on the text the query returns). It answers
@@ -66,7 +66,7 @@ _CRITICALITY_RANK = {Criticality.CRITICAL: 0, Criticality.HIGH: 1, Criticality.N
 # but nobody accountable. Escalation, consulted and informed people do not do the work.
 HELPER_ROLES = (Role.CONTRIBUTOR, Role.BACKUP, Role.CHECKER)
 # Review outcomes that confirm a task as it stands (or as just fixed). Strings, not the reviews
-# app's choices: ownership must not import reviews (ARCHITECTURE.md).
+# app's choices: ownership must not import reviews (docs/architecture.md).
 REVIEW_CONFIRMATIONS = ("confirmed", "changed")
 
 # The rules query answers each task's facts packed in one integer (see _rules_sql): bits 0-1

@@ -181,8 +181,8 @@ def test_with_the_broker_unreachable_closing_a_session_works_and_the_next_sweep_
 
 @pytest.fixture
 def silent_redis():
-    """A server that accepts connections and never answers: the trap RELIABILITY.md measured
-    (over 100 s per enqueue with default settings)."""
+    """A server that accepts connections and never answers: the trap docs/reliability.md
+    measured (minutes per enqueue with Celery's default settings)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
