@@ -68,14 +68,14 @@ def test_the_run_sheet_says_which_tasks_are_done(member_client, sale):
 
 
 def test_the_run_sheet_takes_the_same_queries_whatever_the_number_of_tasks(
-    member_client, sale, django_assert_max_num_queries
+    member_client, sale, django_assert_num_queries
 ):
     for n in range(10):
         task = _campaign_task(f"Campaign task {n}", f"{n} days before each campaign")
         assign_owner(task=task, person=PersonFactory(), by=None)
     # session, user, the campaign, the tasks, their completions, their owners and backups,
     # the header's person
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(7):
         response = member_client.get(sale.get_absolute_url())
     assert response.status_code == 200
 

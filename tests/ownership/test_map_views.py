@@ -44,11 +44,11 @@ def test_the_map_by_stage_puts_each_task_in_its_stages_column_with_its_gaps(memb
 
 @pytest.mark.parametrize("size", [2, 12])
 def test_the_map_by_stage_takes_the_same_queries_whatever_its_size(
-    member_client, size, django_assert_max_num_queries
+    member_client, size, django_assert_num_queries
 ):
     _store(size)
     # session, user, person; stages, teams; gap report; tasks with owners (2)
-    with django_assert_max_num_queries(8):
+    with django_assert_num_queries(8):
         response = member_client.get(reverse("ownership:map_by_stage"))
     assert response.context["count"] == size + 1
 
@@ -95,11 +95,11 @@ def test_the_raci_matrix_reads_the_assignments(member_client):
 
 
 def test_the_raci_matrix_takes_the_same_queries_whatever_its_size(
-    member_client, django_assert_max_num_queries
+    member_client, django_assert_num_queries
 ):
     _store(size=10)
     # session, user, person; stages, teams; tasks; assignments
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(7):
         assert member_client.get(reverse("ownership:raci")).status_code == 200
 
 
@@ -147,7 +147,7 @@ def test_recent_changes_say_who_changed_what_in_words(client, ops_lead, manager)
 
 
 def test_recent_changes_take_the_same_queries_whatever_the_history(
-    member_client, django_assert_max_num_queries
+    member_client, django_assert_num_queries
 ):
     for n in range(8):
         task = TaskFactory(name=f"Task {n}")
@@ -155,7 +155,7 @@ def test_recent_changes_take_the_same_queries_whatever_the_history(
         assign_owner(task=task, person=PersonFactory(), by=None)
     # session, user, person; stages; task records; their earlier versions; assignment records;
     # people records, their earlier versions; teams
-    with django_assert_max_num_queries(10):
+    with django_assert_num_queries(10):
         response = member_client.get(reverse("ownership:changes"))
     assert len(response.context["entries"]) > 20
 

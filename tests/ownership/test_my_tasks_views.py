@@ -81,13 +81,13 @@ def test_my_tasks_without_a_linked_person_says_how_to_fix_it(client):
 
 
 def test_my_tasks_takes_the_same_queries_whatever_the_number_of_tasks(
-    member_client, mia, django_assert_max_num_queries
+    member_client, mia, django_assert_num_queries
 ):
     for n in range(12):
         _task(mia, name=f"Task {n}", role="owner" if n % 2 else "backup")
     # session, user, person, their roles with the tasks, the tasks' owners and backups,
     # the completions (no campaign rhythm: no campaigns query), the header's person
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(7):
         response = member_client.get(MY)
     assert response.status_code == 200
 
