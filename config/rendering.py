@@ -16,7 +16,7 @@ def render_page(
     A boosted request (hx-boost) navigates to a new page, so it wants the whole page.
     """
     htmx = getattr(request, "htmx", None)
-    wants_fragment = bool(htmx) and not htmx.boosted
+    wants_fragment = htmx is not None and bool(htmx) and not htmx.boosted
     name = f"{template}#{partial}" if wants_fragment else template
     response = render(request, name, context)
     # The same URL answers two ways: caches must key on the header that chooses.

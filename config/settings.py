@@ -214,6 +214,7 @@ SECURE_CSP = {
 
 # "console" prints mail to the terminal (the default with DEBUG on); "smtp" sends it.
 EMAIL_TRANSPORT = env_str("EMAIL_TRANSPORT", "console" if DEBUG else "smtp")
+MAILERS: dict[str, dict[str, object]]
 if EMAIL_TRANSPORT == "console":
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 elif EMAIL_TRANSPORT == "smtp":
@@ -241,7 +242,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
 CELERY_DATA_DIR = Path(env_str("CELERY_DATA_DIR", str(BASE_DIR / "var" / "celery")))
-REDIS_TRANSPORT_OPTIONS = {
+REDIS_TRANSPORT_OPTIONS: dict[str, object] = {
     # A Redis that accepts connections but never answers would otherwise block a request for
     # minutes (docs/reliability.md); fail in seconds instead.
     "socket_timeout": 2,

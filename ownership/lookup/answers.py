@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -181,13 +181,16 @@ def _line_with(text: str, term: str) -> str | None:
     return None
 
 
-def _matches(data: str | list | None, groups: list[str], task: TaskCard, aliases: str):
+def _matches(
+    data: str | list | None, groups: list[str], task: TaskCard, aliases: str
+) -> list[Match]:
     """Per group of the query, where it was found, as a Match."""
     items = json.loads(data) if isinstance(data, str) else (data or [])
     matches = []
     # One item per group the task matched, its strongest: [group, how, term, field].
     for grp, how, term, field_value in sorted(item for item in items if item is not None):
         field = MatchField(field_value)
+        text: str | None
         if field == MatchField.NAME:
             text = task.name
         elif field == MatchField.ALIAS:
@@ -196,8 +199,7 @@ def _matches(data: str | list | None, groups: list[str], task: TaskCard, aliases
             text = _line_with(task.definition_of_done, term)
         else:
             text = None
-        text = text or term.replace(PAIR, " ")
-        matches.append(Match(groups[grp], term, how, field.label, text))
+        matches.append(Match(groups[grp], term, how, field.label, text or term.replace(PAIR, " ")))
     return matches
 
 
@@ -230,7 +232,12 @@ def answers_from_rows(rows: list[tuple], groups: list[str], on: datetime.date) -
 
 
 # Whose team's lead to ask, by the part the team's people play in the task.
-_ROLE_WEIGHT = {Role.CONTRIBUTOR: 3, Role.CHECKER: 3, Role.CONSULTED: 1, Role.INFORMED: 1}
+_ROLE_WEIGHT: dict[str, int] = {
+    Role.CONTRIBUTOR: 3,
+    Role.CHECKER: 3,
+    Role.CONSULTED: 1,
+    Role.INFORMED: 1,
+}
 
 
 def _ask_instead(people: list[tuple[str, Contact]], on: datetime.date) -> list[Contact]:
@@ -271,7 +278,20 @@ def _ops_leads(on: datetime.date) -> list[Contact]:
     with prepared_cursor() as cursor:
         cursor.execute(_OPS_LEADS, [OPS_LEADS])
         rows = cursor.fetchall()
-    leads = (Contact(*row[:7], team_pk=row[7], team_name=row[8]) for row in rows)
+    leads = (
+        Contact(
+            pk=pk,
+            name=name,
+            email=email,
+            chat_handle=chat_handle,
+            title=title,
+            away_until=away_until,
+            departed_on=departed_on,
+            team_pk=team_pk,
+            team_name=team_name,
+        )
+        for pk, name, email, chat_handle, title, away_until, departed_on, team_pk, team_name in rows
+    )
     return [lead for lead in leads if is_available(lead, on)][:3]
 
 
@@ -306,7 +326,8 @@ def answer_data(
         "url": url,
         "stage": task.stage_name,
         "criticality": task.criticality,
-        "acting_owner": _person_data(answer.acting.person),
+        # Acting holds the answer's own contacts (answers_from_rows).
+        "acting_owner": _person_data(cast(Contact | None, answer.acting.person)),
         "acting_reason": answer.acting.reason.value,
         "owner": _person_data(answer.owner),
         "backup": _person_data(answer.backup),

@@ -16,6 +16,7 @@ pairs too, so that words typed together rank text where they stand together.
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -145,7 +146,9 @@ def reindex_tasks(task_ids: Iterable[int]) -> None:
             "search_names",
         )
     )
-    postings, vocabulary, renamed = [], set(), []
+    postings: list[tuple[str, int, float, int, int]] = []
+    vocabulary: set[str] = set()
+    renamed: list[Task] = []
     for task in tasks:
         search_names = search_names_of(task)
         if task.search_names != search_names:
@@ -231,25 +234,25 @@ def _write_postings(postings: list[tuple[str, int, float, int, int]]) -> None:
 
 
 @receiver(post_save, sender=Task, dispatch_uid="search_index_task_saved")
-def _task_saved(sender, instance: Task, **kwargs) -> None:
+def _task_saved(sender: type, instance: Task, **kwargs: Any) -> None:
     reindex_tasks([instance.pk])
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="search_index_assignment_saved")
 @receiver(post_delete, sender=Assignment, dispatch_uid="search_index_assignment_deleted")
-def _assignment_changed(sender, instance: Assignment, **kwargs) -> None:
+def _assignment_changed(sender: type, instance: Assignment, **kwargs: Any) -> None:
     reindex_tasks([instance.task_id])
 
 
 @receiver(post_save, sender=Person, dispatch_uid="search_index_person_saved")
-def _person_saved(sender, instance: Person, **kwargs) -> None:
+def _person_saved(sender: type, instance: Person, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
     reindex_tasks(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))
 
 
 @receiver(post_save, sender=Team, dispatch_uid="search_index_team_saved")
-def _team_saved(sender, instance: Team, **kwargs) -> None:
+def _team_saved(sender: type, instance: Team, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
     reindex_tasks(

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.history import stamp
 from ownership.lookup.index import reindex_tasks
 from ownership.lookup.search import query_words
 from ownership.models import AskedQuestion, PhraseStatus, Pick, TaskPhrase
@@ -88,7 +89,7 @@ def record_pick(
         phrase.refresh_from_db()
         if phrase.pickers >= LEARN_AFTER and phrase.status == PhraseStatus.LEARNING:
             phrase.status = PhraseStatus.LEARNED
-            phrase._change_reason = f"{phrase.pickers} people opened it after searching this"
+            stamp(phrase, by=None, reason=f"{phrase.pickers} people opened it after searching this")
             phrase.save(update_fields=["status"])
             reindex_tasks([task.pk])
     return phrase
@@ -114,7 +115,7 @@ def _set_status(phrase: TaskPhrase, status: str, by: AbstractBaseUser | None) ->
         if current.status == status:
             return current
         current.status = status
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=["status"])
         reindex_tasks([current.task_id])
     return current

@@ -11,7 +11,6 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordDistance
-from django.db.models import Value
 from django.utils import timezone
 
 from ownership.lookup import ranking
@@ -86,7 +85,7 @@ def _closest(words: list[str], count: int = 3) -> list[Task]:
     if uses_postgres():
         return list(
             Task.objects.filter(is_active=True)
-            .annotate(distance=TrigramWordDistance(Value(phrase), "search_names"))
+            .annotate(distance=TrigramWordDistance(phrase, "search_names"))
             .filter(distance__lt=0.8)
             .order_by("distance", "name")
             .select_related("stage")[:count]

@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.history import stamp
 from ownership.lookup.words import is_meaningful, pairs, stem, tokens
 from ownership.models import SearchExpansion, SearchSynonym
 
@@ -67,7 +68,9 @@ def read_built_in(path: Path = BUILT_IN) -> list[Entry]:
 
 def _one_way_edges(exclude_pk: int | None) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {}
-    rows = SearchSynonym.objects.filter(is_active=True, two_way=False).exclude(pk=exclude_pk)
+    rows = SearchSynonym.objects.filter(is_active=True, two_way=False)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
     for synonym in rows.only("words", "means"):
         edges.setdefault(phrase_key(synonym.words), set()).update(
             phrase_key(meaning) for meaning in synonym.meaning_list
@@ -113,11 +116,8 @@ def check_entry(
             "Make it a two-way entry instead."
         )
     if "words" not in errors and key:
-        clash = (
-            SearchSynonym.objects.filter(is_active=True, words__iexact=words.strip())
-            .exclude(pk=exclude_pk)
-            .first()
-        )
+        same = SearchSynonym.objects.filter(is_active=True, words__iexact=words.strip())
+        clash = (same if exclude_pk is None else same.exclude(pk=exclude_pk)).first()
         if clash is not None:
             errors["words"] = f"There is already an entry for “{clash.words}”: change that one."
     if errors:
@@ -179,7 +179,7 @@ def add_synonym(
     with transaction.atomic():
         check_entry(words=words, means=meanings, two_way=two_way)
         synonym = SearchSynonym(words=words, means="\n".join(meanings), two_way=two_way)
-        synonym._history_user = by
+        stamp(synonym, by=by)
         try:
             with transaction.atomic():
                 synonym.save()
@@ -191,7 +191,7 @@ def add_synonym(
     return synonym
 
 
-def _set_active(synonym: SearchSynonym, by: AbstractBaseUser | None, active: bool):
+def _set_active(synonym: SearchSynonym, by: AbstractBaseUser | None, active: bool) -> SearchSynonym:
     with transaction.atomic():
         current = SearchSynonym.objects.select_for_update().get(pk=synonym.pk)
         if current.is_active == active:
@@ -205,7 +205,7 @@ def _set_active(synonym: SearchSynonym, by: AbstractBaseUser | None, active: boo
             )
         current.is_active = active
         current.version += 1
-        current._history_user = by
+        stamp(current, by=by)
         current.save()
         _rewrite_expansions([current])
     return current
@@ -245,7 +245,7 @@ def sync_built_in(entries: list[Entry] | None = None) -> int:
         else:
             synonym.means, synonym.two_way = means, entry.two_way
             synonym.version += 1
-        synonym._change_reason = "built-in search words"
+        stamp(synonym, by=None, reason="built-in search words")
         synonym.save()
         written.append(synonym)
     _rewrite_expansions(written)
