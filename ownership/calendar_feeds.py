@@ -3,8 +3,6 @@ Outlook subscribe to. A feed is reached by its secret address alone (calendar ap
 in), so only a hash of the secret is kept, and revoking it ends it at once."""
 
 import datetime
-import hashlib
-import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -12,22 +10,19 @@ from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from config.secret_tokens import SecretKind, note_use
 from ownership.acting import acting_owner
 from ownership.assignments import owners_and_backups
 from ownership.models import Assignment, CalendarFeed, Person, Role, Team
 from tasks_registry import due
 from tasks_registry.models import Task
 
-_PREFIX = "cal_"
-# Recording every fetch would make each poll a write; calendar apps poll every few hours.
+FEED_SECRETS = SecretKind(prefix="cal_", max_length=100)
+# Calendar apps poll every few hours: a quarter of an hour is close enough for "last fetched".
 _TOUCH_EVERY = datetime.timedelta(minutes=15)
 # What a subscribed calendar shows: recent weeks (to see what was missed) and the year ahead.
 PAST = datetime.timedelta(days=60)
 AHEAD = datetime.timedelta(days=366)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[CalendarFeed, str]:
@@ -42,13 +37,9 @@ def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[Cal
                 "your own yet: ask an ops lead to link it, or subscribe to a team.",
                 code="no_person",
             )
-    token = _PREFIX + secrets.token_urlsafe(32)
+    token, shown, token_hash = FEED_SECRETS.issue()
     feed = CalendarFeed.objects.create(
-        user=user,
-        person=person,
-        team=team,
-        prefix=token[: len(_PREFIX) + 6],
-        token_hash=_hash(token),
+        user=user, person=person, team=team, prefix=shown, token_hash=token_hash
     )
     return feed, token
 
@@ -56,17 +47,16 @@ def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[Cal
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The live feed a secret opens, or None for an unknown or revoked one, or one whose
     maker can no longer sign in."""
-    if not token.startswith(_PREFIX) or len(token) > 100:
+    token_hash = FEED_SECRETS.hash_of(token)
+    if token_hash is None:
         return None
     feed = (
         CalendarFeed.objects.select_related("person", "team")
-        .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=token_hash, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if feed is not None:
-        now = timezone.now()
-        if feed.last_fetched_at is None or now - feed.last_fetched_at > _TOUCH_EVERY:
-            CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+        note_use(feed, "last_fetched_at", every=_TOUCH_EVERY)
     return feed
 
 

@@ -1,46 +1,38 @@
 """Issuing, checking and revoking API tokens."""
 
 import datetime
-import hashlib
-import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
+from config.secret_tokens import SecretKind, note_use
 from ownership.models import ApiToken
 
-_PREFIX = "om_"
-# Recording every use would make each API read a write; once a minute is plenty for an audit.
+API_TOKENS = SecretKind(prefix="om_", max_length=200)
+# Once a minute is plenty for an audit of when a token was last used.
 _TOUCH_EVERY = datetime.timedelta(minutes=1)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
     """Returns the stored record and the token itself, which is never stored or shown again."""
-    token = _PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken.objects.create(
-        user=user, name=name, prefix=token[: len(_PREFIX) + 6], key_hash=_hash(token)
-    )
+    token, shown, key_hash = API_TOKENS.issue()
+    record = ApiToken.objects.create(user=user, name=name, prefix=shown, key_hash=key_hash)
     return record, token
 
 
 def user_for_token(token: str) -> AbstractBaseUser | None:
     """The active user a live token belongs to, or None for an unknown or revoked token."""
-    if not token.startswith(_PREFIX) or len(token) > 200:
+    key_hash = API_TOKENS.hash_of(token)
+    if key_hash is None:
         return None
     record = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if record is None:
         return None
-    now = timezone.now()
-    if record.last_used_at is None or now - record.last_used_at > _TOUCH_EVERY:
-        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    note_use(record, "last_used_at", every=_TOUCH_EVERY)
     return record.user
 
 
