@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.writes import stamp
 from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
 
@@ -55,13 +56,11 @@ def assign(
             if current is not None:
                 current.person = person
                 current.confirmed_at = timezone.now()
-                current._history_user = by
-                current._change_reason = reason
+                stamp(current, by=by, reason=reason)
                 current.save(update_fields=["person", "confirmed_at"])
                 return current
         assignment = Assignment(task=task, person=person, role=role)
-        assignment._history_user = by
-        assignment._change_reason = reason
+        stamp(assignment, by=by, reason=reason)
         assignment.save()
     return assignment
 
@@ -77,8 +76,7 @@ def assign_backup(*, task: Task, person: Person, by: AbstractBaseUser | None) ->
 def unassign(
     *, assignment: Assignment, by: AbstractBaseUser | None, reason: str | None = None
 ) -> None:
-    assignment._history_user = by
-    assignment._change_reason = reason
+    stamp(assignment, by=by, reason=reason)
     assignment.delete()
 
 
@@ -89,8 +87,7 @@ def confirm_owner(*, task: Task, by: AbstractBaseUser | None) -> Assignment:
         if owner is None:
             raise ValidationError(f"“{task.name}” has no owner to confirm.", code="no_owner")
         owner.confirmed_at = timezone.now()
-        owner._history_user = by
-        owner._change_reason = CONFIRMED_IN_NEW_ROLE
+        stamp(owner, by=by, reason=CONFIRMED_IN_NEW_ROLE)
         owner.save(update_fields=["confirmed_at"])
     return owner
 

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.writes import apply_changes, locked, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
 
@@ -99,7 +100,7 @@ def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **field
     with transaction.atomic():
         person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
-        person._history_user = by
+        stamp(person, by=by)
         person.save()
     return person
 
@@ -113,22 +114,19 @@ def update_person(
     if unknown:
         raise TypeError(f"update_person() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = locked(person)
         if "email" in changes:
             changes["email"] = check_email_free(changes["email"], exclude_pk=current.pk)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
-        changed = [name for name, value in changes.items() if getattr(current, name) != value]
+        changed = apply_changes(current, changes)
         if not changed:
             return current
-        for name in changed:
-            setattr(current, name, changes[name])
         current.full_clean(validate_unique=False, validate_constraints=False)
         if {"team", "title"} & set(changed):
             current.role_changed_at = timezone.now()
             changed.append("role_changed_at")
-        current._history_user = by
-        current._change_reason = reason
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=[*changed, "updated_at"])
     return current
 
@@ -139,11 +137,11 @@ def link_account(
     """Let an account sign in as this person, or none (None): what they confirm and are sent
     reaches them through it."""
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = locked(person)
         if current.user_id == (user.pk if user is not None else None):
             return current
         current.user = user
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=["user", "updated_at"])
     return current
 
@@ -165,7 +163,7 @@ def mark_departed(*, person: Person, on: datetime.date, by: AbstractBaseUser | N
             return current
         current.departed_on = on
         current.away_until = None
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=["departed_on", "away_until", "updated_at"])
     return current
 
@@ -175,7 +173,7 @@ def mark_returned(*, person: Person, by: AbstractBaseUser | None) -> Person:
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         current.departed_on = None
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=["departed_on", "updated_at"])
     return current
 
@@ -215,7 +213,7 @@ def create_team(
         name = check_team_name_free(name)
         team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
         team.full_clean()
-        team._history_user = by
+        stamp(team, by=by)
         team.save()
     return team
 
@@ -225,19 +223,17 @@ def update_team(*, team: Team, by: AbstractBaseUser | None, **changes: Any) -> T
     if unknown:
         raise TypeError(f"update_team() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        current = Team.objects.select_for_update().get(pk=team.pk)
+        current = locked(team)
         if "name" in changes:
             changes["name"] = check_team_name_free(changes["name"], exclude_pk=current.pk)
-        changed = [name for name, value in changes.items() if getattr(current, name) != value]
+        changed = apply_changes(current, changes)
         if not changed:
             return current
-        for name in changed:
-            setattr(current, name, changes[name])
         if "name" in changed:
             current.slug = _team_slug(current.name, exclude_pk=current.pk)
             changed.append("slug")
         current.full_clean(validate_unique=False)
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=changed)
     return current
 

@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from config.writes import stamp
 from ownership.gaps import GapReport, Rule, gap_report
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import EDIT_MAP
@@ -198,7 +199,7 @@ def _make_session(
             session = ReviewSession(
                 facilitator=facilitator(today), map_before=map_figures(report), **fields
             )
-            session._change_reason = "made by the review schedule"
+            stamp(session, by=None, reason="made by the review schedule")
             session.save()
             people = _participants(today)
             if session.facilitator is not None:

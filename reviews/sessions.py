@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from config.writes import stamp
 from ownership.assignments import assign_owner
 from ownership.gaps import gap_report
 from ownership.models import Person
@@ -32,7 +33,7 @@ def _locked(session: ReviewSession) -> ReviewSession:
 
 
 def _save(session: ReviewSession, by: AbstractBaseUser | None, fields: list[str]) -> None:
-    session._history_user = by
+    stamp(session, by=by)
     session.save(update_fields=fields)
 
 
@@ -90,7 +91,7 @@ def record_outcome(
         current.note = note
         current.decided_by = by
         current.decided_at = timezone.now()
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=["outcome", "note", "decided_by", "decided_at"])
         task = current.task
         if outcome == Outcome.RETIRED and task.is_active:
@@ -138,7 +139,7 @@ def add_missing_task(
             decided_by=by,
             decided_at=timezone.now(),
         )
-        item._history_user = by
+        stamp(item, by=by)
         item.save()
     return item
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
+from config.writes import apply_changes, locked, stamp
 from tasks_registry import due
 from tasks_registry.models import Campaign
 
@@ -66,7 +67,7 @@ def create_campaign(
         )
         _check(campaign)
         campaign.slug = _unique_slug(campaign.name, starts_at)
-        campaign._history_user = by
+        stamp(campaign, by=by)
         campaign.save()
         due.refresh_next_due(due.campaign_tasks())
     return campaign
@@ -83,19 +84,17 @@ def update_campaign(
     if unknown:
         raise TypeError(f"update_campaign() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        current = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        current = locked(campaign)
         if expected_version is not None and current.version != expected_version:
             raise StaleCampaignError(current, expected_version)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
-        changed = [field for field, value in changes.items() if getattr(current, field) != value]
+        changed = apply_changes(current, changes)
         if not changed:
             return current
-        for field in changed:
-            setattr(current, field, changes[field])
         _check(current)
         current.version += 1
-        current._history_user = by
+        stamp(current, by=by)
         current.save(update_fields=[*changed, "version", "updated_at"])
         if {"kind", "starts_at", "ends_at"} & set(changed):
             due.refresh_next_due(due.campaign_tasks())
@@ -106,7 +105,7 @@ def delete_campaign(*, campaign: Campaign, by: AbstractBaseUser | None) -> None:
     """Remove a cancelled campaign; confirmations already made for its dates are kept."""
     try:
         with transaction.atomic():
-            campaign._history_user = by
+            stamp(campaign, by=by)
             campaign.delete()
             due.refresh_next_due(due.campaign_tasks())
     except ProtectedError:  # its post-campaign review, say: that happened, and stays on record

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.writes import apply_changes, locked, stamp
 from tasks_registry import due, patterns, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
 
@@ -151,8 +152,7 @@ def create_task(
         if task.rhythm:
             task.rhythm_set_on = timezone.localdate()
         task.full_clean()
-        task._history_user = by
-        task._change_reason = reason
+        stamp(task, by=by, reason=reason)
         task.save()
         if task.patterns:
             claim_patterns(task)
@@ -177,17 +177,15 @@ def update_task(
     if "patterns" in changes:
         changes["patterns"] = pattern_lines(changes["patterns"])
     with transaction.atomic():
-        current = Task.objects.select_for_update().get(pk=task.pk)
+        current = locked(task)
         if expected_version is not None and current.version != expected_version:
             raise StaleVersionError(current, expected_version)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
             _check_name_free(changes["name"], exclude_pk=current.pk)
-        changed = [field for field, value in changes.items() if getattr(current, field) != value]
+        changed = apply_changes(current, changes)
         if not changed:
             return current
-        for field in changed:
-            setattr(current, field, changes[field])
         current.full_clean(validate_unique=False, validate_constraints=False)
         saved = [*changed, "version", "updated_at"]
         if "name" in changed:
@@ -198,8 +196,7 @@ def update_task(
             current.rhythm_set_on = timezone.localdate() if current.rhythm else None
             saved.append("rhythm_set_on")
         current.version += 1
-        current._history_user = by
-        current._change_reason = reason
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=saved)
         if "patterns" in changed:
             claim_patterns(current)

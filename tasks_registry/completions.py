@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from config.writes import stamp
 from tasks_registry import due
 from tasks_registry.models import Completion, Task
 
@@ -68,7 +69,7 @@ def record_completion(
             definition_of_done=task.definition_of_done,
         )
         completion.full_clean(exclude=["task", "completed_by"], validate_unique=False)
-        completion._history_user = by
+        stamp(completion, by=by)
         try:
             with transaction.atomic():
                 completion.save()
@@ -93,7 +94,7 @@ def undo_completion(*, completion: Completion, by: AbstractBaseUser) -> None:
         )
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=completion.task_id)
-        completion._history_user = by
+        stamp(completion, by=by)
         completion.delete()
         due.refresh_next_due([task])
 

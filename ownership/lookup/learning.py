@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.history import stamp
+from config.writes import stamp
 from ownership.lookup.index import reindex_tasks
 from ownership.lookup.search import query_words
 from ownership.models import AskedQuestion, PhraseStatus, Pick, TaskPhrase

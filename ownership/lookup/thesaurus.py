@@ -17,7 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from config.history import stamp
+from config.writes import stamp
 from ownership.lookup.words import is_meaningful, pairs, stem, tokens
 from ownership.models import SearchExpansion, SearchSynonym
 

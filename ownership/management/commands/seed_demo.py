@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.writes import stamp
 from ownership import demo_data
 from ownership.acting import acting_owner
 from ownership.assignments import assign, owners_and_backups, unassign
@@ -34,7 +35,7 @@ def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, 
             return instance
         for name in changed:
             setattr(instance, name, values[name])
-    instance._change_reason = REASON
+    stamp(instance, by=None, reason=REASON)
     instance.save()
     return instance
 

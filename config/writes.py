@@ -1,0 +1,41 @@
+"""The steps every write function shares: lock the row, apply what changed, say who did it.
+
+with transaction.atomic():
+    current = locked(person)
+    changed = apply_changes(current, changes)
+    if not changed:
+        return current
+    ...  # the model's own rules
+    stamp(current, by=by, reason=reason)
+    current.save(update_fields=[*changed, "updated_at"])
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Model
+
+
+def locked[M: Model](instance: M) -> M:
+    """The row as it is now, locked until the transaction ends: two people saving at once
+    queue up, and the second compares with what the first wrote."""
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def apply_changes(current: Model, changes: Mapping[str, Any]) -> list[str]:
+    """Set on `current` the values that differ from what it holds; their names, in order."""
+    changed = [name for name, value in changes.items() if getattr(current, name) != value]
+    for name in changed:
+        setattr(current, name, changes[name])
+    return changed
+
+
+def stamp(obj: Any, *, by: AbstractBaseUser | None, reason: str | None = None) -> None:
+    """Mark the next save of `obj` as made by `by` (None for the system), for `reason` (None
+    for none).
+
+    django-simple-history reads these two attributes when it writes the history row; the models
+    do not declare them, which is why they are set here, in one place."""
+    obj._history_user = by
+    obj._change_reason = reason
