@@ -193,7 +193,10 @@ def test_removing_a_campaign_takes_its_due_dates_away(client, ops_lead, sale):
     assert stock.next_due_on is None
 
 
-def test_members_see_the_run_sheet_without_edit_controls(member_client, sale):
-    html = member_client.get(sale.get_absolute_url()).content.decode()
-    assert reverse("ownership:campaign_edit", kwargs={"slug": sale.slug}) not in html
-    assert "Remove the campaign" not in html
+@pytest.mark.parametrize(("cast", "sees_controls"), [("member", False), ("ops_lead", True)])
+def test_only_editors_see_the_run_sheets_edit_controls(client, sale, request, cast, sees_controls):
+    client.force_login(request.getfixturevalue(cast))
+    html = client.get(sale.get_absolute_url()).content.decode()
+    edit = reverse("ownership:campaign_edit", kwargs={"slug": sale.slug})
+    assert (edit in html) is sees_controls
+    assert ("Remove the campaign" in html) is sees_controls
