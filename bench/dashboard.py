@@ -75,7 +75,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from ownership.gaps import gap_report
+    from ownership.gap_rules import gap_report
     from ownership.models import Person
     from tasks_registry.models import Task
 

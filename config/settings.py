@@ -307,8 +307,8 @@ OWNERMAP_BASE_URL = env_str("OWNERMAP_BASE_URL", "http://127.0.0.1:8000")
 if not OWNERMAP_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("OWNERMAP_BASE_URL must start with http:// or https://.")
 
-# The gap rules (ownership/gaps.py). One person accountable for more critical tasks than this is
-# a bus-factor risk: the "overloaded owner" flag.
+# The gap rules (ownership/gap_rules.py). One person accountable for more critical tasks than this
+# is a bus-factor risk: the "overloaded owner" flag.
 OWNERMAP_MAX_CRITICAL_TASKS = env_int("OWNERMAP_MAX_CRITICAL_TASKS", 3, minimum=1)
 # Days past a due date before an occurrence with no completion counts as overdue.
 OWNERMAP_OVERDUE_GRACE_DAYS = {

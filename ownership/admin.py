@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ownership.assignments import PAIRED_ROLES, assign, check_can_hold, unassign
 from ownership.models import ApiToken, Assignment, Person, Role, Team
-from ownership.people import (
+from ownership.people_changes import (
     PERSON_FIELDS,
     check_email_free,
     check_team_name_free,

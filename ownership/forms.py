@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ownership.models import Person, Role, Team
-from ownership.people import find_person
+from ownership.people_changes import find_person
 from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.forms import RhythmPickerForm

@@ -1,5 +1,5 @@
 """Reviews in the admin, to read and search. Sessions are made by the sweep and run in the
-browser, where every outcome and status goes through reviews/sessions.py (record_outcome,
+browser, where every outcome and status goes through reviews/session_runner.py (record_outcome,
 close_session…): here nothing can be added, changed or deleted around them."""
 
 from django.contrib import admin

@@ -49,7 +49,7 @@ class ReviewSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # The map's figures when the session was made and when it closed (ownership.gaps's
+    # The map's figures when the session was made and when it closed (ownership.gap_rules's
     # coverage and gap counts): the trend chart and the summary's before and after.
     map_before = models.JSONField(default=dict, blank=True)
     map_after = models.JSONField(default=dict, blank=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
-from ownership.gaps import GapReport, Rule, gap_report
+from ownership.gap_rules import GapReport, Rule, gap_report
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import EDIT_MAP
 from reviews.models import (

@@ -8,8 +8,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from ownership.assignments import owners_and_backups
-from ownership.gaps import Rule, gap_report
-from ownership.history import HistoryEntry, task_changes_between
+from ownership.gap_rules import Rule, gap_report
+from ownership.history_in_words import HistoryEntry, task_changes_between
 from reviews.models import Outcome, ReviewItem, ReviewSession, SessionStatus
 from reviews.scheduling import map_figures
 from tasks_registry.models import Task

@@ -3,7 +3,7 @@ drawn here (no chart library, no script), with the same figures as a table besid
 
 from dataclasses import dataclass
 
-from ownership.gaps import Rule
+from ownership.gap_rules import Rule
 from reviews.models import ReviewSession
 
 WIDTH, HEIGHT = 640, 220

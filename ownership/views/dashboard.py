@@ -15,16 +15,16 @@ from django_htmx.http import reswap, retarget
 
 from config.rendering import render_page
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
-from ownership.dashboard import Filters, build_dashboard
+from ownership.dashboard_sections import Filters, build_dashboard
 from ownership.forms import (
     ChoosePersonForm,
     DefinitionOfDoneForm,
     RhythmForm,
     add_errors,
 )
-from ownership.gaps import Rule, task_gaps
+from ownership.gap_rules import Rule, task_gaps
 from ownership.lookup.learning import unanswered_card
-from ownership.people import suggest_people
+from ownership.people_changes import suggest_people
 from ownership.permissions import EDIT_MAP, VIEW_MAP
 from tasks_registry.changes import StaleVersionError, update_task
 from tasks_registry.models import Task

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ownership.assignments import assign, unassign
 from ownership.forms import AssignmentForm, TaskForm, add_errors
-from ownership.history import changed_since
+from ownership.history_in_words import changed_since
 from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
 from ownership.views.tasks import task_page_context

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ownership.history import recent_changes
+from ownership.history_in_words import recent_changes
 from ownership.permissions import VIEW_MAP
 
 

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ownership.dashboard import Filters
-from ownership.gaps import active_tasks_filtered, gap_report
+from ownership.dashboard_sections import Filters
+from ownership.gap_rules import active_tasks_filtered, gap_report
 from ownership.map import raci_matrix, task_rows, tasks_of_team
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.rendering import render_page
 from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm, add_errors
 from ownership.models import Assignment, Person, Role, Team
-from ownership.people import (
+from ownership.people_changes import (
     create_person,
     create_team,
     find_person,

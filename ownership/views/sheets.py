@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ownership.dashboard import Filters
+from ownership.dashboard_sections import Filters
 from ownership.forms import ImportForm
-from ownership.gaps import active_tasks_filtered
+from ownership.gap_rules import active_tasks_filtered
 from ownership.map import raci_matrix
 from ownership.models import MapImport
 from ownership.permissions import EDIT_MAP, VIEW_MAP

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 from config.rendering import render_page
 from ownership.acting import acting_owner
 from ownership.forms import AssignmentForm
-from ownership.gaps import task_gaps
-from ownership.history import task_history
+from ownership.gap_rules import task_gaps
+from ownership.history_in_words import task_history
 from ownership.lookup import lookup
 from ownership.lookup.learning import learned_phrases, record_pick, record_question
 from ownership.map import active_tasks, task_rows

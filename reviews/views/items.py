@@ -16,8 +16,8 @@ from django_htmx.http import push_url
 from config.rendering import render_page
 from ownership.assignments import assign_backup, assign_owner
 from ownership.forms import ChoosePersonForm, DefinitionOfDoneForm, RhythmForm, add_errors
-from ownership.gaps import Rule, task_gaps
-from reviews import sessions
+from ownership.gap_rules import Rule, task_gaps
+from reviews import session_runner
 from reviews.forms import MissingTaskForm, OutcomeForm
 from reviews.models import ReviewItem, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
@@ -46,7 +46,7 @@ def _neighbours(item: ReviewItem) -> tuple[ReviewItem | None, ReviewItem | None]
 
 def _context(request: HttpRequest, item: ReviewItem, **extra) -> dict:
     session = item.session
-    decided, total = sessions.progress(session)
+    decided, total = session_runner.progress(session)
     before, after = _neighbours(item)
     row = task_gaps(item.task, on=timezone.localdate())
     return {
@@ -89,7 +89,7 @@ def item_outcome(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:
-            sessions.record_outcome(
+            session_runner.record_outcome(
                 item=item,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
@@ -100,7 +100,7 @@ def item_outcome(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if form.errors:
         return _panel(request, item, outcome_form=form, refusal=_refusal(form))
     notice = f"“{item.task.name}”: {form.cleaned_data['outcome'].replace('_', ' ')}."
-    following = sessions.next_pending(item.session, after=item.position)
+    following = session_runner.next_pending(item.session, after=item.position)
     if following is None:
         if request.htmx:
             return _panel(request, _item(pk, item_pk), notice=notice + " Every item is decided.")
@@ -135,7 +135,7 @@ def _fix(
         try:
             notice = write(item, form.cleaned_data)
             if item.session.status != SessionStatus.IN_PROGRESS:
-                sessions.start_session(session=item.session, by=request.user)
+                session_runner.start_session(session=item.session, by=request.user)
             return _panel(request, _item(pk, item_pk), notice=notice)
         except StaleVersionError as error:
             form = form_class({**request.POST.dict(), "version": error.task.version})
@@ -212,7 +212,7 @@ def missing_task(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item = sessions.add_missing_task(
+            item = session_runner.add_missing_task(
                 session=session,
                 by=request.user,
                 name=data["name"],

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from config.rendering import render_page
-from ownership.gaps import gap_report
-from reviews import jobs, sessions
+from ownership.gap_rules import gap_report
+from reviews import jobs, session_runner
 from reviews.models import Outcome, ReviewSession
 from reviews.permissions import ATTEND, RUN
 from reviews.scheduling import map_figures
@@ -33,7 +33,7 @@ def _session(pk: int) -> ReviewSession:
 @require_GET
 @permission_required(ATTEND, raise_exception=True)
 def session_list(request: HttpRequest) -> HttpResponse:
-    upcoming, past = sessions.upcoming_and_past(timezone.localdate())
+    upcoming, past = session_runner.upcoming_and_past(timezone.localdate())
     for session in past:
         session.figures = figures_of(session)
     now = map_figures(gap_report(on=timezone.localdate())) if past else {}
@@ -55,7 +55,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif show == "decided":
         items = items.exclude(outcome=Outcome.PENDING)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    decided, total = sessions.progress(session)
+    decided, total = session_runner.progress(session)
     context = {
         "session": session,
         "page": page,
@@ -63,7 +63,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": SHOWN,
         "decided": decided,
         "total": total,
-        "next_item": sessions.next_pending(session),
+        "next_item": session_runner.next_pending(session),
         "can_run": request.user.has_perm(RUN),
     }
     return render_page(request, "reviews/session_detail.html", context, partial="items")
@@ -96,7 +96,7 @@ def _change_status(request: HttpRequest, pk: int, write, done: str) -> HttpRespo
 @permission_required(RUN, raise_exception=True)
 def session_start(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_status(
-        request, pk, sessions.start_session, "The session is in progress: record outcomes."
+        request, pk, session_runner.start_session, "The session is in progress: record outcomes."
     )
 
 
@@ -104,7 +104,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(RUN, raise_exception=True)
 def session_pause(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_status(
-        request, pk, sessions.pause_session, "Paused. Everything recorded so far is kept."
+        request, pk, session_runner.pause_session, "Paused. Everything recorded so far is kept."
     )
 
 
@@ -112,6 +112,6 @@ def session_pause(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(RUN, raise_exception=True)
 def session_close(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
-    sessions.close_session(session=session, by=request.user, on_closed=jobs.deliver_later)
+    session_runner.close_session(session=session, by=request.user, on_closed=jobs.deliver_later)
     messages.success(request, "The session is closed; its summary goes to every participant.")
     return redirect("reviews:summary", pk=session.pk)

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gaps import Rule, task_gaps
-from ownership.history import task_history
+from ownership.gap_rules import Rule, task_gaps
+from ownership.history_in_words import task_history
 from ownership.models import Assignment, Person, Role
 from reviews.models import Outcome, SessionStatus
 from tasks_registry.models import Stage, Task

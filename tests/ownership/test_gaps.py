@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gaps import Rule, gap_report
+from ownership.gap_rules import Rule, gap_report
 from ownership.models import Role
 from tasks_registry.models import Stage, Task
 from tests.factories import (

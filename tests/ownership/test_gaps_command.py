@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gaps import Rule
+from ownership.gap_rules import Rule
 from ownership.models import Role
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
 

@@ -161,7 +161,7 @@ def test_recent_changes_take_the_same_queries_whatever_the_history(
 
 
 def test_recent_changes_say_what_changed_about_a_person(client, ops_lead):
-    from ownership.people import update_person
+    from ownership.people_changes import update_person
 
     it = TeamFactory(name="IT")
     daniel = PersonFactory(name="Daniel Kim", title="Merchandiser")

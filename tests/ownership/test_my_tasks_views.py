@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
-from ownership.gaps import Rule, gap_report
+from ownership.gap_rules import Rule, gap_report
 from ownership.models import Person
 from tasks_registry import due
 from tasks_registry.completions import record_completion

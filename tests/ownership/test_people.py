@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
-from ownership.history import task_history
-from ownership.people import find_person, handover_plan, update_person
+from ownership.history_in_words import task_history
+from ownership.people_changes import find_person, handover_plan, update_person
 from tests.factories import PersonFactory, TaskFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gaps import Rule, gap_report
+from ownership.gap_rules import Rule, gap_report
 from ownership.models import Assignment, Person, Role, Team
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
 

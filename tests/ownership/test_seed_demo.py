@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership.agenda import my_tasks
 from ownership.demo_data import DEMO_PASSWORD
-from ownership.gaps import Rule, gap_report
+from ownership.gap_rules import Rule, gap_report
 from ownership.models import Assignment, Person, Role, Team
-from ownership.my_tasks import my_tasks
 from ownership.run_sheet import run_sheet
 from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry import due, rhythms

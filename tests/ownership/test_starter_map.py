@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.gaps import Rule, gap_report
+from ownership.gap_rules import Rule, gap_report
 from ownership.models import Assignment
 from ownership.starter_map import ROLES, TASKS, apply_starter_map
 from ownership.vagueness import judge_definition_of_done

@@ -12,7 +12,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
-from ownership.gaps import Rule
+from ownership.gap_rules import Rule
 from reviews import scheduling
 from reviews.models import (
     GapBaseline,

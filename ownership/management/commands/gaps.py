@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ownership.gaps import GapReport, Rule, TaskGaps, active_tasks_filtered, gap_report
+from ownership.gap_rules import GapReport, Rule, TaskGaps, active_tasks_filtered, gap_report
 from ownership.models import Team
 from tasks_registry.models import Stage, Task
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.writes import stamp
 from ownership.assignments import assign_owner
-from ownership.gaps import gap_report
+from ownership.gap_rules import gap_report
 from ownership.models import Person
 from reviews import scheduling
 from reviews.models import ItemReason, Outcome, ReviewItem, ReviewSession, SessionStatus

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
-from ownership.gaps import GapReport, Rule, TaskGaps, gap_report
+from ownership.gap_rules import GapReport, Rule, TaskGaps, gap_report
 from ownership.models import Team
 from tasks_registry.models import Stage
 
