@@ -95,3 +95,8 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
         elif rhythm is None:
             page.no_rhythm.append(item)
     return page
+
+
+def occurrence_key(task_pk: int, day: datetime.date | None) -> str:
+    """Names one occurrence, so a refused confirmation shows its errors at its own form."""
+    return f"{task_pk}:{day.isoformat() if day else ''}"

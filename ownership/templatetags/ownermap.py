@@ -7,6 +7,7 @@ from functools import lru_cache
 from django import template
 from django.utils.safestring import mark_safe
 
+from ownership.agenda import occurrence_key
 from ownership.lookup.words import stem, tokens
 
 register = template.Library()
@@ -29,10 +30,7 @@ def gap_detail(row, rule) -> str:
     return row.detail(rule)
 
 
-@register.simple_tag
-def occurrence_key(task_pk: int, day) -> str:
-    """Names one occurrence, so a refused confirmation shows its errors at its own form."""
-    return f"{task_pk}:{day.isoformat() if day else ''}"
+register.simple_tag(occurrence_key, name="occurrence_key")
 
 
 _WORDS = re.compile(r"([^\W_]+)")

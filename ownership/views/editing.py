@@ -13,7 +13,7 @@ from ownership.forms import AssignmentForm, TaskForm, add_errors
 from ownership.history_in_words import changed_since
 from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
-from ownership.views.tasks import task_page_context
+from ownership.task_page import task_page_context
 from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
 from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Task

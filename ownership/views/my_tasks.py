@@ -13,12 +13,11 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from config.rendering import render_page
-from ownership.agenda import my_tasks
+from ownership.agenda import my_tasks, occurrence_key
 from ownership.forms import CompletionForm, add_errors
 from ownership.models import Person
 from ownership.permissions import VIEW_MAP, may_confirm_done
-from ownership.templatetags.ownermap import occurrence_key
-from ownership.views.tasks import task_page_context
+from ownership.task_page import task_page_context
 from tasks_registry.completions import UNDO_WINDOW, record_completion, undo_completion
 from tasks_registry.models import Completion, Task
 

@@ -7,17 +7,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from config.rendering import render_page
-from ownership.acting import acting_owner
-from ownership.forms import AssignmentForm
-from ownership.gap_rules import task_gaps
-from ownership.history_in_words import task_history
 from ownership.lookup import lookup
-from ownership.lookup.learning import learned_phrases, record_pick, record_question
+from ownership.lookup.learning import record_pick, record_question
 from ownership.map import active_tasks, task_rows
-from ownership.models import Role
-from ownership.permissions import VIEW_MAP, may_confirm_done
-from tasks_registry import due, rhythms
-from tasks_registry.completions import UNDO_WINDOW
+from ownership.permissions import VIEW_MAP
+from ownership.task_page import task_page_context
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 LIVE_RESULTS, PAGE_RESULTS = 5, 10
@@ -38,34 +32,6 @@ def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
     """A slug a task had before a rename: to the task's page under its current slug."""
     previous = get_object_or_404(PreviousSlug.objects.select_related("task"), slug=slug)
     return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
-
-
-def task_page_context(task: Task, *, user) -> dict:
-    """Everything the task page shows, in a fixed number of queries."""
-    today = timezone.localdate()
-    assignments = list(
-        task.assignments.select_related("person", "person__team").order_by("person__name")
-    )
-    by_role = {role: [a for a in assignments if a.role == role] for role in Role}
-    owner = next((a.person for a in by_role[Role.OWNER]), None)
-    backup = next((a.person for a in by_role[Role.BACKUP]), None)
-    return {
-        "task": task,
-        "by_role": [(Role(role).label, held) for role, held in by_role.items()],
-        "owner": owner,
-        "backup": backup,
-        "acting": acting_owner(owner, backup, today),
-        "today": today,
-        "gaps": task_gaps(task, on=today),
-        "history": task_history(task),
-        "assign_form": AssignmentForm(),
-        "schedule": due.schedule(task, today=today),
-        "rhythm": rhythms.stored(task.rhythm),
-        "may_confirm": may_confirm_done(user, task),
-        "undo_since": timezone.now() - UNDO_WINDOW,
-        "failed_task": None,
-        "learned": learned_phrases(task),
-    }
 
 
 @require_GET
