@@ -1,8 +1,8 @@
 """Are the hand-written fast paths worth keeping? Each against Django's own, over real HTTP.
 
-A session read by hand (config/sessions.py, gone since: it saved 0.4 ms), ownership/permissions.py
-(the user and permissions in one statement) and config/db.py (prepared statements) each saved
-time per keystroke and lean on Django's internals. This starts gunicorn (one sync worker) on
+config/sessions.py (reading the session), ownership/permissions.py (the user and permissions in
+one statement) and config/db.py (prepared statements) each save time per keystroke and lean on
+Django's internals. This starts gunicorn (one sync worker) on
 the bench database once per variant, signs a member in, and times the lookup's HTMX fragment
 for bench/lookup.py's queries over one keep-alive connection, variants alternating by round:
 

@@ -2,9 +2,9 @@
 
 Django's cursors bind parameters in the client and never prepare, so that connection poolers
 keep working, and PostgreSQL plans each statement again every time. For most queries that is
-the right trade. A few statements are different: reading the signed-in user with their
-permissions, the lookup's ranking and who to ask run on every keystroke in the search box, and
-planning them costs as much as running them (the ranking's plan alone took ~1.5 ms). On
+the right trade. Three statements are different: reading the session, reading the signed-in
+user with their permissions, and the lookup's ranking run on every keystroke in the search box,
+and planning them costs as much as running them (the ranking's plan alone took ~1.5 ms). On
 PostgreSQL they run on a cursor that binds on the server and prepares, so each connection plans
 them once, with the generic plan that config/settings.py asks for. No statement of the ORM is
 ever prepared, so that setting reaches nothing else.

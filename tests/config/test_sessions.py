@@ -1,14 +1,15 @@
-"""Sessions are Django's database sessions: one statement to read, revoked on sign-out."""
+"""Sessions are Django's database sessions, read with one plain statement."""
 
 import datetime
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from config.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,8 @@ def _saved_session(**data) -> SessionStore:
     return session
 
 
-def test_the_app_uses_djangos_database_sessions():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+def test_the_app_uses_this_store():
+    assert settings.SESSION_ENGINE == "config.sessions"
 
 
 def test_it_reads_what_was_saved_in_one_query(django_assert_num_queries):
