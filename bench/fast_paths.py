@@ -1,10 +1,12 @@
 """Are the hand-written fast paths worth keeping? Each against Django's own, over real HTTP.
 
-config/sessions.py (reading the session), ownership/permissions.py (the user and permissions in
-one statement) and config/db.py (prepared statements) each save time per keystroke and lean on
-Django's internals. This starts gunicorn (one sync worker) on
-the bench database once per variant, signs a member in, and times the lookup's HTMX fragment
-for bench/lookup.py's queries over one keep-alive connection, variants alternating by round:
+config/sessions.py (reading the session) and ownership/permissions.py (the user and permissions
+in one statement) save time per keystroke and lean on Django's internals; server-side binding
+(config/settings.py) prepares what runs often. A hand-written prepared cursor (config/db.py)
+tied with server-side binding on the lookup and the dashboard and is gone. This starts gunicorn
+(one sync worker) on the bench database once per variant, signs a member in, and times the
+lookup's HTMX fragment for bench/lookup.py's queries over one keep-alive connection, variants
+alternating by round:
 
     .venv/bin/python bench/lookup.py        # once: builds the 10,000-task bench database
     .venv/bin/python bench/fast_paths.py    # BENCH_DATABASE_URL as bench/lookup.py
@@ -29,8 +31,8 @@ VARIANTS = {
     "as built": "",
     "Django's sessions": "stock-sessions",
     "ModelBackend": "stock-auth",
-    "Django's prepared statements": "stock-prepare",
-    "all Django's own": "stock-sessions,stock-auth,stock-prepare",
+    "nothing prepared": "client-binding",
+    "all Django's defaults": "stock-sessions,stock-auth,client-binding",
 }
 ROUNDS = 5
 ENV = {

@@ -120,17 +120,21 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 if _database["ENGINE"] == "django.db.backends.postgresql":
-    # Only the statements run through config/db.py's prepared_cursor() are prepared (the
-    # session, the signed-in user and the lookup's ranking); the ORM's cursors bind parameters
-    # in the client and never prepare, whatever the threshold. Their generic plans are as good
-    # as plans made for each value (the lookup's parameters are arrays the planner cannot see
-    # into), and planning them each time cost more than running them.
+    # Parameters bound on the server, so psycopg prepares a statement once it has run it five
+    # times on a connection: the session, the signed-in user and the lookup's ranking, which
+    # run on every keystroke, are planned once per connection instead of every time (planning
+    # the ranking cost ~1 ms, as much as running it). Generic plans are as good as plans made
+    # for each value for them (the lookup's parameters are JSON the planner cannot see into).
+    # Django's own way matched a hand-written prepared cursor on the lookup and the dashboard
+    # (bench/fast_paths.py). It needs a direct connection or a session-mode pool: a pooler in
+    # transaction mode may hand a statement to a connection where it was never prepared.
     #
     # JIT off: PostgreSQL compiles any statement whose estimated cost passes jit_above_cost, and
     # the lookup's ranking (whose inputs are JSON the planner cannot count) is estimated far
     # above it. Compiling cost 40-50 ms a keystroke for a statement that runs in a few; no
     # statement of this app runs long enough for JIT to pay.
     _options = _database.setdefault("OPTIONS", {})
+    _options.setdefault("server_side_binding", True)
     _options.setdefault("prepare_threshold", 5)
     _options["options"] = " ".join(
         ["-c plan_cache_mode=force_generic_plan -c jit=off", _options.get("options", "")]

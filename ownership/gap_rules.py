@@ -21,7 +21,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from config.db import prepared_cursor
 from ownership.models import Assignment, Person, Role, Team
 from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
@@ -460,9 +459,9 @@ def gap_report(
     if tasks is None:
         tasks = active_tasks_filtered(stage=stage, team=team)
     ids_sql, ids_params = tasks.order_by().values("pk").query.sql_with_params()
-    # Prepared (config/db.py): planning this statement cost several milliseconds on each load;
-    # binary results, as its columns are numbers and text.
-    with prepared_cursor(binary=True) as cursor:
+    # Prepared once per connection (server-side binding, config/settings.py): planning this
+    # statement cost several milliseconds on each load.
+    with connection.cursor() as cursor:
         cursor.execute(_rules_sql().format(task_ids=ids_sql), [*_rules_params(on), *ids_params])
         rows = cursor.fetchall()
 

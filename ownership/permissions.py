@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.expressions import Col
 
-from config.db import prepared_cursor
 from ownership.models import Assignment, Role
 
 # The groups people are put in, as migration 0002_roles made them (a migration keeps its own
@@ -96,7 +95,7 @@ class GroupPermissionBackend(ModelBackend):
 
     Every request loads the user and checks a permission, and each keystroke in the search box
     is a request: the ORM's versions of these reads cost about 1.5 ms more, most of it in
-    compiling the joins and planning them (config/db.py). The statements are plain SQL over the
+    compiling the joins and planning them. The statements are plain SQL over the
     auth tables, the same on PostgreSQL and SQLite but for the name of the string aggregate.
     """
 
@@ -105,7 +104,7 @@ class GroupPermissionBackend(ModelBackend):
             user_id = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        with prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_user_sql(connection.vendor), [user_id])
             row = cursor.fetchone()
         if row is None:

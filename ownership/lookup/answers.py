@@ -10,9 +10,9 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
-from config.db import prepared_cursor
 from config.rendering import TemplateFields
 from ownership.acting import Acting, acting_owner, is_available
 from ownership.lookup.words import PAIR, stem, tokens
@@ -260,8 +260,9 @@ def _ask_instead(people: list[tuple[str, Contact]], on: datetime.date) -> list[C
     return list(chosen.values())[:2]
 
 
-# Prepared like the ranking (config/db.py): planning this five-table join cost three times
-# running it, on every keystroke whose answers have nobody else to ask.
+# Plain SQL, prepared like the ranking (config/settings.py): the ORM's five-table join cost
+# three times running it to compile and plan, on every keystroke whose answers have nobody else
+# to ask.
 _OPS_LEADS = """
     SELECT p.id, p.name, p.email, p.chat_handle, p.title, p.away_until, p.departed_on,
            p.team_id, team.name
@@ -275,7 +276,7 @@ _OPS_LEADS = """
 
 
 def _ops_leads(on: datetime.date) -> list[Contact]:
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_OPS_LEADS, [OPS_LEADS])
         rows = cursor.fetchall()
     leads = (

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from config.db import prepared_cursor
+from django.db import connection
+
 from ownership.lookup.index import ALL_TASKS, uses_postgres
 from ownership.lookup.thesaurus import MAX_PHRASE_WORDS
 from ownership.lookup.words import is_asker, is_meaningful, pairs, stem, tokens
@@ -371,6 +372,6 @@ def rank(query: Query, limit: int, pinned: Sequence[int] = ()) -> list[tuple]:
     else:
         _sqlite_corrections(query)
     forms, phrases = query.as_json()
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_sql(postgres), [forms, phrases, pins, pool, limit])
         return cursor.fetchall()
