@@ -93,7 +93,7 @@ def main() -> None:
     started = time.perf_counter()
     report = gap_report(on=today)
     cold = (time.perf_counter() - started) * 1000
-    counts = ", ".join(f"{rule.value}={count}" for rule, count in report.counts.items())
+    counts = ", ".join(f"{rule.code}={count}" for rule, count in report.counts.items())
     print(f"gaps found: {counts}")
     print(f"coverage: {report.coverage.percent}% of {report.coverage.total} critical/high tasks")
 

@@ -3,9 +3,19 @@ what makes the objects rendered on every keystroke cheap to read in a template."
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxRequest(HttpRequest):
+    """A request as a signed-in view sees it, through django-htmx's middleware (for the type
+    checker: the middleware sets `htmx`, the login requirement makes `user` a real user)."""
+
+    htmx: HtmxDetails
+    user: User
 
 
 def render_page(

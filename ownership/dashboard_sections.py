@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
-from ownership.gap_rules import GapReport, Rule, TaskGaps, gap_report
+from ownership.fix_in_place import FixPlace
+from ownership.fixes import Fix
+from ownership.gap_rules import RULES, GapReport, GapRule, TaskGaps, gap_report
 from ownership.models import Team
 from tasks_registry.models import Stage
 
@@ -15,14 +17,27 @@ ROWS_PER_PAGE = 100
 
 
 @dataclass
+class Line:
+    """A flagged task in one rule's section, with the fixes that rule offers for it."""
+
+    row: TaskGaps
+    detail: str
+    fixes: list[Fix]
+
+
+@dataclass
 class Section:
-    rule: Rule
+    rule: GapRule
     count: int
-    rows: list[TaskGaps] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[TaskGaps]:
+        return [line.row for line in self.lines]
 
     @property
     def more(self) -> int:
-        return self.count - len(self.rows)
+        return self.count - len(self.lines)
 
 
 @dataclass
@@ -31,7 +46,7 @@ class Filters:
     teams: list[Team]
     stage: Stage | None
     team: Team | None
-    rule: Rule | None
+    rule: GapRule | None
 
     @classmethod
     def from_query(cls, query: QueryDict) -> "Filters":
@@ -40,8 +55,7 @@ class Filters:
         teams = list(Team.objects.all())
         stage = next((s for s in stages if s.slug == query.get("stage")), None)
         team = next((t for t in teams if t.slug == query.get("team")), None)
-        rule = query.get("rule")
-        return cls(stages, teams, stage, team, Rule(rule) if rule in Rule.values else None)
+        return cls(stages, teams, stage, team, RULES.get(query.get("rule")))
 
     def query(self, **overrides: str) -> str:
         """The query string that keeps these filters, e.g. for "show all" links."""
@@ -49,7 +63,7 @@ class Filters:
         values = {
             "stage": self.stage.slug if self.stage else "",
             "team": self.team.slug if self.team else "",
-            "rule": self.rule.value if self.rule else "",
+            "rule": self.rule.code if self.rule else "",
         }
         values.update(overrides)
         for name, value in values.items():
@@ -66,7 +80,7 @@ class Dashboard:
     page: Page | None
 
     @property
-    def counts(self) -> list[tuple[Rule, int]]:
+    def counts(self) -> list[tuple[GapRule, int]]:
         return list(self.report.counts.items())
 
     @property
@@ -74,11 +88,27 @@ class Dashboard:
         return len(self.report.gaps_of)
 
 
+def _line(row: TaskGaps, rule: GapRule, place: FixPlace | None) -> Line:
+    if place is None:
+        return Line(row, rule.detail(row), [])
+    fixes = [
+        place.form(fix, task=row, owner=row.owner, form_id=f"fix-{row.pk}-{rule.code}-{fix.kind}")
+        for fix in rule.fixes_for(row)
+    ]
+    return Line(row, rule.detail(row), fixes)
+
+
 def build_dashboard(
-    filters: Filters, *, on: datetime.date, page_number: str | None = None
+    filters: Filters,
+    *,
+    on: datetime.date,
+    page_number: str | None = None,
+    place: FixPlace | None = None,
 ) -> Dashboard:
     """The report for the filters, and the rows to show: the first few of every rule, or one
-    rule's rows a page at a time. Five queries for the report and the rows, whatever the size."""
+    rule's rows a page at a time, each with the fixes its rule offers where `place` says (for
+    someone who may edit the map). Five queries for the report and the rows, whatever the
+    size."""
     report = gap_report(on=on, stage=filters.stage, team=filters.team)
     page = None
     if filters.rule is not None:
@@ -91,7 +121,9 @@ def build_dashboard(
         for row in report.rows(list(dict.fromkeys(pk for pks in shown.values() for pk in pks)))
     }
     sections = [
-        Section(rule, report.counts[rule], [rows[pk] for pk in pks if pk in rows])
+        Section(
+            rule, report.counts[rule], [_line(rows[pk], rule, place) for pk in pks if pk in rows]
+        )
         for rule, pks in shown.items()
     ]
     return Dashboard(report, filters, sections, page)

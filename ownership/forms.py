@@ -38,23 +38,10 @@ class MultilineField(forms.CharField):
         return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
-class ChoosePersonForm(forms.Form):
-    person = PersonField()
-
-
 class VersionedForm(forms.Form):
     """Carries the version of the task the form was filled from (no lost updates)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
-class DefinitionOfDoneForm(VersionedForm):
-    definition_of_done = MultilineField(
-        label="Definition of done",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One checkable line each: what a second person could verify.",
-        max_length=5000,
-    )
 
 
 class RhythmField(forms.CharField):
@@ -70,13 +57,6 @@ class RhythmField(forms.CharField):
             return rhythms.normalise(text or "")
         except rhythms.RhythmError as error:
             raise ValidationError(str(error), code="rhythm") from None
-
-
-class RhythmForm(VersionedForm):
-    rhythm = RhythmField(
-        label="Deadline rhythm",
-        help_text="e.g. “weekly on monday”, “monthly on the last business day”, “ad hoc”.",
-    )
 
 
 class TaskForm(RhythmPickerForm, VersionedForm):

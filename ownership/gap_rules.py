@@ -1,88 +1,38 @@
 """The gap rules: what is wrong with the map, computed from its data, never typed in by hand.
 
-Most severe first, as the README's dashboard section lists them. Within each rule a task whose
-people come from two or more teams ranks higher: each department assumes another is watching it.
+Each rule is one entry of RULES below, most severe first: its code, label and meaning, the SQL
+predicate that finds it, its detail in words and the fixes it offers. The dashboard, the `gaps`
+command, the task page, review snapshots and the trend read the rules from there, so a new rule
+is a new entry and nothing else.
 
-The whole map's gaps take one query, whatever its size: every rule is judged in SQL but for the
-vague definition of done (vagueness.py, in Python, on the text the query returns). It answers
-each task's gaps as bits of one integer: names, dates and the rest are read afterwards, in one
-more query, for the rows someone will actually look at (GapReport.rows). At 10,000 tasks,
-reading every task's full facts cost more than computing the gaps.
+The whole map's gaps take one query, whatever its size: every rule's predicate becomes one term
+of a sum, and each task's gaps come back as bits of one integer (a rule judged in Python, like
+the vague definition of done, is judged on the text the query returns). Names, dates and the
+rest are read afterwards, in one more query, for the rows someone will actually look at
+(GapReport.rows). At 10,000 tasks, reading every task's full facts cost more than computing the
+gaps. Within each rule a task whose people come from two or more teams ranks higher: each
+department assumes another is watching it.
 """
 
 import datetime
 import functools
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
 from ownership.models import Assignment, Person, Role, Team
 from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
 
-
-class Rule(models.TextChoices):
-    # In order of severity: the dashboard, the command and each task's list follow this order.
-    CONTRIBUTORS_NO_OWNER = "contributors_no_owner", "Contributors, no owner"
-    NO_OWNER = "no_owner", "No owner"
-    OWNER_DEPARTED = "owner_departed", "Owner departed or changed role"
-    NO_BACKUP = "no_backup", "No backup"
-    OVERDUE = "overdue", "Overdue"
-    VAGUE_DONE = "vague_done", "Vague definition of done"
-    NO_RHYTHM = "no_rhythm", "No deadline rhythm"
-    OVERLOADED_OWNER = "overloaded_owner", "Overloaded owner"
-    STALE = "stale", "Stale"
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-    @property
-    def meaning(self) -> str:
-        return _MEANINGS[self]
-
-
-_SEVERITY = {rule: index for index, rule in enumerate(Rule)}
-_MEANINGS = {
-    Rule.CONTRIBUTORS_NO_OWNER: "People do or check the work, but nobody is accountable for it.",
-    Rule.NO_OWNER: "Nobody at all is assigned.",
-    Rule.OWNER_DEPARTED: "The owner has left, or changed team or title since taking it on.",
-    Rule.NO_BACKUP: "Nobody can step in: no backup, or the backup is away or has left.",
-    Rule.OVERDUE: "A due occurrence passed with no completion.",
-    Rule.VAGUE_DONE: "The definition of done is missing or too thin for anyone to check.",
-    Rule.NO_RHYTHM: "Nobody knows when it is due.",
-    Rule.OVERLOADED_OWNER: "Its owner is accountable for more critical tasks than the set limit.",
-    Rule.STALE: "Not confirmed in any review for more than a quarter.",
-}
-
-_CRITICALITY_RANK = {Criticality.CRITICAL: 0, Criticality.HIGH: 1, Criticality.NORMAL: 2}
-# Roles of people who do or check the work: with any of them and no owner, the task has helpers
-# but nobody accountable. Escalation, consulted and informed people do not do the work.
-HELPER_ROLES = (Role.CONTRIBUTOR, Role.BACKUP, Role.CHECKER)
-# Review outcomes that confirm a task as it stands (or as just fixed). Strings, not the reviews
-# app's choices: ownership must not import reviews (docs/architecture.md).
-REVIEW_CONFIRMATIONS = ("confirmed", "changed")
-
-# The rules query answers each task's facts packed in one integer (see _rules_sql): bits 0-1
-# the criticality's rank, then one bit per rule in the order of Rule (vague_done's is set in
-# Python), then whether the owner is still here, whether the task spans teams, and the stage's
-# order above those.
-_RULE_SHIFT = 2
-_RULE_BITS = {rule: 1 << (_RULE_SHIFT + index) for index, rule in enumerate(Rule)}
-_OWNER_HERE = 1 << (_RULE_SHIFT + len(Rule))
-_SINGLE_TEAM = _OWNER_HERE << 1
-_STAGE_SHIFT = _RULE_SHIFT + len(Rule) + 2
-_UNCOVERED = _RULE_BITS[Rule.NO_BACKUP] | _RULE_BITS[Rule.VAGUE_DONE] | _RULE_BITS[Rule.NO_RHYTHM]
-
-
-@functools.cache
-def _rules_of(bits: int) -> tuple[Rule, ...]:
-    return tuple(rule for rule, bit in _RULE_BITS.items() if bits & bit)
+# --- The facts a rule reads -------------------------------------------------------------------
 
 
 class PersonFacts(NamedTuple):
@@ -124,16 +74,20 @@ class TaskGaps:
     cross_team: bool
     owner_load: int
     last_confirmed: datetime.datetime | None
-    gaps: list[Rule]
+    gaps: list["GapRule"]
     report: "GapReport" = field(repr=False)
 
     @property
-    def codes(self) -> list[str]:
-        return [rule.value for rule in self.gaps]
+    def on(self) -> datetime.date:
+        return self.report.on
 
     @property
-    def gap_list(self) -> list[tuple[Rule, str]]:
-        return [(rule, self.detail(rule)) for rule in self.gaps]
+    def codes(self) -> list[str]:
+        return [rule.code for rule in self.gaps]
+
+    @property
+    def gap_list(self) -> list[tuple["GapRule", str]]:
+        return [(rule, rule.detail(self)) for rule in self.gaps]
 
     def get_absolute_url(self) -> str:
         return reverse("ownership:task_detail", kwargs={"slug": self.slug})
@@ -145,44 +99,365 @@ class TaskGaps:
     def vagueness(self) -> Vagueness | None:
         return judge_definition_of_done(self.definition_of_done)
 
-    def detail(self, rule: Rule) -> str:
-        """The gap in words, for this task."""
-        owner, backup, on = self.owner, self.backup, self.report.on
-        if rule == Rule.CONTRIBUTORS_NO_OWNER:
-            people = "person helps" if self.helpers == 1 else "people help"
-            return f"{self.helpers} {people}; nobody is accountable."
-        if rule == Rule.NO_OWNER:
-            return "Nobody is assigned to it at all."
-        if rule == Rule.OWNER_DEPARTED and owner.has_departed(on):
-            return f"{owner.name} left on {_day(owner.departed_on)}."
-        if rule == Rule.OWNER_DEPARTED:
-            changed = timezone.localdate(self.owner_role_changed_at)
-            return (
-                f"{owner.name} changed role on {_day(changed)}, after becoming owner: "
-                "confirm them or hand it over."
-            )
-        if rule == Rule.NO_BACKUP and backup is None:
-            return "Nobody can step in when the owner is away."
-        if rule == Rule.NO_BACKUP and backup.has_departed(on):
-            return f"The backup, {backup.name}, left on {_day(backup.departed_on)}."
-        if rule == Rule.NO_BACKUP:
-            return f"The backup, {backup.name}, is away until {_day(backup.away_until)}."
-        if rule == Rule.OVERDUE:
-            return f"Due on {_day(self.next_due_on)}; not confirmed done."
-        if rule == Rule.VAGUE_DONE:
-            return self.vagueness.explanation
-        if rule == Rule.NO_RHYTHM:
-            return "No deadline rhythm: nobody knows when it is due."
-        if rule == Rule.OVERLOADED_OWNER:
-            return (
-                f"{owner.name} is accountable for {self.owner_load} critical "
-                f"tasks (the limit is {settings.OWNERMAP_MAX_CRITICAL_TASKS})."
-            )
-        last = self.last_confirmed
-        if last is None:
-            added = timezone.localdate(self.created_at)
-            return f"Never confirmed in a review since it was added on {_day(added)}."
-        return f"Last confirmed in a review on {_day(timezone.localdate(last))}."
+
+# --- The rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GapRule:
+    """One gap rule. `sql` is a condition on one task, over the aliases of _FACTS: {name}
+    inserts a constant of _VOCABULARY, %(name)s binds a value of PARAMETERS (and a literal %
+    is written %%). A rule judged in Python instead names `judge_done`, a test of the
+    definition of done."""
+
+    code: str
+    label: str
+    meaning: str
+    detail: Callable[[TaskGaps], str]
+    sql: str = ""
+    judge_done: Callable[[str], bool] | None = None
+    # The fixes offered where the gap is shown, in this order (ownership/fixes.py).
+    fixes: tuple[type[Fix], ...] = ()
+    # A critical or high task with this gap does not count as covered.
+    uncovers: bool = False
+    # The trend table's column the gap is counted in (rules may share one); "" for none.
+    trend_column: str = ""
+    # It comes with time alone, so a task that gains it during a campaign is not reviewed
+    # for it after the campaign.
+    comes_with_time: bool = False
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def severity(self) -> int:
+        return RULES.index(self)
+
+    def fixes_for(self, row: TaskGaps) -> list[type[Fix]]:
+        return [fix for fix in self.fixes if fix.offered(row)]
+
+
+def _day(value: datetime.date | None) -> str:
+    # Every rule that names a day finds it set: None is only for the type checker.
+    return f"{value:%-d %b %Y}" if value else "an unknown day"
+
+
+def _helpers_detail(row: TaskGaps) -> str:
+    people = "person helps" if row.helpers == 1 else "people help"
+    return f"{row.helpers} {people}; nobody is accountable."
+
+
+def _departed_detail(row: TaskGaps) -> str:
+    assert row.owner is not None  # noqa: S101 - the rule needs an owner
+    if row.owner.has_departed(row.on):
+        return f"{row.owner.name} left on {_day(row.owner.departed_on)}."
+    changed = timezone.localdate(row.owner_role_changed_at)
+    return (
+        f"{row.owner.name} changed role on {_day(changed)}, after becoming owner: "
+        "confirm them or hand it over."
+    )
+
+
+def _backup_detail(row: TaskGaps) -> str:
+    backup = row.backup
+    if backup is None:
+        return "Nobody can step in when the owner is away."
+    if backup.has_departed(row.on):
+        return f"The backup, {backup.name}, left on {_day(backup.departed_on)}."
+    return f"The backup, {backup.name}, is away until {_day(backup.away_until)}."
+
+
+def _overloaded_detail(row: TaskGaps) -> str:
+    assert row.owner is not None  # noqa: S101 - the rule needs an owner
+    return (
+        f"{row.owner.name} is accountable for {row.owner_load} critical "
+        f"tasks (the limit is {settings.OWNERMAP_MAX_CRITICAL_TASKS})."
+    )
+
+
+def _stale_detail(row: TaskGaps) -> str:
+    if row.last_confirmed is None:
+        added = timezone.localdate(row.created_at)
+        return f"Never confirmed in a review since it was added on {_day(added)}."
+    return f"Last confirmed in a review on {_day(timezone.localdate(row.last_confirmed))}."
+
+
+CONTRIBUTORS_NO_OWNER = GapRule(
+    code="contributors_no_owner",
+    label="Contributors, no owner",
+    meaning="People do or check the work, but nobody is accountable for it.",
+    sql="o.id IS NULL AND COALESCE(people.helpers, 0) > 0",
+    detail=_helpers_detail,
+    fixes=(OwnerFix,),
+    trend_column="No owner",
+)
+NO_OWNER = GapRule(
+    code="no_owner",
+    label="No owner",
+    meaning="Nobody at all is assigned.",
+    sql="o.id IS NULL AND COALESCE(people.helpers, 0) = 0",
+    detail=lambda row: "Nobody is assigned to it at all.",
+    fixes=(OwnerFix,),
+    trend_column="No owner",
+)
+OWNER_DEPARTED = GapRule(
+    code="owner_departed",
+    label="Owner departed or changed role",
+    meaning="The owner has left, or changed team or title since taking it on.",
+    sql="op.departed_on <= %(today)s OR op.role_changed_at > o.confirmed_at",
+    detail=_departed_detail,
+    fixes=(KeepOwnerFix, OwnerFix),
+)
+NO_BACKUP = GapRule(
+    code="no_backup",
+    label="No backup",
+    meaning="Nobody can step in: no backup, or the backup is away or has left.",
+    sql="b.id IS NULL OR bp.departed_on <= %(today)s OR bp.away_until >= %(today)s",
+    detail=_backup_detail,
+    fixes=(BackupFix,),
+    uncovers=True,
+    trend_column="No backup",
+)
+OVERDUE = GapRule(
+    code="overdue",
+    label="Overdue",
+    meaning="A due occurrence passed with no completion.",
+    # The date test first: the completion lookup runs only for tasks whose date has passed.
+    sql="""
+        t.next_due_on < CASE t.criticality
+            WHEN '{critical}' THEN %(due_before_critical)s
+            WHEN '{high}' THEN %(due_before_high)s
+            ELSE %(due_before_normal)s END
+        AND NOT EXISTS (
+            SELECT 1 FROM {completion} c WHERE c.task_id = t.id AND c.due_on = t.next_due_on
+        )
+    """,
+    detail=lambda row: f"Due on {_day(row.next_due_on)}; not confirmed done.",
+)
+VAGUE_DONE = GapRule(
+    code="vague_done",
+    label="Vague definition of done",
+    meaning="The definition of done is missing or too thin for anyone to check.",
+    judge_done=lambda text: judge_definition_of_done(text) is not None,
+    detail=lambda row: row.vagueness.explanation if row.vagueness else "",
+    fixes=(DefinitionOfDoneFix,),
+    uncovers=True,
+    trend_column="Vague done",
+)
+NO_RHYTHM = GapRule(
+    code="no_rhythm",
+    label="No deadline rhythm",
+    meaning="Nobody knows when it is due.",
+    sql="TRIM(t.rhythm) = ''",
+    detail=lambda row: "No deadline rhythm: nobody knows when it is due.",
+    fixes=(RhythmFix,),
+    uncovers=True,
+)
+OVERLOADED_OWNER = GapRule(
+    code="overloaded_owner",
+    label="Overloaded owner",
+    meaning="Its owner is accountable for more critical tasks than the set limit.",
+    sql="t.criticality = '{critical}' AND owner_load.critical > %(critical_limit)s",
+    detail=_overloaded_detail,
+    fixes=(OwnerFix,),
+)
+STALE = GapRule(
+    code="stale",
+    label="Stale",
+    meaning="Not confirmed in any review for more than a quarter.",
+    sql="COALESCE(t.last_confirmed_at, t.created_at) < %(stale_before)s",
+    detail=_stale_detail,
+    comes_with_time=True,
+)
+
+
+class GapRules:
+    """The rules, most severe first: the dashboard, the command and each task's list follow
+    this order."""
+
+    def __init__(self, *rules: GapRule) -> None:
+        self.rules = rules
+
+    def __iter__(self) -> Iterator[GapRule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def index(self, rule: GapRule) -> int:
+        return self.rules.index(rule)
+
+    def get(self, code: str | None) -> GapRule | None:
+        return next((rule for rule in self.rules if rule.code == code), None)
+
+    def trend_columns(self) -> dict[str, list[GapRule]]:
+        columns: dict[str, list[GapRule]] = {}
+        for rule in self.rules:
+            if rule.trend_column:
+                columns.setdefault(rule.trend_column, []).append(rule)
+        return columns
+
+
+RULES = GapRules(
+    CONTRIBUTORS_NO_OWNER,
+    NO_OWNER,
+    OWNER_DEPARTED,
+    NO_BACKUP,
+    OVERDUE,
+    VAGUE_DONE,
+    NO_RHYTHM,
+    OVERLOADED_OWNER,
+    STALE,
+)
+
+# Roles of people who do or check the work: with any of them and no owner, the task has helpers
+# but nobody accountable. Escalation, consulted and informed people do not do the work.
+HELPER_ROLES = (Role.CONTRIBUTOR, Role.BACKUP, Role.CHECKER)
+_CRITICALITY_RANK = {Criticality.CRITICAL: 0, Criticality.HIGH: 1, Criticality.NORMAL: 2}
+
+
+def _due_before(criticality: Criticality) -> Callable[[datetime.date], datetime.date]:
+    def cutoff(on: datetime.date) -> datetime.date:
+        days = settings.OWNERMAP_OVERDUE_GRACE_DAYS[criticality.value]
+        return on - datetime.timedelta(days=days)
+
+    return cutoff
+
+
+def _stale_before(on: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        on - datetime.timedelta(days=settings.OWNERMAP_STALE_AFTER_DAYS),
+        datetime.time.min,
+        tzinfo=timezone.get_current_timezone(),
+    )
+
+
+# The values a rule's SQL may bind, computed for the day the report is for.
+PARAMETERS: dict[str, Callable[[datetime.date], Any]] = {
+    "today": lambda on: on,
+    **{f"due_before_{c.value}": _due_before(c) for c in Criticality},
+    "critical_limit": lambda on: settings.OWNERMAP_MAX_CRITICAL_TASKS,
+    "stale_before": _stale_before,
+}
+
+
+def _vocabulary() -> dict[str, str]:
+    """The constants a rule's SQL may name: tables, and values of the map's own choices."""
+    return {
+        "task": Task._meta.db_table,
+        "stage": Stage._meta.db_table,
+        "assignment": Assignment._meta.db_table,
+        "person": Person._meta.db_table,
+        "completion": Completion._meta.db_table,
+        "owner": Role.OWNER.value,
+        "backup": Role.BACKUP.value,
+        "helpers": ", ".join(f"'{role}'" for role in HELPER_ROLES),
+        **{c.value: c.value for c in Criticality},
+    }
+
+
+# Each task with its owner and backup (one row each: the database guarantees it, so they join
+# without grouping) and three small aggregates: how many helpers, whether they come from two
+# teams or more (MIN <> MAX: a hash aggregate, twice as fast as COUNT(DISTINCT)), and the
+# owner's load of critical tasks.
+_FACTS = """
+        FROM {task} t
+        JOIN {stage} s ON s.id = t.stage_id
+        LEFT JOIN {assignment} o ON o.task_id = t.id AND o.role = '{owner}'
+        LEFT JOIN {person} op ON op.id = o.person_id
+        LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
+        LEFT JOIN {person} bp ON bp.id = b.person_id
+        LEFT JOIN (
+            SELECT a.task_id,
+                   COUNT(*) FILTER (WHERE a.role IN ({helpers})) AS helpers,
+                   CASE WHEN MIN(p.team_id) <> MAX(p.team_id) THEN 1 ELSE 0 END AS cross_team
+            FROM {assignment} a JOIN {person} p ON p.id = a.person_id
+            GROUP BY a.task_id
+        ) people ON people.task_id = t.id
+        LEFT JOIN (
+            SELECT a.person_id, COUNT(*) AS critical
+            FROM {assignment} a JOIN {task} ct ON ct.id = a.task_id
+            WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
+            GROUP BY a.person_id
+        ) owner_load ON owner_load.person_id = o.person_id
+"""
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True, eq=False)
+class _Compiled:
+    """The rules as one statement, and how to read its answer: bits 0-1 the criticality's
+    rank, then one bit per rule in order, then whether the owner is still here and whether
+    the task's people are of one team, and the stage's order above those."""
+
+    sql: str
+    parameters: tuple[str, ...]
+    bits: dict[GapRule, int]
+    in_python: tuple[tuple[Callable[[str], bool], int], ...]
+    owner_here: int
+    single_team: int
+    stage_shift: int
+    uncovered: int
+
+    def rules_of(self, packed: int) -> tuple[GapRule, ...]:
+        return _rules_of(self, packed & ~3 & (self.owner_here - 1))
+
+    def values(self, on: datetime.date) -> list[Any]:
+        ops = connection.ops
+        found = []
+        for name in self.parameters:
+            value = PARAMETERS[name](on)
+            if isinstance(value, datetime.datetime):
+                value = ops.adapt_datetimefield_value(value)
+            elif isinstance(value, datetime.date):
+                value = ops.adapt_datefield_value(value)
+            found.append(value)
+        return found
+
+
+@functools.cache
+def _rules_of(compiled: _Compiled, bits: int) -> tuple[GapRule, ...]:
+    return tuple(rule for rule, bit in compiled.bits.items() if bits & bit)
+
+
+@functools.cache
+def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
+    bits = {rule: 1 << (2 + index) for index, rule in enumerate(rules)}
+    owner_here = 1 << (2 + len(rules))
+    single_team = owner_here << 1
+    stage_shift = 2 + len(rules) + 2
+    ranks = " ".join(f"WHEN '{c}' THEN {rank}" for c, rank in _CRITICALITY_RANK.items())
+    terms = [f"CASE t.criticality {ranks} ELSE 3 END"]
+    terms += [f"CASE WHEN ({rule.sql}) THEN {bits[rule]} ELSE 0 END" for rule in rules if rule.sql]
+    terms += [
+        "CASE WHEN o.id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)"
+        f" THEN {owner_here} ELSE 0 END",
+        f"CASE WHEN COALESCE(people.cross_team, 0) = 1 THEN 0 ELSE {single_team} END",
+        f's."order" * {1 << stage_shift}',
+    ]
+    # The answer is packed in one integer per task: reading a value costs about as much as a
+    # short row, and at 10,000 tasks the same facts as columns took twice as long to read.
+    template = (
+        "SELECT t.id, t.definition_of_done, t.name, "
+        + "\n          + ".join(terms)
+        + _FACTS
+        + "WHERE t.id IN ({{task_ids}})"
+    )
+    sql = template.format_map(_vocabulary())
+    parameters = tuple(_PARAMETER.findall(sql))
+    return _Compiled(
+        sql=_PARAMETER.sub("%s", sql),
+        parameters=parameters,
+        bits=bits,
+        in_python=tuple((rule.judge_done, bits[rule]) for rule in rules if rule.judge_done),
+        owner_here=owner_here,
+        single_team=single_team,
+        stage_shift=stage_shift,
+        uncovered=sum(bits[rule] for rule in rules if rule.uncovers),
+    )
+
+
+# --- The report -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -205,13 +480,16 @@ class GapReport:
 
     on: datetime.date
     task_count: int
-    by_rule: dict[Rule, list[int]]
-    gaps_of: dict[int, list[Rule]]
+    by_rule: dict[GapRule, list[int]]
+    gaps_of: dict[int, list[GapRule]]
     coverage: Coverage
 
     @property
-    def counts(self) -> dict[Rule, int]:
+    def counts(self) -> dict[GapRule, int]:
         return {rule: len(pks) for rule, pks in self.by_rule.items()}
+
+    def counts_by_code(self) -> dict[str, int]:
+        return {rule.code: len(pks) for rule, pks in self.by_rule.items()}
 
     @property
     def flagged(self) -> list[int]:
@@ -244,129 +522,6 @@ def _datetime(value: datetime.datetime | str | None) -> datetime.datetime | None
     return value
 
 
-def _tables() -> dict[str, str]:
-    review_item = Task._meta.get_field("review_items").related_model
-    return {
-        "task": Task._meta.db_table,
-        "stage": Stage._meta.db_table,
-        "assignment": Assignment._meta.db_table,
-        "person": Person._meta.db_table,
-        "completion": Completion._meta.db_table,
-        "review_item": review_item._meta.db_table,
-        "owner": Role.OWNER.value,
-        "backup": Role.BACKUP.value,
-        "helpers": ", ".join(f"'{role}'" for role in HELPER_ROLES),
-        "confirmations": ", ".join(f"'{outcome}'" for outcome in REVIEW_CONFIRMATIONS),
-        "critical": Criticality.CRITICAL.value,
-    }
-
-
-# Per task: how many helpers, whether from two teams or more (MIN <> MAX: a hash aggregate,
-# twice as fast as COUNT(DISTINCT)), the owner's load of critical tasks, the last confirmation.
-_AGGREGATES = """
-        LEFT JOIN (
-            SELECT a.task_id,
-                   COUNT(*) FILTER (WHERE a.role IN ({helpers})) AS helpers,
-                   CASE WHEN MIN(p.team_id) <> MAX(p.team_id) THEN 1 ELSE 0 END AS cross_team
-            FROM {assignment} a JOIN {person} p ON p.id = a.person_id
-            GROUP BY a.task_id
-        ) people ON people.task_id = t.id
-        LEFT JOIN (
-            SELECT a.person_id, COUNT(*) AS critical
-            FROM {assignment} a JOIN {task} ct ON ct.id = a.task_id
-            WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
-            GROUP BY a.person_id
-        ) owner_load ON owner_load.person_id = o.person_id
-        LEFT JOIN (
-            SELECT r.task_id, MAX(r.decided_at) AS decided_at
-            FROM {review_item} r WHERE r.outcome IN ({confirmations})
-            GROUP BY r.task_id
-        ) confirmed ON confirmed.task_id = t.id
-"""
-
-
-@functools.cache
-def _rules_sql() -> str:
-    ranks = " ".join(f"WHEN '{c}' THEN {rank}" for c, rank in _CRITICALITY_RANK.items())
-    grace = " ".join(f"WHEN '{c}' THEN %s" for c in list(settings.OWNERMAP_OVERDUE_GRACE_DAYS)[:-1])
-    bit = {rule: _RULE_BITS[rule] for rule in Rule}
-    # Every rule but the vague definition of done is judged here, in one pass: the owner and
-    # the backup are one row each (the database guarantees it) and join without grouping; the
-    # rest come from three small aggregates. The answer is packed in one integer per task:
-    # reading a value costs about as much as a short row, and at 10,000 tasks the same facts
-    # as columns took twice as long to read. The nested CASE keeps the completion lookup to
-    # the tasks whose due date has passed.
-    # Parameters (_rules_params): the day thrice, the grace cut-offs by criticality, the limit
-    # of critical tasks, the stale cut-off, the day again.
-    return (
-        """
-        SELECT t.id, t.definition_of_done, t.name, CASE t.criticality {ranks} ELSE 3 END
-          + CASE WHEN o.id IS NULL AND COALESCE(people.helpers, 0) > 0
-                 THEN {contributors_no_owner} ELSE 0 END
-          + CASE WHEN o.id IS NULL AND COALESCE(people.helpers, 0) = 0 THEN {no_owner} ELSE 0 END
-          + CASE WHEN op.departed_on <= %s OR op.role_changed_at > o.confirmed_at
-                 THEN {owner_departed} ELSE 0 END
-          + CASE WHEN b.id IS NULL OR bp.departed_on <= %s OR bp.away_until >= %s
-                 THEN {no_backup} ELSE 0 END
-          + CASE WHEN t.next_due_on < CASE t.criticality {grace} ELSE %s END
-                 THEN CASE WHEN NOT EXISTS (
-                          SELECT 1 FROM {completion} c
-                          WHERE c.task_id = t.id AND c.due_on = t.next_due_on
-                      ) THEN {overdue} ELSE 0 END
-                 ELSE 0 END
-          + CASE WHEN TRIM(t.rhythm) = '' THEN {no_rhythm} ELSE 0 END
-          + CASE WHEN t.criticality = '{critical}' AND owner_load.critical > %s
-                 THEN {overloaded_owner} ELSE 0 END
-          + CASE WHEN COALESCE(confirmed.decided_at, t.created_at) < %s THEN {stale} ELSE 0 END
-          + CASE WHEN o.id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %s)
-                 THEN {owner_here} ELSE 0 END
-          + CASE WHEN COALESCE(people.cross_team, 0) = 1 THEN 0 ELSE {single_team} END
-          + s."order" * {stage_unit}
-        FROM {task} t
-        JOIN {stage} s ON s.id = t.stage_id
-        LEFT JOIN {assignment} o ON o.task_id = t.id AND o.role = '{owner}'
-        LEFT JOIN {person} op ON op.id = o.person_id
-        LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
-        LEFT JOIN {person} bp ON bp.id = b.person_id
-        """  # noqa: S608 - constant fragments; values are bound
-        + _AGGREGATES
-        + """
-        WHERE t.id IN ({{task_ids}})
-        """
-    ).format(
-        ranks=ranks,
-        grace=grace,
-        owner_here=_OWNER_HERE,
-        single_team=_SINGLE_TEAM,
-        stage_unit=1 << _STAGE_SHIFT,
-        **{rule.value: value for rule, value in bit.items()},
-        **_tables(),
-    )
-
-
-def _rules_params(on: datetime.date) -> list:
-    ops = connection.ops
-    day = ops.adapt_datefield_value(on)
-    grace = [
-        ops.adapt_datefield_value(on - datetime.timedelta(days=days))
-        for days in settings.OWNERMAP_OVERDUE_GRACE_DAYS.values()
-    ]
-    stale_before = datetime.datetime.combine(
-        on - datetime.timedelta(days=settings.OWNERMAP_STALE_AFTER_DAYS),
-        datetime.time.min,
-        tzinfo=timezone.get_current_timezone(),
-    )
-    return [
-        day,
-        day,
-        day,
-        *grace,
-        settings.OWNERMAP_MAX_CRITICAL_TASKS,
-        ops.adapt_datetimefield_value(stale_before),
-        day,
-    ]
-
-
 @functools.cache
 def _details_sql() -> str:
     return (
@@ -376,19 +531,11 @@ def _details_sql() -> str:
                op.id, op.name, op.email, op.departed_on, op.away_until, op.role_changed_at,
                bp.id, bp.name, bp.email, bp.departed_on, bp.away_until,
                COALESCE(people.helpers, 0), COALESCE(people.cross_team, 0),
-               COALESCE(owner_load.critical, 0), confirmed.decided_at
-        FROM {task} t
-        JOIN {stage} s ON s.id = t.stage_id
-        LEFT JOIN {assignment} o ON o.task_id = t.id AND o.role = '{owner}'
-        LEFT JOIN {person} op ON op.id = o.person_id
-        LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
-        LEFT JOIN {person} bp ON bp.id = b.person_id
-        """  # noqa: S608 - constant fragments; values are bound
-        + _AGGREGATES
-        + """
-        WHERE t.id IN ({{placeholders}})
+               COALESCE(owner_load.critical, 0), t.last_confirmed_at
         """
-    ).format(**_tables())
+        + _FACTS
+        + "WHERE t.id IN ({{placeholders}})"
+    ).format_map(_vocabulary())
 
 
 def _person(pk, name, email, departed_on, away_until) -> PersonFacts | None:
@@ -430,10 +577,6 @@ def _details(pks: list[int], report: GapReport) -> dict[int, TaskGaps]:
     }
 
 
-def _day(value: datetime.date) -> str:
-    return f"{value:%-d %b %Y}"
-
-
 def active_tasks_filtered(
     *, stage: Stage | None = None, team: Team | None = None
 ) -> QuerySet[Task]:
@@ -459,32 +602,33 @@ def gap_report(
     if tasks is None:
         tasks = active_tasks_filtered(stage=stage, team=team)
     ids_sql, ids_params = tasks.order_by().values("pk").query.sql_with_params()
+    compiled = _compile(RULES.rules)
     # Prepared once per connection (server-side binding, config/settings.py): planning this
     # statement cost several milliseconds on each load.
     with connection.cursor() as cursor:
-        cursor.execute(_rules_sql().format(task_ids=ids_sql), [*_rules_params(on), *ids_params])
+        cursor.execute(compiled.sql.format(task_ids=ids_sql), [*compiled.values(on), *ids_params])
         rows = cursor.fetchall()
 
-    gaps_of: dict[int, list[Rule]] = {}
+    gaps_of: dict[int, list[GapRule]] = {}
     flagged = []
     covered = total = 0
-    vague_bit = _RULE_BITS[Rule.VAGUE_DONE]
     for pk, done, name, packed in rows:
-        if judge_definition_of_done(done) is not None:
-            packed |= vague_bit
+        for judge, bit in compiled.in_python:
+            if judge(done):
+                packed |= bit
         rank = packed & 3
         if rank <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
-            covered += bool(packed & _OWNER_HERE) and not packed & _UNCOVERED
-        rules = _rules_of(packed & ~3 & (_OWNER_HERE - 1))
+            covered += bool(packed & compiled.owner_here) and not packed & compiled.uncovered
+        rules = compiled.rules_of(packed)
         if rules:
             gaps_of[pk] = list(rules)
-            single_team = bool(packed & _SINGLE_TEAM)
-            flagged.append((single_team, rank, packed >> _STAGE_SHIFT, name.lower(), pk))
+            single_team = bool(packed & compiled.single_team)
+            flagged.append((single_team, rank, packed >> compiled.stage_shift, name.lower(), pk))
     # Ranked here rather than by the database: PostgreSQL sorting the rows by name took longer
     # than the rest of the query, and only the flagged ones need an order.
     flagged.sort()
-    by_rule: dict[Rule, list[int]] = {rule: [] for rule in Rule}
+    by_rule: dict[GapRule, list[int]] = {rule: [] for rule in RULES}
     for *_, pk in flagged:
         for rule in gaps_of[pk]:
             by_rule[rule].append(pk)

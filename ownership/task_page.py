@@ -1,26 +1,69 @@
-"""What a task's page shows: its people and who acts today, its gaps, history, schedule and the
-words people learned to call it. Shared by the page and by the views that answer on it (an edit,
-a confirmation refused) so that they show the same."""
+"""What a task's page shows: its people and who acts today, its gaps and their fixes, history,
+schedule and the words people learned to call it. Shared by the page and by the views that
+answer on it (an assignment, a fix, a confirmation), so that after any change in place every
+part of the page says the same."""
 
 from typing import Any
 
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from config.rendering import HtmxRequest
 from ownership.acting import acting_owner
+from ownership.fix_in_place import FixPlace
+from ownership.fixes import Fix
 from ownership.forms import AssignmentForm
-from ownership.gap_rules import task_gaps
+from ownership.gap_rules import GapRule, TaskGaps, task_gaps
 from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
 from ownership.models import Role
-from ownership.permissions import may_confirm_done
+from ownership.permissions import EDIT_MAP, may_confirm_done
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.models import Task
 
+TEMPLATE = "ownership/task_detail.html"
+# The parts of the page that show the task's facts: each is a partial of the template, and an
+# answer to a change in one of them carries the others out of band.
+LIVE_PARTS = ("summary", "gaps", "due", "people", "history")
 
-def task_page_context(task: Task, *, user: Any) -> dict[str, Any]:
+
+def fix_place(task: Task, refused: Fix | None = None) -> FixPlace:
+    return FixPlace(
+        action=lambda fixed, kind: reverse("ownership:task_fix", args=[task.slug, kind]),
+        target="#task-gaps",
+        compact=True,
+        refused=refused,
+    )
+
+
+def gap_lines(
+    gaps: TaskGaps | None, place: FixPlace | None
+) -> list[tuple[GapRule, str, list[Fix]]]:
+    """Each gap in words with its fixes (none without `place`); a fix two gaps offer (a new
+    owner, say) is shown once, under the more severe."""
+    if gaps is None:
+        return []
+    lines, offered = [], set()
+    for rule, detail in gaps.gap_list:
+        fixes = []
+        for fix in rule.fixes_for(gaps) if place is not None else ():
+            if place is not None and fix.kind not in offered:
+                offered.add(fix.kind)
+                form_id = f"fix-{fix.kind}"
+                fixes.append(place.form(fix, task=gaps, owner=gaps.owner, form_id=form_id))
+        lines.append((rule, detail, fixes))
+    return lines
+
+
+def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> dict[str, Any]:
     """Everything the task page shows, in a fixed number of queries."""
     today = timezone.localdate()
+    gaps = task_gaps(task, on=today)
+    place = fix_place(task, refused) if user.has_perm(EDIT_MAP) else None
     assignments = list(
         task.assignments.select_related("person", "person__team").order_by("person__name")
     )
@@ -34,7 +77,8 @@ def task_page_context(task: Task, *, user: Any) -> dict[str, Any]:
         "backup": backup,
         "acting": acting_owner(owner, backup, today),
         "today": today,
-        "gaps": task_gaps(task, on=today),
+        "gaps": gaps,
+        "gap_lines": gap_lines(gaps, place),
         "history": task_history(task),
         "assign_form": AssignmentForm(),
         "schedule": due.schedule(task, today=today),
@@ -44,3 +88,29 @@ def task_page_context(task: Task, *, user: Any) -> dict[str, Any]:
         "failed_task": None,
         "learned": learned_phrases(task),
     }
+
+
+def task_page_answer(
+    request: HtmxRequest,
+    task: Task,
+    *,
+    part: str,
+    notice: str = "",
+    refused: Fix | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    """The answer to a change made in place on the task's page: for HTMX, the part it was made
+    in, with every other part that shows the same facts swapped out of band, so the owner card,
+    the gaps and the history never contradict each other; without it, the whole page."""
+    task = Task.objects.select_related("stage").get(pk=task.pk)
+    context = task_page_context(task, user=request.user, refused=refused)
+    context |= extra | {"notices": {part: notice}}
+    if not request.htmx:
+        return render(request, TEMPLATE, context)
+    pieces = [render_to_string(f"{TEMPLATE}#{part}", context, request)]
+    pieces += [
+        render_to_string(f"{TEMPLATE}#{other}", context | {"oob": True}, request)
+        for other in LIVE_PARTS
+        if other != part
+    ]
+    return HttpResponse("".join(pieces))

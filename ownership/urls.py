@@ -1,6 +1,9 @@
 from django.urls import path
 
-from ownership import api
+from ownership import (
+    api,
+    fix_in_place,  # noqa: F401 - registers <fix:kind>
+)
 from ownership.views import (
     calendars,
     campaigns,
@@ -20,15 +23,7 @@ app_name = "ownership"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("dashboard/fix/<slug:slug>/owner", dashboard.fix_owner, name="fix_owner"),
-    path("dashboard/fix/<slug:slug>/backup", dashboard.fix_backup, name="fix_backup"),
-    path(
-        "dashboard/fix/<slug:slug>/keep-owner",
-        dashboard.fix_confirm_owner,
-        name="fix_confirm_owner",
-    ),
-    path("dashboard/fix/<slug:slug>/done", dashboard.fix_done, name="fix_done"),
-    path("dashboard/fix/<slug:slug>/rhythm", dashboard.fix_rhythm, name="fix_rhythm"),
+    path("dashboard/fix/<slug:slug>/<fix:kind>", dashboard.fix, name="fix"),
     path("people/suggest", dashboard.people_suggest, name="people_suggest"),
     path("search/", tasks.search, name="search"),
     path("tasks/", tasks.task_list, name="task_list"),
@@ -43,6 +38,7 @@ urlpatterns = [
         name="task_restore_version",
     ),
     path("tasks/<slug:slug>/people/add", editing.task_assign, name="task_assign"),
+    path("tasks/<slug:slug>/fix/<fix:kind>", editing.task_fix, name="task_fix"),
     path(
         "tasks/<slug:slug>/people/<int:assignment_id>/remove",
         editing.task_unassign,

@@ -100,6 +100,11 @@ class Outcome(models.TextChoices):
     GAP_LEFT_OPEN = "gap_left_open", "Gap left open"
 
 
+# Outcomes that confirm a task as it stands (or as just fixed): the stale rule counts from the
+# latest of them (Task.last_confirmed_at, kept by reviews.session_runner).
+CONFIRMING = (Outcome.CONFIRMED, Outcome.CHANGED)
+
+
 class ItemReason(models.TextChoices):
     QUARTERLY = "quarterly", "Every active task, every quarter"
     FELL_DUE = "fell_due", "Fell due around the campaign"

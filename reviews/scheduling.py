@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
-from ownership.gap_rules import GapReport, Rule, gap_report
+from ownership.gap_rules import OVERDUE, RULES, GapReport, gap_report
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import EDIT_MAP
 from reviews.models import (
@@ -40,8 +40,11 @@ from tasks_registry.rhythms import CampaignRhythm, business_days
 log = logging.getLogger(__name__)
 
 _BATCH = 1000
-# Gaps that come with time alone, not from something that happened during a campaign.
-_NOT_GAINED = {Rule.STALE.value}
+
+
+def _not_gained() -> set[str]:
+    """Gaps that come with time alone, not from something that happened during a campaign."""
+    return {rule.code for rule in RULES if rule.comes_with_time}
 
 
 @dataclass
@@ -162,7 +165,7 @@ def map_figures(report: GapReport) -> dict:
         "measured": report.coverage.total,
         "tasks": report.task_count,
         "flagged": len(report.gaps_of),
-        "counts": {rule.value: count for rule, count in report.counts.items()},
+        "counts": report.counts_by_code(),
     }
 
 
@@ -213,7 +216,7 @@ def _make_session(
                         task_id=task_id,
                         position=position,
                         reason=reason,
-                        gaps_snapshot=[rule.value for rule in gaps_of.get(task_id, ())],
+                        gaps_snapshot=[rule.code for rule in gaps_of.get(task_id, ())],
                     )
                     for position, (task_id, reason) in enumerate(items, start=1)
                 ],
@@ -271,18 +274,20 @@ def _gained_a_gap(campaign: Campaign, report: GapReport) -> set[int]:
     baseline = GapBaseline.objects.filter(campaign=campaign).first()
     if baseline is not None:
         before = {int(pk): set(codes) for pk, codes in baseline.gaps.items()}
+        not_gained = _not_gained()
         return {
             pk
             for pk, rules in report.gaps_of.items()
-            if {rule.value for rule in rules} - before.get(pk, set()) - _NOT_GAINED
+            if {rule.code for rule in rules} - before.get(pk, set()) - not_gained
         }
     during = {"history_date__gte": campaign.starts_at, "history_date__lte": campaign.ends_at}
     changed = set(Task.history.filter(**during).values_list("id", flat=True))
     changed |= set(Assignment.history.filter(**during).values_list("task_id", flat=True))
+    not_gained = _not_gained()
     return {
         pk
         for pk in changed
-        if pk in report.gaps_of and {rule.value for rule in report.gaps_of[pk]} - _NOT_GAINED
+        if pk in report.gaps_of and {rule.code for rule in report.gaps_of[pk]} - not_gained
     }
 
 
@@ -319,7 +324,7 @@ def take_baselines(now: datetime.datetime) -> int:
     if not running:
         return 0
     report = gap_report(on=timezone.localdate(now))
-    gaps = {str(pk): [rule.value for rule in rules] for pk, rules in report.gaps_of.items()}
+    gaps = {str(pk): [rule.code for rule in rules] for pk, rules in report.gaps_of.items()}
     taken = 0
     for campaign in running:
         try:
@@ -384,7 +389,7 @@ def session_reminders(today: datetime.date) -> list[int]:
 
 def overdue_reminders(report: GapReport) -> list[int]:
     """To the owner of each overdue task, once per occurrence (its due day is in the key)."""
-    overdue = report.by_rule[Rule.OVERDUE]
+    overdue = report.by_rule[OVERDUE]
     if not overdue:
         return []
     wanted = {}

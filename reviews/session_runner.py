@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from config.writes import stamp
@@ -15,7 +15,14 @@ from ownership.assignments import assign_owner
 from ownership.gap_rules import gap_report
 from ownership.models import Person
 from reviews import scheduling
-from reviews.models import ItemReason, Outcome, ReviewItem, ReviewSession, SessionStatus
+from reviews.models import (
+    CONFIRMING,
+    ItemReason,
+    Outcome,
+    ReviewItem,
+    ReviewSession,
+    SessionStatus,
+)
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Stage, Task
 
@@ -35,6 +42,19 @@ def _locked(session: ReviewSession) -> ReviewSession:
 def _save(session: ReviewSession, by: AbstractBaseUser | None, fields: list[str]) -> None:
     stamp(session, by=by)
     session.save(update_fields=fields)
+
+
+def _note_last_confirmed(task_id: int) -> None:
+    """The task's last confirmation, which the stale rule reads, follows its latest confirming
+    outcome: an outcome changed after the fact moves it back too. Not an edit of the task: no
+    new version, no history entry."""
+    latest = (
+        ReviewItem.objects.filter(task_id=OuterRef("pk"), outcome__in=CONFIRMING)
+        .values("task_id")
+        .annotate(latest=Max("decided_at"))
+        .values("latest")
+    )
+    Task.objects.filter(pk=task_id).update(last_confirmed_at=Subquery(latest))
 
 
 def start_session(*, session: ReviewSession, by: AbstractBaseUser | None) -> ReviewSession:
@@ -93,6 +113,7 @@ def record_outcome(
         current.decided_at = timezone.now()
         stamp(current, by=by)
         current.save(update_fields=["outcome", "note", "decided_by", "decided_at"])
+        _note_last_confirmed(current.task_id)
         task = current.task
         if outcome == Outcome.RETIRED and task.is_active:
             update_task(task=task, by=by, is_active=False, reason=f"retired in the {session}")
@@ -135,12 +156,13 @@ def add_missing_task(
             reason=ItemReason.ADDED,
             outcome=Outcome.CHANGED,
             note="Added to the map in this session.",
-            gaps_snapshot=[rule.value for rule in report.gaps_of.get(task.pk, ())],
+            gaps_snapshot=[rule.code for rule in report.gaps_of.get(task.pk, ())],
             decided_by=by,
             decided_at=timezone.now(),
         )
         stamp(item, by=by)
         item.save()
+        _note_last_confirmed(task.pk)
     return item
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from ownership.assignments import owners_and_backups
-from ownership.gap_rules import Rule, gap_report
+from ownership.gap_rules import OWNER_DEPARTED, gap_report
 from ownership.history_in_words import HistoryEntry, task_changes_between
 from reviews.models import Outcome, ReviewItem, ReviewSession, SessionStatus
 from reviews.scheduling import map_figures
@@ -107,11 +107,11 @@ def open_gaps(session: ReviewSession, facilitator_name: str) -> list[OpenGap]:
         if item.outcome != Outcome.GAP_LEFT_OPEN and not rules:
             continue
         owner = people.get(item.task_id, (None, None))[0]
-        if owner is not None and Rule.OWNER_DEPARTED not in rules:
+        if owner is not None and OWNER_DEPARTED not in rules:
             who = owner.name
         else:
             who = f"{facilitator_name} (no owner who can)"
-        found.append(OpenGap(item, item.task, [Rule(rule).label for rule in rules], who, item.note))
+        found.append(OpenGap(item, item.task, [rule.label for rule in rules], who, item.note))
     found.sort(key=lambda gap: gap.item.outcome != Outcome.GAP_LEFT_OPEN)
     return found
 

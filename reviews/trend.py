@@ -3,7 +3,7 @@ drawn here (no chart library, no script), with the same figures as a table besid
 
 from dataclasses import dataclass
 
-from ownership.gap_rules import Rule
+from ownership.gap_rules import RULES, GapRule
 from reviews.models import ReviewSession
 
 WIDTH, HEIGHT = 640, 220
@@ -38,8 +38,8 @@ class Chart:
         return " ".join(f"{p.x:.1f},{p.flagged_y:.1f}" for p in self.points)
 
     @property
-    def rules(self) -> list[Rule]:
-        return list(Rule)
+    def rules(self) -> list[GapRule]:
+        return list(RULES)
 
     @property
     def plot_bottom(self) -> int:
@@ -62,11 +62,16 @@ def figures_of(session: ReviewSession) -> dict:
     return {
         "coverage": figures.get("coverage"),
         "flagged": figures.get("flagged", 0),
-        "no_owner": counts.get(Rule.NO_OWNER.value, 0)
-        + counts.get(Rule.CONTRIBUTORS_NO_OWNER.value, 0),
-        "no_backup": counts.get(Rule.NO_BACKUP.value, 0),
-        "vague_done": counts.get(Rule.VAGUE_DONE.value, 0),
+        "columns": [
+            sum(counts.get(rule.code, 0) for rule in rules)
+            for rules in RULES.trend_columns().values()
+        ],
     }
+
+
+def trend_columns() -> list[str]:
+    """The gap counts the trend table shows, one column each (rules may share one)."""
+    return list(RULES.trend_columns())
 
 
 def trend_chart(past: list[ReviewSession], now: dict) -> Chart | None:

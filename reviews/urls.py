@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ownership import fix_in_place  # noqa: F401 - registers <fix:kind>
 from reviews.views import items, sessions
 
 app_name = "reviews"
@@ -14,8 +15,5 @@ urlpatterns = [
     path("<int:pk>/tasks/new", items.missing_task, name="missing_task"),
     path("<int:pk>/items/<int:item_pk>/", items.item_detail, name="item"),
     path("<int:pk>/items/<int:item_pk>/outcome", items.item_outcome, name="item_outcome"),
-    path("<int:pk>/items/<int:item_pk>/owner", items.item_owner, name="item_owner"),
-    path("<int:pk>/items/<int:item_pk>/backup", items.item_backup, name="item_backup"),
-    path("<int:pk>/items/<int:item_pk>/done", items.item_done, name="item_done"),
-    path("<int:pk>/items/<int:item_pk>/rhythm", items.item_rhythm, name="item_rhythm"),
+    path("<int:pk>/items/<int:item_pk>/<fix:kind>", items.item_fix, name="item_fix"),
 ]

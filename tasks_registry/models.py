@@ -85,6 +85,9 @@ class Task(models.Model):
     # and the completions; stored so that "which tasks are overdue?" is one indexed comparison
     # for the whole map instead of expanding every task's rhythm on each dashboard load.
     next_due_on = models.DateField("next due", null=True, blank=True, editable=False)
+    # When a review last confirmed the task as it stands (or as just fixed), written by the
+    # reviews app's write functions: the stale rule reads it without knowing about reviews.
+    last_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every write through tasks_registry.changes.update_task; a form saved with an
     # older version is refused instead of silently overwriting someone else's change.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -95,7 +98,9 @@ class Task(models.Model):
     # trigram index on it to offer the closest task names when a search matches nothing.
     search_names = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_names", "next_due_on", "rhythm_set_on"])
+    history = HistoricalRecords(
+        excluded_fields=["search_names", "next_due_on", "rhythm_set_on", "last_confirmed_at"]
+    )
 
     class Meta:
         ordering = ["stage__order", "name", "id"]

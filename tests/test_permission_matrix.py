@@ -58,11 +58,8 @@ MATRIX = {
     "reviews:summary": MEMBER,
     "reviews:item": MEMBER,
     # Editing the map.
-    "ownership:fix_owner": OPS_LEAD,
-    "ownership:fix_backup": OPS_LEAD,
-    "ownership:fix_confirm_owner": OPS_LEAD,
-    "ownership:fix_done": OPS_LEAD,
-    "ownership:fix_rhythm": OPS_LEAD,
+    "ownership:fix": OPS_LEAD,
+    "ownership:task_fix": OPS_LEAD,
     "ownership:task_create": OPS_LEAD,
     "ownership:rhythm_preview": OPS_LEAD,
     "ownership:task_edit": OPS_LEAD,
@@ -99,12 +96,9 @@ MATRIX = {
     "reviews:close": MANAGER,
     "reviews:missing_task": MANAGER,
     "reviews:item_outcome": MANAGER,
-    "reviews:item_owner": MANAGER,
-    "reviews:item_backup": MANAGER,
-    "reviews:item_done": MANAGER,
-    "reviews:item_rhythm": MANAGER,
+    "reviews:item_fix": MANAGER,
 }
-SAMPLES = {"int": 1, "slug": "no-such-thing", "string": "no-such-token"}
+SAMPLES = {"int": 1, "slug": "no-such-thing", "string": "no-such-token", "fixkind": "owner"}
 
 
 def _named_urls(patterns=None, namespace=""):

@@ -28,6 +28,7 @@ def _walk(patterns, prefix=""):
 def _example_path(route: str) -> str:
     """A concrete path for a route: path converters and regex groups filled with samples."""
     path = route.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
+    path = re.sub(r"<fix:[^>]+>", "owner", path)
     path = re.sub(r"<int:[^>]+>|<path:[^>]+>|<[^>]+>", "1", path)
     path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", path)
     path = re.sub(r"[?^$]", "", path)

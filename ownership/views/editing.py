@@ -3,17 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.rendering import HtmxRequest
 from ownership.assignments import assign, unassign
+from ownership.fix_in_place import fix_class, fix_in_place
+from ownership.fixes import Fix
 from ownership.forms import AssignmentForm, TaskForm, add_errors
+from ownership.gap_rules import task_gaps
 from ownership.history_in_words import changed_since
 from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
-from ownership.task_page import task_page_context
+from ownership.task_page import fix_place, task_page_answer
 from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
 from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Task
@@ -21,7 +25,7 @@ from tasks_registry.models import Task
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_create(request: HttpRequest) -> HttpResponse:
+def task_create(request: HtmxRequest) -> HttpResponse:
     form = TaskForm(request.POST or None, creating=True)
     if request.method == "POST" and form.is_valid():
         values = form.changes()
@@ -39,7 +43,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("stage"), slug=slug)
     form = TaskForm(request.POST or None, initial=TaskForm.initial_for(task))
     conflict = []
@@ -72,7 +76,7 @@ def task_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_retire(request: HttpRequest, slug: str) -> HttpResponse:
+def task_retire(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     update_task(task=task, by=request.user, is_active=False)
     messages.success(
@@ -83,7 +87,7 @@ def task_retire(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_restore(request: HttpRequest, slug: str) -> HttpResponse:
+def task_restore(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     update_task(task=task, by=request.user, is_active=True)
     messages.success(request, f"“{task.name}” is back on the map.")
@@ -92,7 +96,7 @@ def task_restore(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_restore_version(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
+def task_restore_version(request: HtmxRequest, slug: str, record_id: int) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     try:
         restored = restore_version(task=task, record_id=record_id, by=request.user)
@@ -103,18 +107,15 @@ def task_restore_version(request: HttpRequest, slug: str, record_id: int) -> Htt
     return redirect(restored)
 
 
-def _people_section(request: HttpRequest, task: Task, form: AssignmentForm) -> HttpResponse:
-    """The task page's people, for HTMX; the whole page otherwise."""
-    context = {**task_page_context(task, user=request.user), "assign_form": form}
-    template = "ownership/task_detail.html"
-    if request.htmx:
-        return render(request, f"{template}#people", context)
-    return render(request, template, context)
+def _people_section(request: HtmxRequest, task: Task, form: AssignmentForm) -> HttpResponse:
+    """The task page's people, with the parts that show the same facts (HTMX); the whole page
+    otherwise."""
+    return task_page_answer(request, task, part="people", assign_form=form)
 
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_assign(request: HttpRequest, slug: str) -> HttpResponse:
+def task_assign(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     form = AssignmentForm(request.POST)
     if form.is_valid():
@@ -136,7 +137,7 @@ def task_assign(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def task_unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+def task_unassign(request: HtmxRequest, slug: str, assignment_id: int) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     assignment = get_object_or_404(Assignment, pk=assignment_id, task=task)
     unassign(assignment=assignment, by=request.user)
@@ -145,9 +146,36 @@ def task_unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpRe
     return _people_section(request, task, AssignmentForm())
 
 
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def task_fix(request: HtmxRequest, slug: str, kind: str) -> HttpResponse:
+    """A gap fixed on the task's page: its gaps again, with the owner card, people and history
+    brought up to date; or the form with its errors."""
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    row = task_gaps(task, on=timezone.localdate())
+    form = fix_place(task).form(
+        fix_class(kind),
+        task=row or task,
+        owner=row.owner if row else None,
+        form_id=f"fix-{kind}",
+        data=request.POST,
+    )
+
+    def fixed(notice: str) -> HttpResponse:
+        if request.htmx:
+            return task_page_answer(request, task, part="gaps", notice=notice)
+        messages.success(request, notice)
+        return redirect(task)
+
+    def refused(form: Fix) -> HttpResponse:
+        return task_page_answer(request, task, part="gaps", refused=form)
+
+    return fix_in_place(request, form, task=task, fixed=fixed, refused=refused)
+
+
 @require_GET
 @permission_required(EDIT_MAP, raise_exception=True)
-def rhythm_preview(request: HttpRequest) -> HttpResponse:
+def rhythm_preview(request: HtmxRequest) -> HttpResponse:
     """What the rhythm picker says so far, in words, and the next days it would fall due."""
     context = RhythmPickerForm(request.GET).preview(timezone.localdate())
     return render(request, "ownership/_rhythm_picker.html#preview", context)

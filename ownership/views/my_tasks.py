@@ -1,31 +1,31 @@
 """My tasks, and confirming occurrences done (and undoing that) from it or from a task's page."""
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from config.rendering import render_page
+from config.rendering import HtmxRequest, render_page
 from ownership.agenda import my_tasks, occurrence_key
 from ownership.forms import CompletionForm, add_errors
 from ownership.models import Person
 from ownership.permissions import VIEW_MAP, may_confirm_done
-from ownership.task_page import task_page_context
+from ownership.task_page import task_page_answer
 from tasks_registry.completions import UNDO_WINDOW, record_completion, undo_completion
 from tasks_registry.models import Completion, Task
 
 MY_TASKS = "ownership/my_tasks.html"
-TASK_PAGE = "ownership/task_detail.html"
 
 
-def _my_context(request: HttpRequest, **extra) -> dict:
+def _my_context(request: HtmxRequest, **extra) -> dict:
     person = Person.objects.filter(user=request.user).first()
     return {
         "person": person,
@@ -39,12 +39,12 @@ def _my_context(request: HttpRequest, **extra) -> dict:
 
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
-def my_tasks_page(request: HttpRequest) -> HttpResponse:
+def my_tasks_page(request: HtmxRequest) -> HttpResponse:
     return render_page(request, MY_TASKS, _my_context(request), partial="due-list")
 
 
 def _answer(
-    request: HttpRequest,
+    request: HtmxRequest,
     task: Task,
     *,
     notice: str = "",
@@ -57,23 +57,19 @@ def _answer(
     if failed is None and not request.htmx:
         messages.success(request, notice)
         return redirect(task if on_task_page else reverse("ownership:my_tasks"))
-    extra = {"notice": notice, "failed_form": form, "failed_task": None, "failed_key": ""}
+    extra: dict[str, Any] = {"failed_form": form, "failed_task": None, "failed_key": ""}
     if failed is not None:
         task_pk, day = failed
         extra |= {"failed_task": task_pk, "failed_key": occurrence_key(task_pk, day)}
     if on_task_page:
-        task = Task.objects.select_related("stage").get(pk=task.pk)
-        context = task_page_context(task, user=request.user) | extra
-        template, partial = TASK_PAGE, "due"
-    else:
-        context = _my_context(request, **extra)
-        template, partial = MY_TASKS, "due-list"
-    return render(request, f"{template}#{partial}" if request.htmx else template, context)
+        return task_page_answer(request, task, part="due", notice=notice, **extra)
+    context = _my_context(request, notice=notice, **extra)
+    return render(request, f"{MY_TASKS}#due-list" if request.htmx else MY_TASKS, context)
 
 
 @require_POST
 @permission_required(VIEW_MAP, raise_exception=True)
-def completion_create(request: HttpRequest, slug: str) -> HttpResponse:
+def completion_create(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
     if not may_confirm_done(request.user, task):
         raise PermissionDenied("Only the task's owner or backup confirms it done.")
@@ -99,7 +95,7 @@ def completion_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW_MAP, raise_exception=True)
-def completion_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def completion_undo(request: HtmxRequest, pk: int) -> HttpResponse:
     completion = get_object_or_404(Completion.objects.select_related("task"), pk=pk)
     if completion.completed_by_id != request.user.pk:
         raise PermissionDenied("Only the person who confirmed it can undo it.")

@@ -1,30 +1,30 @@
 """Walking a session's items one at a time: the task as it stands, its gaps then and now, the
 outcome, and the fix in place (owner, backup, definition of done, rhythm) without leaving."""
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from config.rendering import render_page
-from ownership.assignments import assign_backup, assign_owner
-from ownership.forms import ChoosePersonForm, DefinitionOfDoneForm, RhythmForm, add_errors
-from ownership.gap_rules import Rule, task_gaps
+from config.rendering import HtmxRequest, render_page
+from ownership.fix_in_place import FixPlace, fix_class, fix_in_place
+from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, OwnerFix, RhythmFix
+from ownership.forms import add_errors
+from ownership.gap_rules import RULES, task_gaps
 from reviews import session_runner
 from reviews.forms import MissingTaskForm, OutcomeForm
 from reviews.models import ReviewItem, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
-from tasks_registry.changes import StaleVersionError, update_task
 
 TEMPLATE = "reviews/item.html"
 RECORDING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+# Whatever its gaps, a session may fix any of these while it walks a task.
+REVIEW_FIXES = (OwnerFix, BackupFix, DefinitionOfDoneFix, RhythmFix)
 
 
 def _item(pk: int, item_pk: int) -> ReviewItem:
@@ -44,16 +44,29 @@ def _neighbours(item: ReviewItem) -> tuple[ReviewItem | None, ReviewItem | None]
     return before, after
 
 
-def _context(request: HttpRequest, item: ReviewItem, **extra) -> dict:
+def _place(item: ReviewItem, refused: Fix | None = None) -> FixPlace:
+    return FixPlace(
+        action=lambda task, kind: reverse(
+            "reviews:item_fix", args=[item.session_id, item.pk, kind]
+        ),
+        target="#item-panel",
+        refused=refused,
+    )
+
+
+def _context(request: HtmxRequest, item: ReviewItem, refused: Fix | None = None, **extra) -> dict:
     session = item.session
     decided, total = session_runner.progress(session)
     before, after = _neighbours(item)
     row = task_gaps(item.task, on=timezone.localdate())
+    place = _place(item, refused)
+    owner = row.owner if row else None
     return {
         "session": session,
         "item": item,
         "row": row,
-        "snapshot": [Rule(code) for code in item.gaps_snapshot if code in Rule.values],
+        # Codes of rules since removed are left out: the snapshot is a record, not the truth.
+        "snapshot": [rule for code in item.gaps_snapshot if (rule := RULES.get(code))],
         "decided": decided,
         "total": total,
         "previous_item": before,
@@ -61,19 +74,22 @@ def _context(request: HttpRequest, item: ReviewItem, **extra) -> dict:
         "may_run": request.user.has_perm(RUN),
         "can_run": request.user.has_perm(RUN) and session.status in RECORDING,
         "outcome_form": OutcomeForm(initial={"outcome": item.outcome, "note": item.note}),
-        "errors": {},
+        "fixes": [
+            place.form(fix, task=item.task, owner=owner, form_id=f"fix-{fix.kind}")
+            for fix in REVIEW_FIXES
+        ],
         **extra,
     }
 
 
 @require_GET
 @permission_required(ATTEND, raise_exception=True)
-def item_detail(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_detail(request: HtmxRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(pk, item_pk)
     return render_page(request, TEMPLATE, _context(request, item), partial="panel")
 
 
-def _panel(request: HttpRequest, item: ReviewItem, **extra) -> HttpResponse:
+def _panel(request: HtmxRequest, item: ReviewItem, **extra) -> HttpResponse:
     """The item's panel (HTMX) or its page; status 200 even with errors, so HTMX swaps it."""
     context = _context(request, item, **extra)
     if request.htmx:
@@ -84,7 +100,7 @@ def _panel(request: HttpRequest, item: ReviewItem, **extra) -> HttpResponse:
 
 @require_POST
 @permission_required(RUN, raise_exception=True)
-def item_outcome(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_outcome(request: HtmxRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(pk, item_pk)
     form = OutcomeForm(request.POST)
     if form.is_valid():
@@ -110,44 +126,40 @@ def item_outcome(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return redirect("reviews:item", pk=pk, item_pk=following.pk)
 
 
-def _fix(
-    request: HttpRequest,
-    pk: int,
-    item_pk: int,
-    kind: str,
-    form_class: type[forms.Form],
-    write: Callable[[ReviewItem, dict], str],
-) -> HttpResponse:
+@require_POST
+@permission_required(RUN, raise_exception=True)
+def item_fix(request: HtmxRequest, pk: int, item_pk: int, kind: str) -> HttpResponse:
+    """A task fixed from inside the session: the item's panel again with its gaps now, or the
+    form with its errors. Fixing starts a scheduled session."""
     item = _item(pk, item_pk)
-    form = form_class(request.POST)
-    if item.session.status not in RECORDING:
-        form.is_valid()
-        form.add_error(
-            None,
-            f"This session is {item.session.get_status_display().lower()}: "
-            + (
-                "fix the task from its own page."
-                if item.session.status == SessionStatus.CLOSED
-                else "resume it to fix tasks in it."
-            ),
+    row = task_gaps(item.task, on=timezone.localdate())
+    form = _place(item).form(
+        fix_class(kind),
+        task=item.task,
+        owner=row.owner if row else None,
+        form_id=f"fix-{kind}",
+        data=request.POST,
+    )
+    session = item.session
+    refusal = ""
+    if session.status not in RECORDING:
+        refusal = f"This session is {session.get_status_display().lower()}: " + (
+            "fix the task from its own page."
+            if session.status == SessionStatus.CLOSED
+            else "resume it to fix tasks in it."
         )
-    elif form.is_valid():
-        try:
-            notice = write(item, form.cleaned_data)
-            if item.session.status != SessionStatus.IN_PROGRESS:
-                session_runner.start_session(session=item.session, by=request.user)
-            return _panel(request, _item(pk, item_pk), notice=notice)
-        except StaleVersionError as error:
-            form = form_class({**request.POST.dict(), "version": error.task.version})
-            form.is_valid()
-            form.add_error(
-                None,
-                "Someone else changed this task while you were typing; it shows their "
-                "version now. Your text is kept below: save again to replace theirs.",
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-    return _panel(request, item, errors={kind: form}, refusal=_refusal(form))
+
+    def fixed(notice: str) -> HttpResponse:
+        if session.status != SessionStatus.IN_PROGRESS:
+            session_runner.start_session(session=session, by=request.user)
+        return _panel(request, _item(pk, item_pk), notice=notice)
+
+    def refused(form: Fix) -> HttpResponse:
+        return _panel(request, item, refused=form, refusal=_refusal(form))
+
+    return fix_in_place(
+        request, form, task=item.task, fixed=fixed, refused=refused, refusal=refusal
+    )
 
 
 def _refusal(form: forms.Form) -> str:
@@ -156,56 +168,9 @@ def _refusal(form: forms.Form) -> str:
     return " ".join(form.non_field_errors())
 
 
-@require_POST
-@permission_required(RUN, raise_exception=True)
-def item_owner(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    def write(item: ReviewItem, data: dict) -> str:
-        assign_owner(task=item.task, person=data["person"], by=request.user)
-        return f"{data['person'].name} now owns “{item.task.name}”."
-
-    return _fix(request, pk, item_pk, "owner", ChoosePersonForm, write)
-
-
-@require_POST
-@permission_required(RUN, raise_exception=True)
-def item_backup(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    def write(item: ReviewItem, data: dict) -> str:
-        assign_backup(task=item.task, person=data["person"], by=request.user)
-        return f"{data['person'].name} is now the backup for “{item.task.name}”."
-
-    return _fix(request, pk, item_pk, "backup", ChoosePersonForm, write)
-
-
-@require_POST
-@permission_required(RUN, raise_exception=True)
-def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    def write(item: ReviewItem, data: dict) -> str:
-        update_task(
-            task=item.task,
-            by=request.user,
-            expected_version=data["version"],
-            definition_of_done=data["definition_of_done"].strip(),
-        )
-        return f"The definition of done of “{item.task.name}” is saved."
-
-    return _fix(request, pk, item_pk, "done", DefinitionOfDoneForm, write)
-
-
-@require_POST
-@permission_required(RUN, raise_exception=True)
-def item_rhythm(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    def write(item: ReviewItem, data: dict) -> str:
-        saved = update_task(
-            task=item.task, by=request.user, expected_version=data["version"], rhythm=data["rhythm"]
-        )
-        return f"“{item.task.name}” now falls due {saved.rhythm or 'with no rhythm'}."
-
-    return _fix(request, pk, item_pk, "rhythm", RhythmForm, write)
-
-
 @require_http_methods(["GET", "POST"])
 @permission_required(RUN, raise_exception=True)
-def missing_task(request: HttpRequest, pk: int) -> HttpResponse:
+def missing_task(request: HtmxRequest, pk: int) -> HttpResponse:
     """Add a task the map was missing, from inside the session."""
     session = get_object_or_404(ReviewSession, pk=pk)
     form = MissingTaskForm(request.POST or None)

@@ -16,7 +16,7 @@ from reviews.models import Outcome, ReviewSession
 from reviews.permissions import ATTEND, RUN
 from reviews.scheduling import map_figures
 from reviews.summary import session_summary
-from reviews.trend import figures_of, trend_chart
+from reviews.trend import figures_of, trend_chart, trend_columns
 
 ITEMS_PER_PAGE = 50
 SHOWN = {
@@ -37,7 +37,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     for session in past:
         session.figures = figures_of(session)
     now = map_figures(gap_report(on=timezone.localdate())) if past else {}
-    context = {"upcoming": upcoming, "past": past, "chart": trend_chart(past, now)}
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "chart": trend_chart(past, now),
+        "trend_columns": trend_columns(),
+    }
     return render(request, "reviews/session_list.html", context)
 
 

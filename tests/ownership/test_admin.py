@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gap_rules import Rule, task_gaps
+from ownership.gap_rules import OWNER_DEPARTED, task_gaps
 from ownership.history_in_words import task_history
 from ownership.models import Assignment, Person, Role
 from reviews.models import Outcome, SessionStatus
@@ -315,7 +315,7 @@ def test_a_title_changed_in_the_admin_flags_what_the_person_owns(admin_client):
     person.refresh_from_db()
     assert (person.title, person.user) == ("Head of merchandising", account)
     assert person.history.latest().history_user.username == "root"
-    assert Rule.OWNER_DEPARTED in task_gaps(task, on=timezone.localdate()).gaps
+    assert OWNER_DEPARTED in task_gaps(task, on=timezone.localdate()).gaps
 
 
 def test_an_email_taken_in_the_admin_is_refused_at_the_field(admin_client):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gap_rules import Rule
+from ownership.gap_rules import NO_OWNER
 from ownership.models import Role
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
 
@@ -44,7 +44,7 @@ def test_the_text_output_ends_with_a_count_per_rule_and_the_coverage():
     out = _run()
     assert "Search quality  [" in out
     assert "  no_owner: Nobody is assigned to it at all." in out
-    assert f"     1  {Rule.NO_OWNER.label}" in out
+    assert f"     1  {NO_OWNER.label}" in out
     assert "Coverage: 0% of critical and high tasks fully covered (0 of 1); 1 active tasks." in out
 
 

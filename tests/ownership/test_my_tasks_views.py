@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
-from ownership.gap_rules import Rule, gap_report
+from ownership.gap_rules import OVERDUE, gap_report
 from ownership.models import Person
 from tasks_registry import due
 from tasks_registry.completions import record_completion
@@ -98,7 +98,7 @@ def test_the_owner_confirms_an_overdue_occurrence_and_it_leaves_the_overdue_list
     today = timezone.localdate()
     task = _task(mia, name="Stock count")
     oldest = today - 2 * WEEK
-    assert gap_report(on=today).by_rule[Rule.OVERDUE] == [task.pk]
+    assert gap_report(on=today).by_rule[OVERDUE] == [task.pk]
     response = _confirm(member_client, task, oldest, headers=htmx_headers)
     html = response.content.decode()
     assert response.status_code == 200
@@ -121,7 +121,7 @@ def test_confirming_every_missed_occurrence_clears_the_overdue_flag(member_clien
     task = _task(mia, name="Stock count")
     for day in (today - 2 * WEEK, today - WEEK):
         assert _confirm(member_client, task, day).status_code == 302
-    assert gap_report(on=today).by_rule[Rule.OVERDUE] == []
+    assert gap_report(on=today).by_rule[OVERDUE] == []
     assert Task.objects.get(pk=task.pk).next_due_on == today
 
 

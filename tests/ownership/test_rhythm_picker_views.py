@@ -154,8 +154,12 @@ def test_the_dashboard_fix_refuses_an_unreadable_rhythm_at_its_input(
     task = TaskFactory(name="Budget", rhythm="")
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:fix_rhythm", kwargs={"slug": task.slug}),
-        {"rhythm": "every blue moon", "version": task.version, "section": "no_rhythm"},
+        reverse("ownership:fix", kwargs={"slug": task.slug, "kind": "rhythm"}),
+        {
+            "rhythm": "every blue moon",
+            "version": task.version,
+            "fix_id": f"fix-{task.pk}-no_rhythm",
+        },
         **htmx_headers,
     )
     assert "“every blue moon” is not a rhythm Ownermap can read." in response.content.decode()
@@ -166,8 +170,8 @@ def test_the_dashboard_fix_saves_the_canonical_words(client, ops_lead, htmx_head
     task = TaskFactory(name="Budget", rhythm="")
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:fix_rhythm", kwargs={"slug": task.slug}),
-        {"rhythm": "Every Monday", "version": task.version, "section": "no_rhythm"},
+        reverse("ownership:fix", kwargs={"slug": task.slug, "kind": "rhythm"}),
+        {"rhythm": "Every Monday", "version": task.version, "fix_id": f"fix-{task.pk}-no_rhythm"},
         **htmx_headers,
     )
     assert "now falls due weekly on monday" in response.content.decode()

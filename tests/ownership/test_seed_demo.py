@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ownership.agenda import my_tasks
 from ownership.demo_data import DEMO_PASSWORD
-from ownership.gap_rules import Rule, gap_report
+from ownership.gap_rules import RULES, STALE, gap_report
 from ownership.models import Assignment, Person, Role, Team
 from ownership.run_sheet import run_sheet
 from ownership.vagueness import Vagueness, judge_definition_of_done
@@ -77,13 +77,13 @@ def test_the_demo_has_the_imperfections_of_a_first_map(seeded):
 def test_the_demo_shows_every_gap_whose_data_can_exist_and_the_command_agrees(seeded, client):
     report = gap_report(on=timezone.localdate())
     # Stale needs a quarter without reviews: it cannot exist on a map loaded today.
-    assert {rule for rule, count in report.counts.items() if count} == set(Rule) - {Rule.STALE}
+    assert {rule for rule, count in report.counts.items() if count} == set(RULES) - {STALE}
     vague = {judge_definition_of_done(t.definition_of_done) for t in Task.objects.all()}
     assert set(Vagueness) <= vague
     out = StringIO()
     call_command("gaps", "--json", stdout=out)
     listed = Counter(code for task in json.loads(out.getvalue()) for code in task["gaps"])
-    assert {rule: listed[rule.value] for rule in Rule} == report.counts
+    assert {rule: listed[rule.code] for rule in RULES} == report.counts
     client.force_login(get_user_model().objects.get(username="member"))
     dashboard = client.get(reverse("ownership:dashboard")).context["board"]
     assert dashboard.report.counts == report.counts
@@ -165,7 +165,8 @@ def test_the_demo_members_see_overdue_due_and_upcoming_work_on_first_run(seeded)
         "Returns notices",
     }
     dana = my_tasks(Person.objects.get(name="Dana Kowalski"))
-    assert [o.task.name for o in dana.overdue] == ["Carrier performance review"]
+    # A monthly task left 35 days has one or two missed occurrences, depending on the day.
+    assert {o.task.name for o in dana.overdue} == {"Carrier performance review"}
 
 
 def test_every_demo_task_with_a_rhythm_knows_when_it_is_next_due(seeded):

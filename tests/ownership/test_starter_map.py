@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.gap_rules import Rule, gap_report
+from ownership.gap_rules import NO_OWNER, gap_report
 from ownership.models import Assignment
 from ownership.starter_map import ROLES, TASKS, apply_starter_map
 from ownership.vagueness import judge_definition_of_done
@@ -60,7 +60,7 @@ def test_applying_three_stages_makes_their_tasks_without_people(ops_lead):
         "from the starter map",
     )
     report = gap_report(on=timezone.localdate())
-    assert set(report.by_rule[Rule.NO_OWNER]) == {task.pk for task in made}
+    assert set(report.by_rule[NO_OWNER]) == {task.pk for task in made}
 
 
 def test_a_capability_says_it_needs_an_internal_owner(ops_lead):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from ownership.assignments import assign_owner
+from ownership.fixes import FIXES
 from ownership.models import Assignment, Person, Team
 from tasks_registry.models import Campaign, Task
 from tests.factories import CampaignFactory, PersonFactory, TaskFactory, TeamFactory
@@ -81,11 +82,8 @@ WRITES = [
     ("ownership:person_handover", {"pk": "person"}),
     ("ownership:team_create", {}),
     ("ownership:team_edit", {"slug": "team"}),
-    ("ownership:fix_owner", {"slug": "task"}),
-    ("ownership:fix_backup", {"slug": "task"}),
-    ("ownership:fix_confirm_owner", {"slug": "task"}),
-    ("ownership:fix_done", {"slug": "task"}),
-    ("ownership:fix_rhythm", {"slug": "task"}),
+    *(("ownership:fix", {"slug": "task", "kind": kind}) for kind in FIXES),
+    *(("ownership:task_fix", {"slug": "task", "kind": kind}) for kind in FIXES),
     ("ownership:campaign_create", {}),
     ("ownership:campaign_edit", {"slug": "campaign"}),
     ("ownership:campaign_delete", {"slug": "campaign"}),
@@ -95,6 +93,9 @@ WRITES = [
 def _url(scene, name, kwargs):
     values = {}
     for key, what in kwargs.items():
+        if key == "kind":  # a fix's name, as it is in the URL
+            values[key] = what
+            continue
         thing = scene[what]
         values[key] = {
             "pk": getattr(thing, "pk", None),

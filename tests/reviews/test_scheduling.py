@@ -12,7 +12,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
-from ownership.gap_rules import Rule
+from ownership.gap_rules import NO_BACKUP, NO_OWNER
 from reviews import scheduling
 from reviews.models import (
     GapBaseline,
@@ -74,9 +74,9 @@ def test_each_item_snapshots_the_tasks_gaps_when_the_session_was_made(tasks):
     scheduling.sweep(at("2026-10-01T06:00"))
     owned = ReviewItem.objects.get(task=tasks[0])
     unowned = ReviewItem.objects.get(task=tasks[1])
-    assert Rule.NO_OWNER.value not in owned.gaps_snapshot
-    assert Rule.NO_OWNER.value in unowned.gaps_snapshot
-    assert Rule.NO_BACKUP.value in unowned.gaps_snapshot
+    assert NO_OWNER.code not in owned.gaps_snapshot
+    assert NO_OWNER.code in unowned.gaps_snapshot
+    assert NO_BACKUP.code in unowned.gaps_snapshot
 
 
 def test_a_second_sweep_makes_nothing_more(tasks, manager):

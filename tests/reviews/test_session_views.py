@@ -37,9 +37,10 @@ def _urls(session):
             reverse("reviews:pause", args=[session.pk]),
             reverse("reviews:close", args=[session.pk]),
             reverse("reviews:missing_task", args=[session.pk]),
+            reverse("reviews:item_outcome", args=[session.pk, item.pk]),
             *(
-                reverse(f"reviews:item_{kind}", args=[session.pk, item.pk])
-                for kind in ("outcome", "owner", "backup", "done", "rhythm")
+                reverse("reviews:item_fix", args=[session.pk, item.pk, kind])
+                for kind in ("owner", "backup", "done", "rhythm")
             ),
         ],
     }
@@ -133,7 +134,7 @@ def test_the_owner_is_changed_in_place_and_the_summary_says_so(client, session, 
     assign_owner(task=item.task, person=sam, by=None)
     client.post(reverse("reviews:start", args=[session.pk]))
     response = client.post(
-        reverse("reviews:item_owner", args=[session.pk, item.pk]), {"person": "Priya Shah"}
+        reverse("reviews:item_fix", args=[session.pk, item.pk, "owner"]), {"person": "Priya Shah"}
     )
     assert "Priya Shah now owns" in response.content.decode()
     client.post(
@@ -149,7 +150,7 @@ def test_an_unknown_person_is_refused_at_the_field(client, session, manager):
     client.force_login(manager)
     item = session.items.first()
     response = client.post(
-        reverse("reviews:item_owner", args=[session.pk, item.pk]), {"person": "Nobody Known"}
+        reverse("reviews:item_fix", args=[session.pk, item.pk, "owner"]), {"person": "Nobody Known"}
     )
     assert response.status_code == 200
     assert "Nobody in the map is called" in response.content.decode()
@@ -159,7 +160,7 @@ def test_a_stale_definition_of_done_keeps_the_typed_text(client, session, manage
     client.force_login(manager)
     item = session.items.first()
     response = client.post(
-        reverse("reviews:item_done", args=[session.pk, item.pk]),
+        reverse("reviews:item_fix", args=[session.pk, item.pk, "done"]),
         {"definition_of_done": "My careful words", "version": item.task.version + 5},
     )
     html = response.content.decode()
@@ -265,7 +266,7 @@ def test_a_closed_session_refuses_outcomes_and_fixes(client, session, manager):
     )
     assert "closed" in response.content.decode()
     response = client.post(
-        reverse("reviews:item_rhythm", args=[session.pk, item.pk]),
+        reverse("reviews:item_fix", args=[session.pk, item.pk, "rhythm"]),
         {"rhythm": "daily", "version": item.task.version},
     )
     assert "This session is closed" in response.content.decode()

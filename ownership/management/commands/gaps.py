@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ownership.gap_rules import GapReport, Rule, TaskGaps, active_tasks_filtered, gap_report
+from ownership.gap_rules import RULES, GapReport, TaskGaps, active_tasks_filtered, gap_report
 from ownership.models import Team
 from tasks_registry.models import Stage, Task
 
@@ -19,7 +19,7 @@ def task_data(task: TaskGaps) -> dict[str, Any]:
         "stage": task.stage_name,
         "criticality": task.criticality,
         "gaps": task.codes,
-        "details": {rule.value: detail for rule, detail in task.gap_list},
+        "details": {rule.code: detail for rule, detail in task.gap_list},
         "cross_team": task.cross_team,
         "owner": task.owner.name if task.owner else None,
         "backup": task.backup.name if task.backup else None,
@@ -66,9 +66,9 @@ class Command(BaseCommand):
             spans = ", cross-team" if task.cross_team else ""
             self.stdout.write(f"{task.name}  [{task.stage_name}{spans}]")
             for rule, detail in task.gap_list:
-                self.stdout.write(f"  {rule.value}: {detail}")
+                self.stdout.write(f"  {rule.code}: {detail}")
         self.stdout.write("")
-        for rule in Rule:
+        for rule in RULES:
             self.stdout.write(f"{report.counts[rule]:>6}  {rule.label}")
         coverage = report.coverage
         percent = "—" if coverage.percent is None else f"{coverage.percent}%"
