@@ -1,11 +1,17 @@
 """Playwright drives Debian's Chromium (/usr/bin/chromium): a test tool's own browser download
 cannot happen on these machines."""
 
+import io
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from tests.conftest import require_service
 
@@ -67,3 +73,68 @@ def assert_accessible():
         assert result["passes"], f"axe-core found nothing to check in {selectors}"
 
     return check
+
+
+class _DemoSnapshot:
+    """The demo store as seed_demo leaves it, kept beside the test database: seeding takes
+    seconds, copying it back milliseconds. SQLite's test database is in memory, copied whole
+    with its backup API; PostgreSQL's tables are copied into a schema of their own, which the
+    flush between tests does not touch."""
+
+    SCHEMA = "demo_snapshot"
+
+    def __init__(self) -> None:
+        self.taken_on: str | None = None  # the database it was taken from
+        self.sqlite: sqlite3.Connection | None = None
+
+    def _tables(self) -> list[str]:
+        return connection.introspection.django_table_names(only_existing=True)
+
+    def take(self) -> None:
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            self.sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.sqlite)
+        else:
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {self.SCHEMA}")
+                for table in self._tables():
+                    cursor.execute(
+                        f"CREATE TABLE {self.SCHEMA}.{quote(table)} AS TABLE {quote(table)}"
+                    )
+        self.taken_on = connection.settings_dict["NAME"]
+
+    def restore(self) -> bool:
+        """Put the demo store back; False if there is none to put back yet."""
+        if self.taken_on != connection.settings_dict["NAME"]:
+            return False
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            self.sqlite.backup(connection.connection)
+            return True
+        quote = connection.ops.quote_name
+        tables = self._tables()
+        flush = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in flush:
+                cursor.execute(statement)
+            for table in tables:  # foreign keys are checked at the commit
+                source = f"{self.SCHEMA}.{quote(table)}"
+                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {source}")  # noqa: S608 - table names from the models
+            models = list(apps.get_models(include_auto_created=True))
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+        return True
+
+
+_DEMO = _DemoSnapshot()
+
+
+@pytest.fixture
+def demo_store(reference_data):
+    """The demo store of `make run`, seeded once per test run and copied back for each test."""
+    if not _DEMO.restore():
+        call_command("seed_demo", stdout=io.StringIO())
+        _DEMO.take()

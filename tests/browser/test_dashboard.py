@@ -1,21 +1,14 @@
 """An ops lead fixes the map where the dashboard shows it is wrong; a member only sees."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ownership.models import Assignment, Role
 from tasks_registry.models import Task
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_store(reference_data):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_an_ops_lead_clears_a_contributors_no_owner_flag_by_picking_an_owner(

@@ -1,20 +1,12 @@
 """Editing the map in a real browser: a handover in one step, and two ops leads at once."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_store(reference_data):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_the_handover_moves_a_departed_persons_tasks_in_one_step(demo_store, sign_in):

@@ -1,18 +1,11 @@
 """A support agent who has never seen the map finds who owns something from their own words."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_store(reference_data):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def ask(page, words: str):
@@ -57,9 +50,8 @@ def test_a_task_nobody_owns_says_so_with_who_to_ask(demo_store, live_server, sig
 
 
 def test_without_javascript_the_search_box_submits_to_a_results_page(
-    reference_data, live_server, browser
+    demo_store, live_server, browser
 ):
-    call_command("seed_demo", stdout=io.StringIO())
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")

@@ -1,22 +1,15 @@
 """An ops lead fixes a task's gaps on its own page: the owner card, the gaps, the people and
 the history agree at once, without a page load."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ownership.models import Assignment, Role
 from tasks_registry.models import Task
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_store(reference_data):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_an_owner_picked_on_the_task_page_shows_everywhere_on_it_at_once(
