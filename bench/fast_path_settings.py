@@ -1,7 +1,6 @@
 """Settings for bench/fast_paths.py: the app's settings with some of its hand-written fast paths
-swapped for Django's own, by FAST_PATH_VARIANT (comma-separated): stock-sessions (Django's
-database sessions), stock-auth (ModelBackend), client-binding (Django's default client-side
-binding: nothing is prepared)."""
+swapped for Django's own, by FAST_PATH_VARIANT (comma-separated): stock-auth (ModelBackend),
+client-binding (Django's default client-side binding: nothing is prepared)."""
 
 import os
 
@@ -10,8 +9,6 @@ from config.settings import DATABASES
 
 VARIANT = set(filter(None, os.environ.get("FAST_PATH_VARIANT", "").split(",")))
 
-if "stock-sessions" in VARIANT:
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if "stock-auth" in VARIANT:
     AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 if "client-binding" in VARIANT:

@@ -151,8 +151,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["ownership.permissions.GroupPermissionBackend"]
-# Database sessions (revoked at once on sign-out, in every process), read with plain SQL.
-SESSION_ENGINE = "config.sessions"
+# Django's database sessions: revoked at once on sign-out, in every process. A hand-written read
+# saved 0.36-0.46 ms a request (bench/fast_paths.py), under the millisecond that pays for leaning
+# on Django's internals; cached_db would need a cache shared by every process to stay revocable.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ownership:dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -56,7 +56,7 @@ def test_the_session_and_user_reads_are_prepared_too(member_client):
         cursor.execute(
             "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s"
             " OR statement LIKE %s ORDER BY statement",
-            ["SELECT session_data FROM django_session%", "%FROM auth_user u WHERE u.id = $1"],
+            ['%FROM "django_session" WHERE%', "%FROM auth_user u WHERE u.id = $1"],
         )
         prepared = [row[0] for row in cursor.fetchall()]
     assert len(prepared) == 2, prepared
