@@ -27,5 +27,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("reviews/", include("reviews.urls")),
+    path("", include("tasks_registry.urls")),
     path("", include("ownership.urls")),
 ]

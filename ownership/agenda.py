@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -10,6 +11,7 @@ from ownership.acting import Acting, acting_owner
 from ownership.assignments import owners_and_backups
 from ownership.models import Assignment, Person, Role
 from tasks_registry import due, rhythms
+from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.due import Occurrence
 from tasks_registry.models import Task
 from tasks_registry.rhythms import AdHoc
@@ -100,3 +102,20 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
 def occurrence_key(task_pk: int, day: datetime.date | None) -> str:
     """Names one occurrence, so a refused confirmation shows its errors at its own form."""
     return f"{task_pk}:{day.isoformat() if day else ''}"
+
+
+MY_TASKS = "ownership/my_tasks.html"
+
+
+def my_tasks_context(user: Any, **extra: Any) -> dict[str, Any]:
+    """What My tasks shows the signed-in user: shared by its page and by the confirmations
+    that answer on it."""
+    person = Person.objects.filter(user=user).first()
+    return {
+        "person": person,
+        "page": my_tasks(person) if person else None,
+        "today": timezone.localdate(),
+        "undo_since": timezone.now() - UNDO_WINDOW,
+        "failed_task": None,
+        **extra,
+    }

@@ -17,9 +17,9 @@ from django.shortcuts import render
 from django.urls import register_converter
 from django_htmx.http import reswap, retarget
 
+from config.form_fields import add_errors
 from config.rendering import HtmxRequest
 from ownership.fixes import FIXES, Fix, Owner
-from ownership.forms import add_errors
 from tasks_registry.changes import StaleVersionError
 from tasks_registry.models import Task
 

@@ -14,8 +14,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 
 from config import direct_widgets
+from config.form_fields import MultilineField
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
-from ownership.forms import MultilineField, PersonField, RhythmField
+from ownership.forms import PersonField, RhythmField
 from tasks_registry.changes import update_task
 from tasks_registry.models import Task
 

@@ -3,12 +3,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from config.form_fields import MultilineField
 from ownership.models import Person, Role, Team
 from ownership.people_changes import find_person
 from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.forms import RhythmPickerForm
-from tasks_registry.models import Campaign, CampaignKind, Criticality, Stage, Task
+from tasks_registry.models import Criticality, Stage, Task
 
 
 class PersonField(forms.CharField):
@@ -27,15 +28,6 @@ class PersonField(forms.CharField):
         if not text:
             return None
         return find_person(text)
-
-
-class MultilineField(forms.CharField):
-    """Text of several lines. Browsers send a textarea's line breaks as CRLF: stored as typed,
-    every save would change the text and the history would show edits nobody made."""
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 class VersionedForm(forms.Form):
@@ -183,15 +175,6 @@ class TeamForm(forms.Form):
     lead = PersonField(required=False, help_text="Who to ask when nobody owns a task.")
 
 
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a write function's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class CompletionForm(forms.Form):
     """Confirm one occurrence done: which one, every point of the definition of done ticked,
     and optionally a link to the evidence and a note."""
@@ -211,38 +194,6 @@ class CompletionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Offered as typed, so a tick is matched to the line it stands for.
         self.fields["ticked"].choices = [(line, line) for line in task.done_checklist]
-
-
-DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
-
-
-class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=CampaignKind.choices)
-    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_INPUT)
-    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_INPUT)
-    description = MultilineField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
-
-    FIELDS = ("name", "kind", "starts_at", "ends_at", "description")
-
-    def clean(self):
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends < starts:
-            self.add_error("ends_at", "A campaign cannot end before it starts.")
-        return cleaned
-
-    @classmethod
-    def initial_for(cls, campaign: Campaign) -> dict:
-        initial = {name: getattr(campaign, name) for name in cls.FIELDS}
-        initial["version"] = campaign.version
-        return initial
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
 class CalendarFeedForm(forms.Form):

@@ -12,14 +12,13 @@ from django.db.models.expressions import Col
 
 from ownership.models import Assignment, Role
 
+# The map's permissions are named where its records are; ownership's views read them here too.
+from tasks_registry.permissions import EDIT_MAP as EDIT_MAP
+from tasks_registry.permissions import VIEW_MAP as VIEW_MAP
+
 # The groups people are put in, as migration 0002_roles made them (a migration keeps its own
 # copy: it is history, and must not change when these do).
 MEMBERS, OPS_LEADS, MANAGERS = "Members", "Ops leads", "Managers"
-
-# Reading the map: what Members, Ops leads and Managers all have, and outsiders lack.
-VIEW_MAP = "tasks_registry.view_task"
-# Editing the map: what Ops leads and Managers have, and Members lack.
-EDIT_MAP = "tasks_registry.change_task"
 
 
 @cache

@@ -63,12 +63,3 @@ def run_sheet(campaign: Campaign, *, today: datetime.date | None = None) -> list
         )
     rows.sort(key=lambda row: (row.due_on, row.task.name.lower(), row.task.pk))
     return rows
-
-
-def tasks_due_around(campaigns: list[Campaign]) -> dict[int, int]:
-    """How many tasks fall due around each campaign: one query for all of them."""
-    tasks = [rhythms.stored(task.rhythm) for task in due.campaign_tasks()]
-    return {
-        campaign.pk: sum(1 for rhythm in tasks if rhythm.applies_to(campaign.kind))
-        for campaign in campaigns
-    }

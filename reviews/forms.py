@@ -1,6 +1,7 @@
 from django import forms
 
-from ownership.forms import MultilineField, PersonField, RhythmField
+from config.form_fields import MultilineField
+from ownership.forms import PersonField, RhythmField
 from reviews.models import Outcome
 from tasks_registry.models import Criticality, Stage
 

@@ -278,3 +278,13 @@ def schedule(task: Task, *, today: datetime.date | None = None, upcoming: int = 
     else:
         confirmable = [o.due_on for o in found if not o.is_done and o.due_on <= horizon]
     return Schedule(first_open, pending, coming, recent, confirmable)
+
+
+def tasks_due_around(campaigns: list[Campaign]) -> dict[int, int]:
+    """How many tasks fall due around each campaign: one query for all of them."""
+    found = [rhythms.stored(task.rhythm) for task in campaign_tasks()]
+    around = [rhythm for rhythm in found if isinstance(rhythm, CampaignRhythm)]
+    return {
+        campaign.pk: sum(1 for rhythm in around if rhythm.applies_to(campaign.kind))
+        for campaign in campaigns
+    }

@@ -1,10 +1,12 @@
 """The rhythm picker: a rhythm chosen from a few fields instead of typed, for any form that
-sets one. It makes the same values the parser makes, so what it picks reads back as words."""
+sets one. It makes the same values the parser makes, so what it picks reads back as words. And
+the campaign form."""
 
 from django import forms
 
+from config.form_fields import MultilineField
 from tasks_registry import due, rhythms
-from tasks_registry.models import CampaignKind
+from tasks_registry.models import Campaign, CampaignKind
 from tasks_registry.rhythms import (
     AdHoc,
     BusinessDay,
@@ -288,3 +290,35 @@ def _day_in_month(values: dict):
                 raise RhythmError("Say which weekday of the month, e.g. the second Tuesday.")
             return NthWeekday(nth, weekday)
     return DayOfMonth(_given(values, "rhythm_month_day", "the day of the month"))
+
+
+DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=CampaignKind.choices)
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_INPUT)
+    description = MultilineField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    FIELDS = ("name", "kind", "starts_at", "ends_at", "description")
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", "A campaign cannot end before it starts.")
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, campaign: Campaign) -> dict:
+        initial = {name: getattr(campaign, name) for name in cls.FIELDS}
+        initial["version"] = campaign.version
+        return initial
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

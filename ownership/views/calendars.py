@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.form_fields import add_errors
 from ownership.calendar_feeds import calendar, feed_for_token, issue_feed, revoke_feed
-from ownership.forms import CalendarFeedForm, add_errors
+from ownership.forms import CalendarFeedForm
 from ownership.models import CalendarFeed, Person
 from ownership.permissions import VIEW_MAP
 

@@ -6,20 +6,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from config.form_fields import add_errors
 from config.rendering import HtmxRequest
 from ownership.assignments import assign, unassign
 from ownership.fix_in_place import fix_class, fix_in_place
 from ownership.fixes import Fix
-from ownership.forms import AssignmentForm, TaskForm, add_errors
+from ownership.forms import AssignmentForm, TaskForm
 from ownership.gap_rules import task_gaps
 from ownership.history_in_words import changed_since
 from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
 from ownership.task_page import fix_place, task_page_answer
 from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
-from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Task
 
 
@@ -171,11 +171,3 @@ def task_fix(request: HtmxRequest, slug: str, kind: str) -> HttpResponse:
         return task_page_answer(request, task, part="gaps", refused=form)
 
     return fix_in_place(request, form, task=task, fixed=fixed, refused=refused)
-
-
-@require_GET
-@permission_required(EDIT_MAP, raise_exception=True)
-def rhythm_preview(request: HtmxRequest) -> HttpResponse:
-    """What the rhythm picker says so far, in words, and the next days it would fall due."""
-    context = RhythmPickerForm(request.GET).preview(timezone.localdate())
-    return render(request, "ownership/_rhythm_picker.html#preview", context)

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.form_fields import add_errors
 from config.rendering import render_page
-from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm, add_errors
+from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
     create_person,

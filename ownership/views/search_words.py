@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ownership.forms import AnswerQuestionForm, SynonymForm, add_errors
+from config.form_fields import add_errors
+from ownership.forms import AnswerQuestionForm, SynonymForm
 from ownership.lookup import learning, thesaurus
 from ownership.models import AskedQuestion, SearchSynonym, TaskPhrase
 from ownership.permissions import EDIT_MAP

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from config.form_fields import add_errors
 from config.rendering import HtmxRequest, render_page
 from ownership.fix_in_place import FixPlace, fix_class, fix_in_place
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, OwnerFix, RhythmFix
-from ownership.forms import add_errors
 from ownership.gap_rules import RULES, task_gaps
 from reviews import session_runner
 from reviews.forms import MissingTaskForm, OutcomeForm

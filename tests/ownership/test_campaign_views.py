@@ -89,7 +89,7 @@ def test_the_list_puts_coming_campaigns_apart_from_past_ones_with_their_task_cou
     )
     _campaign_task("Promo code setup and QA", "2 days before each campaign")
     _campaign_task("Campaign stock reconciliation", "1 day after each sale ends")
-    html = member_client.get(reverse("ownership:campaign_list")).content.decode()
+    html = member_client.get(reverse("tasks_registry:campaign_list")).content.decode()
     assert html.index("Winter sale") < html.index("Past") < html.index("Spring drop")
     assert "<td>2</td>" in html  # the sale
     assert "<td>1</td>" in html  # the drop
@@ -99,7 +99,7 @@ def test_an_ops_lead_creates_a_campaign_and_the_tasks_around_it_get_due_dates(cl
     promo = _campaign_task("Promo code setup and QA", "2 business days before each campaign")
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:campaign_create"),
+        reverse("tasks_registry:campaign_create"),
         {
             "name": "Black Friday",
             "kind": "sale",
@@ -119,7 +119,7 @@ def test_an_ops_lead_creates_a_campaign_and_the_tasks_around_it_get_due_dates(cl
 def test_a_campaign_ending_before_it_starts_is_refused_at_its_end(client, ops_lead):
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:campaign_create"),
+        reverse("tasks_registry:campaign_create"),
         {
             "name": "Backwards",
             "kind": "sale",
@@ -135,7 +135,7 @@ def test_a_campaign_ending_before_it_starts_is_refused_at_its_end(client, ops_le
 def test_a_malformed_date_is_refused_with_a_message(client, ops_lead):
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:campaign_create"),
+        reverse("tasks_registry:campaign_create"),
         {"name": "Odd", "kind": "sale", "starts_at": "next tuesday", "ends_at": "2026-12-01T09:00"},
     )
     assert "Enter a valid date/time." in response.content.decode()
@@ -146,7 +146,7 @@ def test_moving_a_campaign_moves_the_due_dates_around_it(client, ops_lead, sale)
     stock = _campaign_task("Campaign stock reconciliation", "1 day after each sale ends")
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:campaign_edit", kwargs={"slug": sale.slug}),
+        reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug}),
         {
             "name": "Winter sale",
             "kind": "sale",
@@ -166,7 +166,7 @@ def test_a_stale_campaign_edit_gets_a_conflict_and_keeps_the_typed_input(
     update_campaign(campaign=sale, by=manager, name="Winter sale (extended)")
     client.force_login(ops_lead)
     response = client.post(
-        reverse("ownership:campaign_edit", kwargs={"slug": sale.slug}),
+        reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug}),
         {
             "name": "Winter clearance",
             "kind": "sale",
@@ -186,7 +186,7 @@ def test_a_stale_campaign_edit_gets_a_conflict_and_keeps_the_typed_input(
 def test_removing_a_campaign_takes_its_due_dates_away(client, ops_lead, sale):
     stock = _campaign_task("Campaign stock reconciliation", "1 day after each sale ends")
     client.force_login(ops_lead)
-    response = client.post(reverse("ownership:campaign_delete", kwargs={"slug": sale.slug}))
+    response = client.post(reverse("tasks_registry:campaign_delete", kwargs={"slug": sale.slug}))
     assert response.status_code == 302
     assert not Campaign.objects.exists()
     stock.refresh_from_db()
@@ -197,6 +197,6 @@ def test_removing_a_campaign_takes_its_due_dates_away(client, ops_lead, sale):
 def test_only_editors_see_the_run_sheets_edit_controls(client, sale, request, cast, sees_controls):
     client.force_login(request.getfixturevalue(cast))
     html = client.get(sale.get_absolute_url()).content.decode()
-    edit = reverse("ownership:campaign_edit", kwargs={"slug": sale.slug})
+    edit = reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug})
     assert (edit in html) is sees_controls
     assert ("Remove the campaign" in html) is sees_controls

@@ -9,7 +9,7 @@ from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
-PREVIEW = reverse("ownership:rhythm_preview")
+PREVIEW = reverse("tasks_registry:rhythm_preview")
 
 
 def _task_form(task, **picker):

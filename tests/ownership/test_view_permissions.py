@@ -50,7 +50,7 @@ READS = [
     ("ownership:people_suggest", {}),
     ("ownership:my_tasks", {}),
     ("ownership:calendar_feeds", {}),
-    ("ownership:campaign_list", {}),
+    ("tasks_registry:campaign_list", {}),
     ("ownership:campaign_detail", {"slug": "campaign"}),
 ]
 EDIT_PAGES = [
@@ -62,9 +62,9 @@ EDIT_PAGES = [
     ("ownership:person_handover", {"pk": "person"}),
     ("ownership:team_create", {}),
     ("ownership:team_edit", {"slug": "team"}),
-    ("ownership:campaign_create", {}),
-    ("ownership:campaign_edit", {"slug": "campaign"}),
-    ("ownership:rhythm_preview", {}),
+    ("tasks_registry:campaign_create", {}),
+    ("tasks_registry:campaign_edit", {"slug": "campaign"}),
+    ("tasks_registry:rhythm_preview", {}),
 ]
 WRITES = [
     ("ownership:task_create", {}),
@@ -84,9 +84,9 @@ WRITES = [
     ("ownership:team_edit", {"slug": "team"}),
     *(("ownership:fix", {"slug": "task", "kind": kind}) for kind in FIXES),
     *(("ownership:task_fix", {"slug": "task", "kind": kind}) for kind in FIXES),
-    ("ownership:campaign_create", {}),
-    ("ownership:campaign_edit", {"slug": "campaign"}),
-    ("ownership:campaign_delete", {"slug": "campaign"}),
+    ("tasks_registry:campaign_create", {}),
+    ("tasks_registry:campaign_edit", {"slug": "campaign"}),
+    ("tasks_registry:campaign_delete", {"slug": "campaign"}),
 ]
 
 

@@ -1,30 +1,31 @@
-"""Campaigns: the list, each one's run sheet, and creating, editing and removing them."""
+"""Campaigns: the list, and putting them on the calendar, editing and removing them (each one's
+page, its run sheet, shows who acts: ownership/views/run_sheets.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ownership.forms import CampaignForm, add_errors
-from ownership.permissions import VIEW_MAP
-from ownership.run_sheet import run_sheet, tasks_due_around
+from config.form_fields import add_errors
+from config.rendering import HtmxRequest
 from tasks_registry.campaigns import (
     StaleCampaignError,
     create_campaign,
     delete_campaign,
     update_campaign,
 )
+from tasks_registry.due import tasks_due_around
+from tasks_registry.forms import CampaignForm
 from tasks_registry.models import Campaign
-
-EDIT_CAMPAIGNS = "tasks_registry.change_campaign"
+from tasks_registry.permissions import EDIT_CAMPAIGNS, VIEW_MAP
 
 
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: HtmxRequest) -> HttpResponse:
     now = timezone.now()
     campaigns = list(Campaign.objects.all())
     coming = sorted((c for c in campaigns if c.ends_at >= now), key=lambda c: c.starts_at)
@@ -35,22 +36,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "now": now,
         "due_around": tasks_due_around(campaigns),
     }
-    return render(request, "ownership/campaign_list.html", context)
-
-
-@require_GET
-@permission_required(VIEW_MAP, raise_exception=True)
-def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, slug=slug)
-    today = timezone.localdate()
-    rows = run_sheet(campaign, today=today)
-    context = {"campaign": campaign, "rows": rows, "today": today, "now": timezone.now()}
-    return render(request, "ownership/campaign_detail.html", context)
+    return render(request, "tasks_registry/campaign_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_CAMPAIGNS, raise_exception=True)
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: HtmxRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,12 +51,12 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{campaign.name}” is on the calendar.")
             return redirect(campaign)
-    return render(request, "ownership/campaign_form.html", {"form": form, "campaign": None})
+    return render(request, "tasks_registry/campaign_form.html", {"form": form, "campaign": None})
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_CAMPAIGNS, raise_exception=True)
-def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     form = CampaignForm(request.POST or None, initial=CampaignForm.initial_for(campaign))
     conflict = None
@@ -82,7 +73,7 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
             # save replaces the other edit knowingly.
             conflict = error.campaign
             data = request.POST.copy()
-            data["version"] = conflict.version
+            data["version"] = str(conflict.version)
             form = CampaignForm(data, initial=CampaignForm.initial_for(conflict))
             form.is_valid()
             campaign = conflict
@@ -92,12 +83,14 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"“{saved.name}” is saved.")
             return redirect(saved)
     context = {"form": form, "campaign": campaign, "conflict": conflict}
-    return render(request, "ownership/campaign_form.html", context, status=409 if conflict else 200)
+    return render(
+        request, "tasks_registry/campaign_form.html", context, status=409 if conflict else 200
+    )
 
 
 @require_POST
 @permission_required(EDIT_CAMPAIGNS, raise_exception=True)
-def campaign_delete(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_delete(request: HtmxRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     try:
         delete_campaign(campaign=campaign, by=request.user)
@@ -105,4 +98,4 @@ def campaign_delete(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(campaign)
     messages.success(request, f"“{campaign.name}” is removed; its tasks' due dates moved.")
-    return redirect("ownership:campaign_list")
+    return redirect("tasks_registry:campaign_list")

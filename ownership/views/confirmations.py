@@ -1,0 +1,93 @@
+"""Confirming an occurrence done, and undoing that, from My tasks or from a task's page. Who may
+is the task's owner or backup (ownership/permissions.py:may_confirm_done), and the answer is
+the page it came from: both belong to the people side of the map, so these stay in ownership
+while the completions they write are tasks_registry's (tasks_registry/completions.py)."""
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from config.form_fields import add_errors
+from config.rendering import HtmxRequest
+from ownership.agenda import MY_TASKS, my_tasks_context, occurrence_key
+from ownership.forms import CompletionForm
+from ownership.permissions import VIEW_MAP, may_confirm_done
+from ownership.task_page import task_page_answer
+from tasks_registry.completions import record_completion, undo_completion
+from tasks_registry.models import Completion, Task
+
+
+def _answer(
+    request: HtmxRequest,
+    task: Task,
+    *,
+    notice: str = "",
+    failed: tuple[int, datetime.date | None] | None = None,
+    form: CompletionForm | None = None,
+) -> HttpResponse:
+    """The page the confirmation came from (My tasks or the task's page), or the part of it
+    HTMX swaps: updated after a change, or with the refused form and its errors."""
+    on_task_page = request.POST.get("next") == "task"
+    if failed is None and not request.htmx:
+        messages.success(request, notice)
+        return redirect(task if on_task_page else reverse("ownership:my_tasks"))
+    extra: dict[str, Any] = {"failed_form": form, "failed_task": None, "failed_key": ""}
+    if failed is not None:
+        task_pk, day = failed
+        extra |= {"failed_task": task_pk, "failed_key": occurrence_key(task_pk, day)}
+    if on_task_page:
+        return task_page_answer(request, task, part="due", notice=notice, **extra)
+    context = my_tasks_context(request.user, notice=notice, **extra)
+    return render(request, f"{MY_TASKS}#due-list" if request.htmx else MY_TASKS, context)
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def completion_create(request: HtmxRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    if not may_confirm_done(request.user, task):
+        raise PermissionDenied("Only the task's owner or backup confirms it done.")
+    form = CompletionForm(request.POST, task=task)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_completion(
+                task=task,
+                due_on=data["due_on"],
+                by=request.user,
+                ticked=data["ticked"],
+                note=data["note"],
+                evidence_url=data["evidence_url"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            day = date_format(data["due_on"], "D j M")
+            return _answer(request, task, notice=f"“{task.name}” is confirmed done for {day}.")
+    return _answer(request, task, failed=(task.pk, form.cleaned_data.get("due_on")), form=form)
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def completion_undo(request: HtmxRequest, pk: int) -> HttpResponse:
+    completion = get_object_or_404(Completion.objects.select_related("task"), pk=pk)
+    if completion.completed_by_id != request.user.pk:
+        raise PermissionDenied("Only the person who confirmed it can undo it.")
+    task = completion.task
+    try:
+        undo_completion(completion=completion, by=request.user)
+    except ValidationError as error:
+        if not request.htmx:
+            messages.error(request, " ".join(error.messages))
+            return redirect(task if request.POST.get("next") == "task" else "ownership:my_tasks")
+        return _answer(request, task, notice=" ".join(error.messages))
+    day = date_format(completion.due_on, "D j M")
+    return _answer(request, task, notice=f"“{task.name}” for {day} is open again.")
