@@ -23,6 +23,15 @@ def _redis_up(url: str) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _our_app_stays_current():
+    """start_worker makes its app the current and default one; shared tasks (reviews/jobs.py)
+    run later in this process must find ours again."""
+    yield
+    app.set_current()
+    app.set_default()
+
+
 @pytest.fixture
 def redis_app(transactional_db):
     require_service(_redis_up(TEST_REDIS), f"Redis is not reachable at {TEST_REDIS}")
@@ -58,6 +67,9 @@ def test_a_real_worker_consumes_a_task_from_redis(redis_app):
         assert result.get(timeout=20) == 42
 
 
+# The worker runs Django's system checks as it starts, and they may ask the database what it
+# supports (JSON fields on SQLite) when no earlier test in the process has.
+@pytest.mark.django_db
 def test_the_embedded_default_runs_a_real_worker_on_a_folder_queue(settings, tmp_path, monkeypatch):
     """No Redis on a laptop: `make run`'s worker consumes from kombu's filesystem transport with
     our folder options, and writes nothing where it was started (its exchange tables too)."""
