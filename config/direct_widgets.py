@@ -8,8 +8,8 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import BaseRenderer
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 
 class _Direct(forms.Widget):
@@ -18,24 +18,20 @@ class _Direct(forms.Widget):
     ) -> SafeString:
         widget = context["widget"]
         # As Django's attrs.html: in order, True bare, False left out, the rest as text.
-        attrs = SafeString(
-            "".join(
-                format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-                for name, value in widget["attrs"].items()
-                if value is not False
-            )
+        attrs = "".join(
+            f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+            for name, value in widget["attrs"].items()
+            if value is not False
         )
+        name = escape(widget["name"])
         if isinstance(self, forms.Textarea):
-            return format_html(
-                '<textarea name="{}"{}>\n{}</textarea>',
-                widget["name"],
-                attrs,
-                widget["value"] or "",
-            )
-        value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html(
-            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, attrs
-        )
+            text = escape(widget["value"] or "")
+            html = f'<textarea name="{name}"{attrs}>\n{text}</textarea>'
+        else:
+            value = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+            html = f'<input type="{escape(widget["type"])}" name="{name}"{value}{attrs}>'
+        # Every name and value above went through escape().
+        return mark_safe(html)  # noqa: S308
 
 
 class TextInput(_Direct, forms.TextInput):

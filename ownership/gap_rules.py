@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
 from ownership.models import Assignment, Person, Role, Team
-from ownership.vagueness import Vagueness, judge_definition_of_done
+from ownership.vagueness import Vagueness, is_vague, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
 
 # --- The facts a rule reads -------------------------------------------------------------------
@@ -90,7 +91,7 @@ class TaskGaps:
         return [(rule, rule.detail(self)) for rule in self.gaps]
 
     def get_absolute_url(self) -> str:
-        return reverse("ownership:task_detail", kwargs={"slug": self.slug})
+        return f"{self.report.task_url_prefix}{self.slug}/"
 
     def get_criticality_display(self) -> str:
         return Criticality(self.criticality).label
@@ -238,7 +239,7 @@ VAGUE_DONE = GapRule(
     code="vague_done",
     label="Vague definition of done",
     meaning="The definition of done is missing or too thin for anyone to check.",
-    judge_done=lambda text: judge_definition_of_done(text) is not None,
+    judge_done=is_vague,
     detail=lambda row: row.vagueness.explanation if row.vagueness else "",
     fixes=(DefinitionOfDoneFix,),
     uncovers=True,
@@ -399,8 +400,31 @@ class _Compiled:
     stage_shift: int
     uncovered: int
 
-    def rules_of(self, packed: int) -> tuple[GapRule, ...]:
-        return _rules_of(self, packed & ~3 & (self.owner_here - 1))
+    @property
+    def rule_mask(self) -> int:
+        return ~3 & (self.owner_here - 1)
+
+    # The loop over every task reads these two dictionaries with .get() and fills them on a miss
+    # (rules_of, text_bits): a Python call per task cost 2 ms at 10,000 tasks.
+    @cached_property
+    def found(self) -> dict[int, tuple[GapRule, ...]]:
+        """The rules of each combination of rule bits seen so far."""
+        return {}
+
+    @cached_property
+    def judged(self) -> dict[str, int]:
+        """The bits of the rules judged in Python, for each definition of done seen so far."""
+        return {}
+
+    def rules_of(self, bits: int) -> tuple[GapRule, ...]:
+        rules = self.found[bits] = tuple(r for r, bit in self.bits.items() if bits & bit)
+        return rules
+
+    def text_bits(self, text: str) -> int:
+        if len(self.judged) >= 50_000:  # texts edited away stay behind: a bound on them
+            self.judged.clear()
+        bits = self.judged[text] = sum(bit for judge, bit in self.in_python if judge(text))
+        return bits
 
     def values(self, on: datetime.date) -> list[Any]:
         ops = connection.ops
@@ -413,11 +437,6 @@ class _Compiled:
                 value = ops.adapt_datefield_value(value)
             found.append(value)
         return found
-
-
-@functools.cache
-def _rules_of(compiled: _Compiled, bits: int) -> tuple[GapRule, ...]:
-    return tuple(rule for rule, bit in compiled.bits.items() if bits & bit)
 
 
 @functools.cache
@@ -487,6 +506,12 @@ class GapReport:
     @property
     def counts(self) -> dict[GapRule, int]:
         return {rule: len(pks) for rule, pks in self.by_rule.items()}
+
+    @cached_property
+    def task_url_prefix(self) -> str:
+        """Task pages' path up to the slug: one reverse() per report, not one per row shown
+        (slugs are URL-safe as they are)."""
+        return reverse("ownership:task_detail", kwargs={"slug": "slug"}).removesuffix("slug/")
 
     def counts_by_code(self) -> dict[str, int]:
         return {rule.code: len(pks) for rule, pks in self.by_rule.items()}
@@ -612,19 +637,25 @@ def gap_report(
     gaps_of: dict[int, list[GapRule]] = {}
     flagged = []
     covered = total = 0
+    # Read once: this loop runs for every active task.
+    found, judged = compiled.found, compiled.judged
+    owner_here, uncovered, mask = compiled.owner_here, compiled.uncovered, compiled.rule_mask
+    single_team, stage_shift = compiled.single_team, compiled.stage_shift
     for pk, done, name, packed in rows:
-        for judge, bit in compiled.in_python:
-            if judge(done):
-                packed |= bit
+        extra = judged.get(done)
+        packed |= compiled.text_bits(done) if extra is None else extra
         rank = packed & 3
         if rank <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
-            covered += bool(packed & compiled.owner_here) and not packed & compiled.uncovered
-        rules = compiled.rules_of(packed)
+            covered += bool(packed & owner_here) and not packed & uncovered
+        rules = found.get(packed & mask)
+        if rules is None:
+            rules = compiled.rules_of(packed & mask)
         if rules:
             gaps_of[pk] = list(rules)
-            single_team = bool(packed & compiled.single_team)
-            flagged.append((single_team, rank, packed >> compiled.stage_shift, name.lower(), pk))
+            flagged.append(
+                (bool(packed & single_team), rank, packed >> stage_shift, name.lower(), pk)
+            )
     # Ranked here rather than by the database: PostgreSQL sorting the rows by name took longer
     # than the rest of the query, and only the flagged ones need an order.
     flagged.sort()

@@ -64,3 +64,8 @@ def judge_definition_of_done(text: str) -> Vagueness | None:
     if len(lowered.split(None, MIN_WORDS)) < MIN_WORDS:
         return Vagueness.TOO_SHORT
     return None if _CHECKABLE.search(lowered) else Vagueness.NO_OUTCOME
+
+
+def is_vague(text: str) -> bool:
+    """Whether a definition of done is too vague to check (the vague_done gap rule)."""
+    return judge_definition_of_done(text) is not None

@@ -29,8 +29,10 @@ def _place(request: HtmxRequest, filters: Filters, refused: Fix | None = None) -
         "rule": filters.rule.code if filters.rule else "",
         "page": (request.POST.get("page") or request.GET.get("page", "")) if filters.rule else "",
     }
+    # One reverse() for every row's fixes (slugs and fix names are URL-safe as they are).
+    prefix = reverse("ownership:fix", args=["slug", "owner"]).removesuffix("slug/owner")
     return FixPlace(
-        action=lambda row, kind: reverse("ownership:fix", args=[row.slug, kind]),
+        action=lambda row, kind: f"{prefix}{row.slug}/{kind}",
         target="#dashboard",
         keep={name: value for name, value in keep.items() if value},
         compact=True,
