@@ -356,3 +356,5 @@ if OWNERMAP_CHAT_WEBHOOK_URL and not OWNERMAP_CHAT_WEBHOOK_URL.startswith(("http
 # Import (ownership/sheets): the largest file read, and the most rows in one file.
 OWNERMAP_IMPORT_MAX_BYTES = env_int("OWNERMAP_IMPORT_MAX_BYTES", 10_000_000, minimum=1000)
 OWNERMAP_IMPORT_MAX_ROWS = env_int("OWNERMAP_IMPORT_MAX_ROWS", 20_000, minimum=1)
+# Minutes an import's preview may be applied after it was made: the map moves on.
+OWNERMAP_IMPORT_PREVIEW_MINUTES = env_int("OWNERMAP_IMPORT_PREVIEW_MINUTES", 60, minimum=1)

@@ -67,6 +67,7 @@ urlpatterns = [
     path("starter/", starter.starter_map, name="starter_map"),
     path("import/<int:pk>/", sheets.import_preview, name="import_preview"),
     path("import/<int:pk>/apply", sheets.import_apply, name="import_apply"),
+    path("import/<int:pk>/again", sheets.import_again, name="import_again"),
     path("people/", people.person_list, name="person_list"),
     path("people/new", people.person_create, name="person_create"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),

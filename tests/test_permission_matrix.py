@@ -73,6 +73,7 @@ MATRIX = {
     "tasks_registry:campaign_delete": OPS_LEAD,
     "ownership:import_upload": OPS_LEAD,
     "ownership:import_preview": OPS_LEAD,
+    "ownership:import_again": OPS_LEAD,
     "ownership:import_apply": OPS_LEAD,
     "ownership:starter_map": OPS_LEAD,
     "ownership:person_create": OPS_LEAD,

@@ -3,6 +3,8 @@ written unless every row is right. Tasks and people are written in bulk with his
 the importing user and the file; changes to the people of existing tasks go through the same
 assignment functions as the rest of the app."""
 
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from ownership.assignments import PAIRED_ROLES, assign, unassign
 from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role
+from ownership.sheets.conflicts import ImportConflict, conflicts_since
 from ownership.sheets.files import Table
 from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
 from tasks_registry.changes import claim_patterns
@@ -29,13 +32,25 @@ class ImportRefused(Exception):
         self.plan = plan
 
 
-def apply_import(*, table: Table, file_name: str, by: AbstractBaseUser | None) -> ImportPlan:
-    """Import the sheet, all or nothing; raises ImportRefused if any row has a problem."""
+def apply_import(
+    *,
+    table: Table,
+    file_name: str,
+    by: AbstractBaseUser | None,
+    previewed: tuple[dict, datetime.datetime] | None = None,
+) -> ImportPlan:
+    """Import the sheet, all or nothing; raises ImportRefused if any row has a problem, and
+    ImportConflict if `previewed` (what the preview read, and when) is not what the map holds
+    now for some row."""
     reason = f"imported from {file_name}"[:100]
     with transaction.atomic():
         plan = plan_import(table, file_name)
         if not plan.ok:
             raise ImportRefused(plan)
+        if previewed is not None:
+            conflicts = conflicts_since(previewed[0], plan.read, previewed[1])
+            if conflicts:
+                raise ImportConflict(conflicts)
         people = _create_people(plan.new_people, by, reason)
         created = _create_tasks([row for row in plan.rows if row.action == "create"], by, reason)
         updated = _update_tasks([row for row in plan.rows if row.action == "update"], by, reason)

@@ -75,6 +75,10 @@ class ImportPlan:
     rows: list[RowPlan]
     problems: list[Problem]
     new_people: list[PersonRef]
+    # What each row found on the map, by the row's task name in lower case: the task's id, its
+    # version and its people, or None for a task the row would create. Applying compares it
+    # with the map then (ownership/sheets/uploads.py), so a stale preview overwrites nothing.
+    read: dict[str, list | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +102,7 @@ class ImportPlan:
             "unknown_columns": self.unknown_columns,
             "errors": [problem.as_json() for problem in self.problems],
             "people_created": [{"name": p.name, "email": p.email} for p in self.new_people],
+            "read": self.read,
             "rows": [
                 {"row": row.row, "task": row.name, "action": row.action, "changes": row.changes}
                 for row in self.rows
@@ -458,7 +463,16 @@ def plan_import(table: Table, file_name: str) -> ImportPlan:
             planner.problems, key=lambda p: (p.row or 0, planner.columns.get(p.column, -1))
         ),
         new_people=list(planner.new_people.values()),
+        read={plan.name.lower(): _found(plan.task, map_) for plan in plans},
     )
+
+
+def _found(task: Task | None, map_: _Map) -> list | None:
+    """What a row found: the task, its version and its people, in a form JSON keeps as is."""
+    if task is None:
+        return None
+    people = sorted([role.value, pk] for role, pks in map_.assigned[task.pk].items() for pk in pks)
+    return [task.pk, task.version, people]
 
 
 def _resolve_people(

@@ -1,5 +1,7 @@
 """The map as a spreadsheet: import with a preview first, export in the same format, RACI."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.rendering import HtmxRequest
 from ownership.dashboard_sections import Filters
 from ownership.forms import ImportForm
 from ownership.gap_rules import active_tasks_filtered
@@ -15,9 +18,10 @@ from ownership.models import MapImport
 from ownership.permissions import EDIT_MAP, VIEW_MAP
 from ownership.sheets.apply import ImportRefused
 from ownership.sheets.columns import COLUMNS
+from ownership.sheets.conflicts import Conflict, ImportConflict
 from ownership.sheets.export import map_table, raci_table
 from ownership.sheets.files import CSV_TYPE, XLSX_TYPE, SheetError, write_csv, write_xlsx
-from ownership.sheets.uploads import apply_upload, preview_upload
+from ownership.sheets.uploads import apply_upload, outdated, preview_again, preview_upload
 
 # The preview lists this many rows of changes; the counts cover them all.
 PREVIEW_ROWS = 200
@@ -60,10 +64,17 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _preview_page(request, upload)
 
 
-def _preview_page(request: HttpRequest, upload: MapImport, status: int = 200) -> HttpResponse:
+def _preview_page(
+    request: HttpRequest,
+    upload: MapImport,
+    status: int = 200,
+    conflicts: Sequence[Conflict] = (),
+) -> HttpResponse:
     preview = upload.applied if upload.applied_at else upload.preview
     context = {
         "upload": upload,
+        "outdated": outdated(upload),
+        "conflicts": conflicts,
         "preview": preview,
         "rows": preview.get("rows", [])[:PREVIEW_ROWS],
         "more_rows": max(0, len(preview.get("rows", [])) - PREVIEW_ROWS),
@@ -78,6 +89,13 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _own_upload(request, pk)
     try:
         plan = apply_upload(upload=upload, by=request.user)
+    except ImportConflict as conflict:
+        messages.error(
+            request,
+            "Some tasks changed since your preview, so nothing was imported: their changes are "
+            "kept. Preview the file again to see what it would do now.",
+        )
+        return _preview_page(request, upload, status=409, conflicts=conflict.conflicts)
     except ImportRefused:
         upload.refresh_from_db()
         messages.error(
@@ -87,7 +105,8 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _preview_page(request, upload, status=409)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        if error.code != "outdated":  # the preview page says why it is outdated itself
+            messages.error(request, error.messages[0])
         return redirect("ownership:import_preview", pk=upload.pk)
     counts = plan.counts
     messages.success(
@@ -96,6 +115,15 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
         f"tasks, {counts['people_created']} new people.",
     )
     return redirect("ownership:import_preview", pk=upload.pk)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def import_again(request: HtmxRequest, pk: int) -> HttpResponse:
+    """The same file previewed again against the map as it is now."""
+    upload = _own_upload(request, pk)
+    again = preview_again(upload=upload, by=request.user)
+    return redirect("ownership:import_preview", pk=again.pk)
 
 
 def _download(data: bytes, content_type: str, file_name: str) -> HttpResponse:
