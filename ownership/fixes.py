@@ -21,7 +21,7 @@ from config import direct_widgets
 from config.form_fields import MultilineField
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
 from ownership.forms import PersonField, RhythmField
-from tasks_registry.changes import update_task
+from tasks_registry.changes import update_task_merging
 from tasks_registry.models import Task
 
 
@@ -289,7 +289,7 @@ class DefinitionOfDoneFix(_TaskFieldFix):
     )
 
     def save(self, *, task: Task, by: AbstractBaseUser | None) -> str:
-        update_task(
+        update_task_merging(
             task=task,
             by=by,
             expected_version=self.cleaned_data["version"],
@@ -310,7 +310,7 @@ class RhythmFix(_TaskFieldFix):
     )
 
     def save(self, *, task: Task, by: AbstractBaseUser | None) -> str:
-        saved = update_task(
+        saved = update_task_merging(
             task=task,
             by=by,
             expected_version=self.cleaned_data["version"],

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.merging import Clash, three_way
 from config.writes import apply_changes, locked, stamp
 from tasks_registry import due, patterns, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
@@ -37,6 +38,15 @@ class StaleVersionError(Exception):
         )
         self.task = task
         self.expected_version = expected_version
+
+
+class MergeClash(StaleVersionError):
+    """Someone else saved the task after this edit was started, and changed some of the same
+    fields differently: the person chooses whose value stays, field by field."""
+
+    def __init__(self, task: Task, expected_version: int, clashes: list[Clash]) -> None:
+        super().__init__(task, expected_version)
+        self.clashes = clashes
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
@@ -203,6 +213,69 @@ def update_task(
         if "rhythm" in changed or "is_active" in changed:
             due.refresh_next_due([current])
     return current
+
+
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    """Field values as update_task would store them, so that what was typed compares equal
+    to what is saved when it means the same."""
+    found = dict(values)
+    if "stage" in found:
+        stage = found["stage"]
+        found["stage"] = getattr(stage, "pk", stage)
+    if "rhythm" in found:
+        found["rhythm"] = _rhythm_words(found["rhythm"] or "")
+    if "patterns" in found:
+        found["patterns"] = pattern_lines(found["patterns"] or "")
+    if "name" in found:
+        found["name"] = found["name"].strip()
+    return found
+
+
+def _as_saved(record: Any, fields: list[str]) -> dict[str, Any]:
+    return _comparable(
+        {name: record.stage_id if name == "stage" else getattr(record, name) for name in fields}
+    )
+
+
+def update_task_merging(
+    *,
+    task: Task,
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    keep: dict[str, str] | None = None,
+    **changes: Any,
+) -> Task:
+    """update_task for a form filled from `expected_version`. If someone saved the task since,
+    only the fields this person changed are written, the history says it was merged, and a
+    field both changed differently raises MergeClash unless `keep` says whose value stays."""
+    for _ in range(3):  # a third person may save between the merge and its write
+        try:
+            return update_task(task=task, by=by, expected_version=expected_version, **changes)
+        except StaleVersionError as error:
+            current = error.task
+        then = current.history.filter(version=expected_version).order_by("-history_id").first()
+        if then is None:  # no record of what the form was filled from: nothing to merge with
+            raise StaleVersionError(current, expected_version)
+        fields = list(changes)
+        merged = three_way(
+            _as_saved(then, fields), _comparable(changes), _as_saved(current, fields), keep
+        )
+        if merged.clashes:
+            raise MergeClash(current, expected_version, merged.clashes)
+        last = current.history.order_by("-history_id").first()
+        who = last.history_user if last is not None else None
+        name = (who.get_full_name() or who.get_username()) if who is not None else "someone"
+        try:
+            return update_task(
+                task=current,
+                by=by,
+                expected_version=current.version,
+                reason=f"merged with {name}'s edit"[:100],
+                **{field: changes[field] for field in merged.changes},
+            )
+        except StaleVersionError:
+            continue
+    raise StaleVersionError(current, expected_version)
 
 
 def restore_version(*, task: Task, record_id: int, by: AbstractBaseUser | None) -> Task:

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.form_fields import add_errors
+from config.merging import THEIRS, YOURS, Clash
 from config.rendering import HtmxRequest
 from ownership.assignments import assign, unassign
 from ownership.fix_in_place import fix_class, fix_in_place
@@ -19,8 +21,15 @@ from ownership.history_in_words import changed_since
 from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
 from ownership.task_page import fix_place, task_page_answer
-from tasks_registry.changes import StaleVersionError, create_task, restore_version, update_task
-from tasks_registry.models import Task
+from tasks_registry.changes import (
+    MergeClash,
+    StaleVersionError,
+    create_task,
+    restore_version,
+    update_task,
+    update_task_merging,
+)
+from tasks_registry.models import Stage, Task
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,15 +55,26 @@ def task_create(request: HtmxRequest) -> HttpResponse:
 def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("stage"), slug=slug)
     form = TaskForm(request.POST or None, initial=TaskForm.initial_for(task))
-    conflict = []
+    conflict: list = []
+    clashes: list[dict] = []
     if request.method == "POST" and form.is_valid():
+        # Whose value stays, for the fields both people changed (offered after a clash).
+        keep = {
+            name: choice
+            for name in TaskForm.FIELDS
+            if (choice := request.POST.get(f"keep_{name}")) in (YOURS, THEIRS)
+        }
+        opened_at = form.cleaned_data["version"]
         try:
-            saved = update_task(
-                task=task,
-                by=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
+            saved = update_task_merging(
+                task=task, by=request.user, expected_version=opened_at, keep=keep, **form.changes()
             )
+        except MergeClash as error:
+            # Their saved version and what they typed stay as they are; the form still carries
+            # the version it was filled from, so the next save merges again, with the choices.
+            conflict = changed_since(error.task, opened_at)
+            clashes = _clash_rows(error.clashes)
+            task = error.task
         except StaleVersionError as error:
             # Keep what they typed; show what changed meanwhile; a second save replaces it,
             # knowingly, because the form now carries the version they have seen.
@@ -67,11 +87,37 @@ def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"“{saved.name}” is saved.")
+            merged = saved.version > opened_at + 1
+            messages.success(
+                request,
+                f"“{saved.name}” is saved"
+                + (", merged with what was saved while you edited." if merged else "."),
+            )
             return redirect(saved)
-    context = {"form": form, "task": task, "conflict": conflict}
+    context = {"form": form, "task": task, "conflict": conflict, "clashes": clashes}
     context |= form.preview(timezone.localdate())
     return render(request, "ownership/task_form.html", context, status=409 if conflict else 200)
+
+
+def _clash_rows(clashes: list[Clash]) -> list[dict]:
+    """Each field both people changed, with the original, theirs and yours in words."""
+    stages = {pk: name for pk, name in Stage.objects.values_list("pk", "name")}
+
+    def shown(name: str, value: object) -> str:
+        if name == "stage":
+            return stages.get(value, "—") if isinstance(value, int) else "—"
+        return str(value) if value else "—"
+
+    return [
+        {
+            "field": clash.field,
+            "label": capfirst(Task._meta.get_field(clash.field).verbose_name),  # type: ignore[union-attr]
+            "original": shown(clash.field, clash.original),
+            "theirs": shown(clash.field, clash.theirs),
+            "yours": shown(clash.field, clash.yours),
+        }
+        for clash in clashes
+    ]
 
 
 @require_POST

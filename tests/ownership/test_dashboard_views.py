@@ -385,3 +385,17 @@ def test_the_type_ahead_needs_two_characters_and_a_group(client, member, outside
     assert client.get(reverse("ownership:people_suggest"), {"person": "i"}).content.strip() == b""
     client.force_login(outsider)
     assert client.get(reverse("ownership:people_suggest"), {"person": "ir"}).status_code == 403
+
+
+def test_a_stale_fix_merges_with_an_edit_to_another_field(client, ops_lead, manager, htmx_headers):
+    task = TaskFactory(name="Size guide", definition_of_done="check it", rhythm="")
+    opened_at = task.version
+    update_task(task=task, by=manager, rhythm="monthly on the 1st")
+    client.force_login(ops_lead)
+    typed = "Size charts match the supplier spec sheet for every new style"
+    response = client.post(
+        _fix("done", task), {"definition_of_done": typed, "version": opened_at}, **htmx_headers
+    )
+    assert "Someone else changed" not in response.content.decode()
+    task.refresh_from_db()
+    assert (task.definition_of_done, task.rhythm) == (typed, "monthly on the 1st")

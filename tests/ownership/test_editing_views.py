@@ -86,7 +86,7 @@ def test_editing_a_task_saves_and_bumps_the_version(client, manager):
     assert task.history.first().history_user == manager
 
 
-def test_a_second_save_from_a_stale_form_is_refused_with_what_changed_and_the_typing_kept(
+def test_a_stale_form_that_changed_the_same_fields_asks_whose_stays_and_keeps_the_typing(
     client, ops_lead, manager
 ):
     task = TaskFactory(name="Returns notices", rhythm="weekly on monday")
@@ -101,13 +101,61 @@ def test_a_second_save_from_a_stale_form_is_refused_with_what_changed_and_the_ty
     assert "Theirs, saved first" in html  # what the long field now says
     assert 'value="weekly on friday"' in html
     assert "Mine, typed carefully" in html
-    assert 'name="version" value="2"' in html
+    assert 'id="clash-rhythm"' in html
+    assert 'id="clash-definition_of_done"' in html
+    assert 'name="keep_definition_of_done" value="theirs" required' in html
+    # Still the version it was filled from: the next save merges again, with the choices.
+    assert 'name="version" value="1"' in html
     task.refresh_from_db()
     assert (task.rhythm, task.definition_of_done, task.version) == (
         "daily",
         "Theirs, saved first",
         2,
     )
+
+
+@pytest.mark.parametrize(("choice", "kept"), [("yours", "Mine"), ("theirs", "Theirs")])
+def test_choosing_whose_value_stays_saves_the_rest_merged(client, ops_lead, manager, choice, kept):
+    task = TaskFactory(name="Returns notices", rhythm="weekly on monday", criticality="normal")
+    stale = _form(task, definition_of_done="Mine", criticality="high")
+    update_task(task=task, by=manager, definition_of_done="Theirs", metric="refund time")
+    client.force_login(ops_lead)
+    url = reverse("ownership:task_edit", kwargs={"slug": task.slug})
+    assert client.post(url, stale).status_code == 409
+    response = client.post(url, {**stale, "keep_definition_of_done": choice})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.definition_of_done, task.criticality, task.metric) == (
+        kept,
+        "high",
+        "refund time",
+    )
+
+
+def test_a_stale_form_that_changed_other_fields_is_merged_and_never_writes_the_rest(
+    client, ops_lead, manager
+):
+    """The issue's case: the first person changes the definition of done; the second, from a
+    form opened before, changes description and criticality, and must not restore the old
+    definition of done."""
+    task = TaskFactory(name="Returns notices", definition_of_done="Old", criticality="normal")
+    stale = _form(task, description="Covers the EU store too", criticality="high")
+    update_task(task=task, by=manager, definition_of_done="Every notice answered in a day")
+    client.force_login(ops_lead)
+    response = client.post(reverse("ownership:task_edit", kwargs={"slug": task.slug}), stale)
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.definition_of_done, task.description, task.criticality, task.version) == (
+        "Every notice answered in a day",
+        "Covers the EU store too",
+        "high",
+        3,
+    )
+    latest = task.history.order_by("-history_id").first()
+    assert latest.history_user == ops_lead
+    assert latest.history_change_reason == f"merged with {manager.get_username()}'s edit"
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert f"merged with {manager.get_username()}&#x27;s edit" in page
 
 
 def test_saving_again_after_the_conflict_replaces_theirs_knowingly(client, ops_lead, manager):
