@@ -2,9 +2,11 @@
 this person changed are written, the fields only the other person changed keep the newer
 value, and a field both changed, differently, is a clash the person resolves by choosing."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils.text import capfirst
 
 YOURS, THEIRS = "yours", "theirs"
 
@@ -42,3 +44,45 @@ def three_way(
         elif keep.get(field) != THEIRS:
             clashes.append(Clash(field, original[field], theirs[field], value))
     return Merged(changes, clashes)
+
+
+def merge_since(
+    current: Any,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    *,
+    keep: Mapping[str, str] | None = None,
+    comparable: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+) -> tuple[Merged, str] | None:
+    """Merge `changes`, saved from a form filled from `expected_version` of a versioned record
+    with history, with what `current` holds now: the merge, and who saved last. None when the
+    history holds no record of that version. `comparable` puts values in the form they are
+    stored in, so that what was typed compares equal to what is saved when it means the same."""
+    history = current.history
+    then = history.filter(version=expected_version).order_by("-history_id").first()
+    if then is None:
+        return None
+    columns = {name: current._meta.get_field(name).attname for name in changes}
+
+    def saved(record: Any) -> dict[str, Any]:
+        return comparable({name: getattr(record, column) for name, column in columns.items()})
+
+    merged = three_way(saved(then), comparable(dict(changes)), saved(current), keep)
+    last = history.order_by("-history_id").first()
+    user = last.history_user if last is not None else None
+    name = (user.get_full_name() or user.get_username()) if user is not None else "someone"
+    return merged, name
+
+
+def clash_rows(model: Any, clashes: list[Clash]) -> list[dict[str, Any]]:
+    """Each field both people changed, labelled, for a form to show and ask whose stays."""
+    return [
+        {
+            "field": clash.field,
+            "label": capfirst(model._meta.get_field(clash.field).verbose_name),
+            "original": clash.original,
+            "theirs": clash.theirs,
+            "yours": clash.yours,
+        }
+        for clash in clashes
+    ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
+from config.merging import Clash, merge_since
 from config.writes import apply_changes, locked, stamp
 from tasks_registry import due
 from tasks_registry.models import Campaign
@@ -28,6 +29,15 @@ class StaleCampaignError(Exception):
         )
         self.campaign = campaign
         self.expected_version = expected_version
+
+
+class CampaignMergeClash(StaleCampaignError):
+    """Someone else saved the campaign after this edit was started and changed some of the
+    same fields differently: the person chooses whose value stays, field by field."""
+
+    def __init__(self, campaign: Campaign, expected_version: int, clashes: list[Clash]) -> None:
+        super().__init__(campaign, expected_version)
+        self.clashes = clashes
 
 
 def _unique_slug(name: str, starts_at: datetime.datetime, exclude_pk: int | None = None) -> str:
@@ -78,6 +88,7 @@ def update_campaign(
     campaign: Campaign,
     by: AbstractBaseUser | None,
     expected_version: int | None = None,
+    reason: str | None = None,
     **changes: Any,
 ) -> Campaign:
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -94,11 +105,55 @@ def update_campaign(
             return current
         _check(current)
         current.version += 1
-        stamp(current, by=by)
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=[*changed, "version", "updated_at"])
         if {"kind", "starts_at", "ends_at"} & set(changed):
             due.refresh_next_due(due.campaign_tasks())
     return current
+
+
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    found = dict(values)
+    if "name" in found:
+        found["name"] = found["name"].strip()
+    return found
+
+
+def update_campaign_merging(
+    *,
+    campaign: Campaign,
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    keep: dict[str, str] | None = None,
+    **changes: Any,
+) -> Campaign:
+    """update_campaign for a form filled from `expected_version`: if someone saved the campaign
+    since, only the fields this person changed are written; a field both changed differently
+    raises CampaignMergeClash unless `keep` says whose value stays."""
+    for _ in range(3):  # a third person may save between the merge and its write
+        try:
+            return update_campaign(
+                campaign=campaign, by=by, expected_version=expected_version, **changes
+            )
+        except StaleCampaignError as error:
+            current = error.campaign
+        found = merge_since(current, expected_version, changes, keep=keep, comparable=_comparable)
+        if found is None:
+            raise StaleCampaignError(current, expected_version)
+        merged, name = found
+        if merged.clashes:
+            raise CampaignMergeClash(current, expected_version, merged.clashes)
+        try:
+            return update_campaign(
+                campaign=current,
+                by=by,
+                expected_version=current.version,
+                reason=f"merged with {name}'s edit"[:100],
+                **{field: changes[field] for field in merged.changes},
+            )
+        except StaleCampaignError:
+            continue
+    raise StaleCampaignError(current, expected_version)
 
 
 def delete_campaign(*, campaign: Campaign, by: AbstractBaseUser | None) -> None:

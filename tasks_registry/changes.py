@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.merging import Clash, three_way
+from config.merging import Clash, merge_since
 from config.writes import apply_changes, locked, stamp
 from tasks_registry import due, patterns, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
@@ -215,13 +215,13 @@ def update_task(
     return current
 
 
-def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+def comparable(values: dict[str, Any]) -> dict[str, Any]:
     """Field values as update_task would store them, so that what was typed compares equal
     to what is saved when it means the same."""
     found = dict(values)
     if "stage" in found:
         stage = found["stage"]
-        found["stage"] = getattr(stage, "pk", stage)
+        found["stage"] = getattr(stage, "pk", stage)  # a Stage typed, its id as stored
     if "rhythm" in found:
         found["rhythm"] = _rhythm_words(found["rhythm"] or "")
     if "patterns" in found:
@@ -229,12 +229,6 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
     if "name" in found:
         found["name"] = found["name"].strip()
     return found
-
-
-def _as_saved(record: Any, fields: list[str]) -> dict[str, Any]:
-    return _comparable(
-        {name: record.stage_id if name == "stage" else getattr(record, name) for name in fields}
-    )
 
 
 def update_task_merging(
@@ -253,18 +247,12 @@ def update_task_merging(
             return update_task(task=task, by=by, expected_version=expected_version, **changes)
         except StaleVersionError as error:
             current = error.task
-        then = current.history.filter(version=expected_version).order_by("-history_id").first()
-        if then is None:  # no record of what the form was filled from: nothing to merge with
+        found = merge_since(current, expected_version, changes, keep=keep, comparable=comparable)
+        if found is None:  # no record of what the form was filled from: nothing to merge with
             raise StaleVersionError(current, expected_version)
-        fields = list(changes)
-        merged = three_way(
-            _as_saved(then, fields), _comparable(changes), _as_saved(current, fields), keep
-        )
+        merged, name = found
         if merged.clashes:
             raise MergeClash(current, expected_version, merged.clashes)
-        last = current.history.order_by("-history_id").first()
-        who = last.history_user if last is not None else None
-        name = (who.get_full_name() or who.get_username()) if who is not None else "someone"
         try:
             return update_task(
                 task=current,

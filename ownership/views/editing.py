@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.merging import THEIRS, YOURS, Clash
+from config.merging import THEIRS, YOURS, Clash, clash_rows
 from config.rendering import HtmxRequest
 from ownership.assignments import assign, unassign
 from ownership.fix_in_place import fix_class, fix_in_place
@@ -100,24 +99,13 @@ def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
 
 
 def _clash_rows(clashes: list[Clash]) -> list[dict]:
-    """Each field both people changed, with the original, theirs and yours in words."""
-    stages = {pk: name for pk, name in Stage.objects.values_list("pk", "name")}
-
-    def shown(name: str, value: object) -> str:
-        if name == "stage":
-            return stages.get(value, "—") if isinstance(value, int) else "—"
-        return str(value) if value else "—"
-
-    return [
-        {
-            "field": clash.field,
-            "label": capfirst(Task._meta.get_field(clash.field).verbose_name),  # type: ignore[union-attr]
-            "original": shown(clash.field, clash.original),
-            "theirs": shown(clash.field, clash.theirs),
-            "yours": shown(clash.field, clash.yours),
-        }
-        for clash in clashes
-    ]
+    """clash_rows, with stages by name."""
+    rows = clash_rows(Task, clashes)
+    stages = dict(Stage.objects.values_list("pk", "name"))
+    for row in rows:
+        if row["field"] == "stage":
+            row |= {side: stages.get(row[side], "—") for side in ("original", "theirs", "yours")}
+    return rows
 
 
 @require_POST

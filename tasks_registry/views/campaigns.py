@@ -1,25 +1,30 @@
 """Campaigns: the list, and putting them on the calendar, editing and removing them (each one's
 page, its run sheet, shows who acts: ownership/views/run_sheets.py)."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
+from config.merging import THEIRS, YOURS, Clash, clash_rows
 from config.rendering import HtmxRequest
 from tasks_registry.campaigns import (
+    CampaignMergeClash,
     StaleCampaignError,
     create_campaign,
     delete_campaign,
-    update_campaign,
+    update_campaign_merging,
 )
 from tasks_registry.due import tasks_due_around
 from tasks_registry.forms import CampaignForm
-from tasks_registry.models import Campaign
+from tasks_registry.models import Campaign, CampaignKind
 from tasks_registry.permissions import EDIT_CAMPAIGNS, VIEW_MAP
 
 
@@ -60,14 +65,27 @@ def campaign_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     form = CampaignForm(request.POST or None, initial=CampaignForm.initial_for(campaign))
     conflict = None
+    clashes: list[dict] = []
     if request.method == "POST" and form.is_valid():
+        # Whose value stays, for the fields both people changed (offered after a clash).
+        keep = {
+            name: choice
+            for name in CampaignForm.FIELDS
+            if (choice := request.POST.get(f"keep_{name}")) in (YOURS, THEIRS)
+        }
         try:
-            saved = update_campaign(
+            saved = update_campaign_merging(
                 campaign=campaign,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
+                keep=keep,
                 **form.changes(),
             )
+        except CampaignMergeClash as error:
+            # What they typed stays, and the version it was filled from: the next save merges
+            # again, with the choices.
+            conflict = campaign = error.campaign
+            clashes = _clash_rows(error.clashes)
         except StaleCampaignError as error:
             # Their input stays; the form now carries the version they have seen, so a second
             # save replaces the other edit knowingly.
@@ -80,9 +98,14 @@ def campaign_edit(request: HtmxRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"“{saved.name}” is saved.")
+            merged = saved.version > form.cleaned_data["version"] + 1
+            messages.success(
+                request,
+                f"“{saved.name}” is saved"
+                + (", merged with what was saved while you edited." if merged else "."),
+            )
             return redirect(saved)
-    context = {"form": form, "campaign": campaign, "conflict": conflict}
+    context = {"form": form, "campaign": campaign, "conflict": conflict, "clashes": clashes}
     return render(
         request, "tasks_registry/campaign_form.html", context, status=409 if conflict else 200
     )
@@ -99,3 +122,17 @@ def campaign_delete(request: HtmxRequest, slug: str) -> HttpResponse:
         return redirect(campaign)
     messages.success(request, f"“{campaign.name}” is removed; its tasks' due dates moved.")
     return redirect("tasks_registry:campaign_list")
+
+
+def _clash_rows(clashes: list[Clash]) -> list[dict]:
+    """clash_rows, with times and kinds in words."""
+    rows = clash_rows(Campaign, clashes)
+    kinds = dict(CampaignKind.choices)
+    for row in rows:
+        for side in ("original", "theirs", "yours"):
+            value = row[side]
+            if isinstance(value, datetime.datetime):
+                row[side] = date_format(timezone.localtime(value), "D j M Y, H:i")
+            elif row["field"] == "kind":
+                row[side] = kinds.get(value, value)
+    return rows

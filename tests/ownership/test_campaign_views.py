@@ -200,3 +200,47 @@ def test_only_editors_see_the_run_sheets_edit_controls(client, sale, request, ca
     edit = reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug})
     assert (edit in html) is sees_controls
     assert ("Remove the campaign" in html) is sees_controls
+
+
+def _stale_form(sale, **changes):
+    local = timezone.localtime
+    data = {
+        "name": sale.name,
+        "kind": sale.kind,
+        "starts_at": f"{local(sale.starts_at):%Y-%m-%dT%H:%M}",
+        "ends_at": f"{local(sale.ends_at):%Y-%m-%dT%H:%M}",
+        "description": sale.description,
+        "version": sale.version,
+    }
+    return data | changes
+
+
+def test_a_stale_campaign_edit_of_other_fields_is_merged(client, ops_lead, manager, sale):
+    stale = _stale_form(sale, ends_at=f"{timezone.localtime(sale.ends_at):%Y-%m-%d}T20:00")
+    update_campaign(campaign=sale, by=manager, description="Members get early access")
+    client.force_login(ops_lead)
+    url = reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug})
+    assert client.post(url, stale).status_code == 302
+    saved = Campaign.objects.get()
+    assert saved.description == "Members get early access"
+    assert timezone.localtime(saved.ends_at).hour == 20
+    latest = saved.history.order_by("-history_id").first()
+    assert latest.history_change_reason == f"merged with {manager.get_username()}'s edit"
+
+
+@pytest.mark.parametrize(
+    ("choice", "name"), [("yours", "Winter clearance"), ("theirs", "Winter sale (extended)")]
+)
+def test_a_clashing_campaign_edit_asks_whose_name_stays(
+    client, ops_lead, manager, sale, choice, name
+):
+    stale = _stale_form(sale, name="Winter clearance", description="Last units")
+    update_campaign(campaign=sale, by=manager, name="Winter sale (extended)")
+    client.force_login(ops_lead)
+    url = reverse("tasks_registry:campaign_edit", kwargs={"slug": sale.slug})
+    response = client.post(url, stale)
+    assert response.status_code == 409
+    assert 'id="clash-name"' in response.content.decode()
+    assert client.post(url, {**stale, "keep_name": choice}).status_code == 302
+    saved = Campaign.objects.get()
+    assert (saved.name, saved.description) == (name, "Last units")
