@@ -86,3 +86,66 @@ def clash_rows(model: Any, clashes: list[Clash]) -> list[dict[str, Any]]:
         }
         for clash in clashes
     ]
+
+
+class StaleEdit(Exception):
+    """Someone else saved the record after this edit was started."""
+
+    def __init__(self, record: Any, expected_version: int) -> None:
+        super().__init__(
+            f"“{record}” was changed by someone else while you were editing (your copy is "
+            f"version {expected_version}, the saved one is version {record.version})."
+        )
+        self.record = record
+        self.expected_version = expected_version
+
+
+class ClashingEdit(StaleEdit):
+    """Someone else saved the record after this edit was started and changed some of the same
+    fields differently: the person chooses whose value stays, field by field."""
+
+    def __init__(self, record: Any, expected_version: int, clashes: list[Clash]) -> None:
+        super().__init__(record, expected_version)
+        self.clashes = clashes
+
+
+def save_merging[R](
+    update: Callable[..., R],
+    *,
+    record: R,
+    expected_version: int,
+    changes: dict[str, Any],
+    keep: Mapping[str, str] | None,
+    stale: type[Exception],
+    current_of: Callable[[Any], R],
+    clashing: Callable[[R, int, list[Clash]], Exception],
+    comparable: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+) -> R:
+    """Save `changes` with `update` (a write function taking the record, expected_version and
+    reason) from a form filled from `expected_version`. If someone saved since, write only the
+    fields this person changed, recorded as merged; raise `clashing(...)` for fields both
+    changed differently, unless `keep` settles them; `stale(...)` (read with `current_of`) if
+    the history has no record of that version."""
+    current = record
+    for _ in range(3):  # a third person may save between the merge and its write
+        try:
+            return update(current, expected_version, None, changes)
+        except stale as error:
+            current = current_of(error)
+        found = merge_since(current, expected_version, changes, keep=keep, comparable=comparable)
+        if found is None:
+            raise stale(current, expected_version)
+        merged, name = found
+        if merged.clashes:
+            raise clashing(current, expected_version, merged.clashes)
+        changes = {field: changes[field] for field in merged.changes}
+        try:
+            return update(
+                current,
+                current.version,  # type: ignore[attr-defined]
+                f"merged with {name}'s edit"[:100],
+                changes,
+            )
+        except stale:
+            continue
+    raise stale(current, expected_version)

@@ -141,12 +141,15 @@ class PersonForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     title = forms.CharField(label="Role title", max_length=150, required=False)
     chat_handle = forms.CharField(max_length=100, required=False)
+    # The version the form was filled from (none for someone new): a save is merged with what
+    # was saved since.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     FIELDS = ("name", "email", "team", "title", "chat_handle")
 
     @classmethod
     def initial_for(cls, person: Person) -> dict:
-        return {name: getattr(person, name) for name in cls.FIELDS}
+        return {name: getattr(person, name) for name in cls.FIELDS} | {"version": person.version}
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
@@ -173,6 +176,13 @@ class TeamForm(forms.Form):
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     lead = PersonField(required=False, help_text="Who to ask when nobody owns a task.")
+    # The version the form was filled from (none for a new team).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    FIELDS = ("name", "description", "lead")
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
 class CompletionForm(forms.Form):

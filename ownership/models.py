@@ -26,6 +26,9 @@ class Team(models.Model):
         help_text="Who to ask when one of this team's tasks has nobody accountable.",
     )
 
+    # Bumped by every change through ownership.people_changes.update_team (config/merging.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -73,6 +76,9 @@ class Person(Presence, models.Model):
     departed_on = models.DateField(null=True, blank=True, help_text="Day the person left.")
     # Set when the team or title changes: what they own was given to them in their old role.
     role_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped by every change through ownership.people_changes.update_person: a form saved from
+    # an older version is merged with what was saved since (config/merging.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.merging import ClashingEdit, StaleEdit, save_merging
 from config.writes import apply_changes, locked, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
@@ -106,15 +107,23 @@ def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **field
 
 
 def update_person(
-    *, person: Person, by: AbstractBaseUser | None, reason: str | None = None, **changes: Any
+    *,
+    person: Person,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    **changes: Any,
 ) -> Person:
     """Change a person's details. A new team or title marks a change of role, so what they own
-    is flagged until someone confirms them in it or hands it over."""
+    is flagged until someone confirms them in it or hands it over. StaleEdit if the person
+    was saved since `expected_version`."""
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"update_person() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
         current = locked(person)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleEdit(current, expected_version)
         if "email" in changes:
             changes["email"] = check_email_free(changes["email"], exclude_pk=current.pk)
         if "name" in changes:
@@ -126,9 +135,49 @@ def update_person(
         if {"team", "title"} & set(changed):
             current.role_changed_at = timezone.now()
             changed.append("role_changed_at")
+        current.version += 1
         stamp(current, by=by, reason=reason)
-        current.save(update_fields=[*changed, "updated_at"])
+        current.save(update_fields=[*changed, "version", "updated_at"])
     return current
+
+
+def update_person_merging(
+    *,
+    person: Person,
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    keep: dict[str, str] | None = None,
+    **changes: Any,
+) -> Person:
+    """update_person for a form filled from `expected_version`, merged with what was saved
+    since (config/merging.py); ClashingEdit for fields both changed differently."""
+    return save_merging(
+        lambda record, version, reason, values: update_person(
+            person=record, by=by, expected_version=version, reason=reason, **values
+        ),
+        record=person,
+        expected_version=expected_version,
+        changes=changes,
+        keep=keep,
+        stale=StaleEdit,
+        current_of=lambda error: error.record,
+        clashing=ClashingEdit,
+        comparable=_comparable,
+    )
+
+
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as the write functions store them: a team by its id, names stripped, emails
+    lower-cased."""
+    found = dict(values)
+    for name in ("team", "lead"):
+        if name in found:
+            found[name] = getattr(found[name], "pk", found[name])
+    if "name" in found:
+        found["name"] = found["name"].strip()
+    if "email" in found:
+        found["email"] = found["email"].strip().lower()
+    return found
 
 
 def link_account(
@@ -218,12 +267,21 @@ def create_team(
     return team
 
 
-def update_team(*, team: Team, by: AbstractBaseUser | None, **changes: Any) -> Team:
+def update_team(
+    *,
+    team: Team,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Team:
     unknown = set(changes) - {"name", "description", "lead"}
     if unknown:
         raise TypeError(f"update_team() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
         current = locked(team)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleEdit(current, expected_version)
         if "name" in changes:
             changes["name"] = check_team_name_free(changes["name"], exclude_pk=current.pk)
         changed = apply_changes(current, changes)
@@ -233,9 +291,35 @@ def update_team(*, team: Team, by: AbstractBaseUser | None, **changes: Any) -> T
             current.slug = _team_slug(current.name, exclude_pk=current.pk)
             changed.append("slug")
         current.full_clean(validate_unique=False)
-        stamp(current, by=by)
-        current.save(update_fields=changed)
+        current.version += 1
+        stamp(current, by=by, reason=reason)
+        current.save(update_fields=[*changed, "version"])
     return current
+
+
+def update_team_merging(
+    *,
+    team: Team,
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    keep: dict[str, str] | None = None,
+    **changes: Any,
+) -> Team:
+    """update_team for a form filled from `expected_version`, merged with what was saved since
+    (config/merging.py); ClashingEdit for fields both changed differently."""
+    return save_merging(
+        lambda record, version, reason, values: update_team(
+            team=record, by=by, expected_version=version, reason=reason, **values
+        ),
+        record=team,
+        expected_version=expected_version,
+        changes=changes,
+        keep=keep,
+        stale=StaleEdit,
+        current_of=lambda error: error.record,
+        clashing=ClashingEdit,
+        comparable=_comparable,
+    )
 
 
 # --- Handover --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
-from config.merging import Clash, merge_since
+from config.merging import Clash, save_merging
 from config.writes import apply_changes, locked, stamp
 from tasks_registry import due
 from tasks_registry.models import Campaign
@@ -130,30 +130,19 @@ def update_campaign_merging(
     """update_campaign for a form filled from `expected_version`: if someone saved the campaign
     since, only the fields this person changed are written; a field both changed differently
     raises CampaignMergeClash unless `keep` says whose value stays."""
-    for _ in range(3):  # a third person may save between the merge and its write
-        try:
-            return update_campaign(
-                campaign=campaign, by=by, expected_version=expected_version, **changes
-            )
-        except StaleCampaignError as error:
-            current = error.campaign
-        found = merge_since(current, expected_version, changes, keep=keep, comparable=_comparable)
-        if found is None:
-            raise StaleCampaignError(current, expected_version)
-        merged, name = found
-        if merged.clashes:
-            raise CampaignMergeClash(current, expected_version, merged.clashes)
-        try:
-            return update_campaign(
-                campaign=current,
-                by=by,
-                expected_version=current.version,
-                reason=f"merged with {name}'s edit"[:100],
-                **{field: changes[field] for field in merged.changes},
-            )
-        except StaleCampaignError:
-            continue
-    raise StaleCampaignError(current, expected_version)
+    return save_merging(
+        lambda record, version, reason, values: update_campaign(
+            campaign=record, by=by, expected_version=version, reason=reason, **values
+        ),
+        record=campaign,
+        expected_version=expected_version,
+        changes=changes,
+        keep=keep,
+        stale=StaleCampaignError,
+        current_of=lambda error: error.campaign,
+        clashing=CampaignMergeClash,
+        comparable=_comparable,
+    )
 
 
 def delete_campaign(*, campaign: Campaign, by: AbstractBaseUser | None) -> None:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.merging import Clash, merge_since
+from config.merging import Clash, save_merging
 from config.writes import apply_changes, locked, stamp
 from tasks_registry import due, patterns, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
@@ -242,28 +242,19 @@ def update_task_merging(
     """update_task for a form filled from `expected_version`. If someone saved the task since,
     only the fields this person changed are written, the history says it was merged, and a
     field both changed differently raises MergeClash unless `keep` says whose value stays."""
-    for _ in range(3):  # a third person may save between the merge and its write
-        try:
-            return update_task(task=task, by=by, expected_version=expected_version, **changes)
-        except StaleVersionError as error:
-            current = error.task
-        found = merge_since(current, expected_version, changes, keep=keep, comparable=comparable)
-        if found is None:  # no record of what the form was filled from: nothing to merge with
-            raise StaleVersionError(current, expected_version)
-        merged, name = found
-        if merged.clashes:
-            raise MergeClash(current, expected_version, merged.clashes)
-        try:
-            return update_task(
-                task=current,
-                by=by,
-                expected_version=current.version,
-                reason=f"merged with {name}'s edit"[:100],
-                **{field: changes[field] for field in merged.changes},
-            )
-        except StaleVersionError:
-            continue
-    raise StaleVersionError(current, expected_version)
+    return save_merging(
+        lambda record, version, reason, values: update_task(
+            task=record, by=by, expected_version=version, reason=reason, **values
+        ),
+        record=task,
+        expected_version=expected_version,
+        changes=changes,
+        keep=keep,
+        stale=StaleVersionError,
+        current_of=lambda error: error.task,
+        clashing=MergeClash,
+        comparable=comparable,
+    )
 
 
 def restore_version(*, task: Task, record_id: int, by: AbstractBaseUser | None) -> Task:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.rendering import render_page
+from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
+from config.rendering import HtmxRequest, render_page
 from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
@@ -26,8 +27,8 @@ from ownership.people_changes import (
     mark_returned,
     other_roles,
     person_label,
-    update_person,
-    update_team,
+    update_person_merging,
+    update_team_merging,
 )
 from ownership.permissions import EDIT_MAP, VIEW_MAP
 from tasks_registry.models import Criticality
@@ -115,12 +116,28 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_MAP, raise_exception=True)
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
+    clashes: list[dict] = []
     if request.method == "POST" and form.is_valid():
         try:
-            saved = update_person(person=person, by=request.user, **form.changes())
+            saved = update_person_merging(
+                person=person,
+                by=request.user,
+                expected_version=form.cleaned_data["version"] or person.version,
+                keep=_kept(request, PersonForm.FIELDS),
+                **form.changes(),
+            )
+        except ClashingEdit as error:
+            person, clashes = error.record, _clash_rows(Person, error.clashes)
+        except StaleEdit as error:
+            person = error.record
+            data = request.POST.copy()
+            data["version"] = str(person.version)  # the next save replaces theirs
+            form = PersonForm(data, initial=PersonForm.initial_for(person))
+            form.is_valid()
+            form.add_error(None, "Someone else saved this person meanwhile: save again to replace.")
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -129,7 +146,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 note = " Their change of role flags what they own on the dashboard, to confirm."
             messages.success(request, f"{saved.name} is saved.{note}")
             return redirect("ownership:person_detail", pk=saved.pk)
-    return render(request, "ownership/person_form.html", {"form": form, "person": person})
+    context = {"form": form, "person": person, "clashes": clashes}
+    return render(request, "ownership/person_form.html", context, status=409 if clashes else 200)
 
 
 @require_POST
@@ -249,7 +267,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            team = create_team(by=request.user, **form.cleaned_data)
+            team = create_team(by=request.user, **form.changes())
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -260,20 +278,61 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(EDIT_MAP, raise_exception=True)
-def team_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def team_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("lead"), slug=slug)
     initial = {
         "name": team.name,
         "description": team.description,
         "lead": person_label(team.lead) if team.lead else "",
+        "version": team.version,
     }
     form = TeamForm(request.POST or None, initial=initial)
+    clashes: list[dict] = []
     if request.method == "POST" and form.is_valid():
         try:
-            saved = update_team(team=team, by=request.user, **form.cleaned_data)
+            saved = update_team_merging(
+                team=team,
+                by=request.user,
+                expected_version=form.cleaned_data["version"] or team.version,
+                keep=_kept(request, TeamForm.FIELDS),
+                **form.changes(),
+            )
+        except ClashingEdit as error:
+            team, clashes = error.record, _clash_rows(Team, error.clashes)
+        except StaleEdit as error:
+            team = error.record
+            data = request.POST.copy()
+            data["version"] = str(team.version)  # the next save replaces theirs
+            form = TeamForm(data, initial=initial)
+            form.is_valid()
+            form.add_error(None, "Someone else saved this team meanwhile: save again to replace.")
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"The {saved.name} team is saved.")
             return redirect("ownership:team_detail", slug=saved.slug)
-    return render(request, "ownership/team_form.html", {"form": form, "team": team})
+    context = {"form": form, "team": team, "clashes": clashes}
+    return render(request, "ownership/team_form.html", context, status=409 if clashes else 200)
+
+
+def _kept(request: HttpRequest, fields: tuple[str, ...]) -> dict[str, str]:
+    """Whose value stays, for the fields both people changed (offered after a clash)."""
+    return {
+        name: choice
+        for name in fields
+        if (choice := request.POST.get(f"keep_{name}")) in (YOURS, THEIRS)
+    }
+
+
+def _clash_rows(model: type[Person] | type[Team], clashes: list[Clash]) -> list[dict]:
+    """clash_rows, with teams and people by name."""
+    rows = clash_rows(model, clashes)
+    names = {
+        "team": dict(Team.objects.values_list("pk", "name")),
+        "lead": dict(Person.objects.values_list("pk", "name")),
+    }
+    for row in rows:
+        if row["field"] in names:
+            found = names[row["field"]]
+            row |= {side: found.get(row[side], "—") for side in ("original", "theirs", "yours")}
+    return rows

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.gap_rules import OWNER_DEPARTED, gap_report
 from ownership.models import Assignment, Person, Role, Team
+from ownership.people_changes import update_person, update_team
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +299,59 @@ def test_a_role_taken_on_after_the_handover_page_opened_is_not_silently_dropped(
     assert "took on another role since this page was opened" in html
     assert f'name="to_{late.pk}"' in html
     assert set(Assignment.objects.values_list("task_id", "role", "person_id")) == before
+
+
+def _person_form(person, **changes):
+    return {
+        "name": person.name,
+        "email": person.email,
+        "team": person.team_id or "",
+        "title": person.title,
+        "chat_handle": person.chat_handle,
+        "version": person.version,
+    } | changes
+
+
+def test_a_person_saved_from_an_older_form_is_merged(client, ops_lead, manager):
+    person = PersonFactory(name="Priya Nair", title="Merchandiser")
+    stale = _person_form(person, chat_handle="@priya")
+    update_person(person=person, by=manager, title="Senior merchandiser")
+    client.force_login(ops_lead)
+    url = reverse("ownership:person_edit", args=[person.pk])
+    assert client.post(url, stale).status_code == 302
+    person.refresh_from_db()
+    assert (person.title, person.chat_handle, person.version) == (
+        "Senior merchandiser",
+        "@priya",
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "email"), [("yours", "p.nair@shop.example"), ("theirs", "priya@shop.example")]
+)
+def test_an_email_both_changed_asks_whose_stays(client, ops_lead, manager, choice, email):
+    person = PersonFactory(name="Priya Nair", email="pn@shop.example")
+    stale = _person_form(person, email="p.nair@shop.example", title="Buyer")
+    update_person(person=person, by=manager, email="priya@shop.example")
+    client.force_login(ops_lead)
+    url = reverse("ownership:person_edit", args=[person.pk])
+    response = client.post(url, stale)
+    assert response.status_code == 409
+    assert 'id="clash-email"' in response.content.decode()
+    assert client.post(url, {**stale, "keep_email": choice}).status_code == 302
+    person.refresh_from_db()
+    assert (person.email, person.title) == (email, "Buyer")
+
+
+def test_a_team_saved_from_an_older_form_is_merged(client, ops_lead, manager):
+    team = TeamFactory(name="Support", description="Answers customers")
+    stale = {"name": "Customer care", "description": team.description, "lead": "", "version": 1}
+    update_team(team=team, by=manager, description="Answers customers, seven days a week")
+    client.force_login(ops_lead)
+    assert client.post(reverse("ownership:team_edit", args=[team.slug]), stale).status_code == 302
+    team.refresh_from_db()
+    assert (team.name, team.description) == (
+        "Customer care",
+        "Answers customers, seven days a week",
+    )
