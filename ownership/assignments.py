@@ -1,5 +1,7 @@
 """Writes to assignments: who owns, backs up, contributes to, checks a task."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -63,6 +65,81 @@ def assign(
         stamp(assignment, by=by, reason=reason)
         assignment.save()
     return assignment
+
+
+KEEP, REMOVE = "keep", "remove"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What giving `person` the `role` would change beyond adding them, to confirm first: the
+    one holding the role now (replaced), and whether the person leaves the other of the pair
+    (a swap, where the one replaced may take that role)."""
+
+    person: Person
+    role: Role
+    holder: Person | None
+    swap: bool
+
+    @property
+    def other(self) -> Role:
+        return PAIRED_ROLES[self.role]
+
+
+def replacement(*, task: Task, person: Person, role: str) -> Replacement | None:
+    """None when giving the role changes nothing else (a new role, or nobody holds it)."""
+    role = Role(role)
+    if role not in PAIRED_ROLES:
+        return None
+    holder = Assignment.objects.filter(task=task, role=role).select_related("person").first()
+    if holder is not None and holder.person_id == person.pk:
+        return None
+    swap = Assignment.objects.filter(task=task, person=person, role=PAIRED_ROLES[role]).exists()
+    if holder is None and not swap:
+        return None
+    return Replacement(person, role, holder.person if holder else None, swap)
+
+
+def swap_pair(
+    *,
+    task: Task,
+    person: Person,
+    role: str,
+    previous: str,
+    by: AbstractBaseUser | None,
+) -> Assignment:
+    """Give the owner's role to the backup (or the backup's to the owner) in one change. The
+    one who held the role before either takes the role the person leaves (`previous` KEEP) or
+    leaves the task (REMOVE): whoever makes the change chooses."""
+    role = Role(role)
+    other = PAIRED_ROLES[role]
+    reason = f"{other.label.lower()} made {role.label.lower()}"
+    with transaction.atomic():
+        Task.objects.select_for_update().filter(pk=task.pk).first()
+        leaving = Assignment.objects.filter(task=task, person=person, role=other).first()
+        if leaving is None:
+            raise ValidationError(
+                f"{person.name} is not the {other.label.lower()} of “{task.name}” any more.",
+                code="not_paired",
+            )
+        holder = Assignment.objects.filter(task=task, role=role).first()
+        stamp(leaving, by=by, reason=reason)
+        leaving.delete()  # first: the same person may not hold both roles, even for a moment
+        if holder is None:
+            taking = Assignment(task=task, person=person, role=role)
+        else:
+            old = holder.person
+            taking = holder
+            taking.person = person
+        taking.confirmed_at = timezone.now()
+        stamp(taking, by=by, reason=reason)
+        taking.save()
+        if holder is not None and previous == KEEP:
+            check_can_hold(old, other)
+            kept = Assignment(task=task, person=old, role=other, confirmed_at=timezone.now())
+            stamp(kept, by=by, reason=reason)
+            kept.save()
+    return taking
 
 
 def assign_owner(*, task: Task, person: Person, by: AbstractBaseUser | None) -> Assignment:

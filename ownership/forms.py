@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from config.form_fields import MultilineField
+from ownership.assignments import KEEP, REMOVE
 from ownership.models import Person, Role, Team
 from ownership.people_changes import find_person
 from ownership.sheets.files import too_large
@@ -133,6 +134,12 @@ class AssignmentForm(forms.Form):
 
     role = forms.ChoiceField(choices=Role.choices)
     person = PersonField()
+    # Set when the person confirmed replacing the owner or backup (ownership.assignments
+    # .replacement), and, for a swap, what becomes of the one replaced.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    previous = forms.ChoiceField(
+        choices=[(KEEP, "keeps the other role"), (REMOVE, "leaves the task")], required=False
+    )
 
 
 class PersonForm(forms.Form):

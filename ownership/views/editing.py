@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, clash_rows
 from config.rendering import HtmxRequest
-from ownership.assignments import assign, unassign
+from ownership.assignments import Replacement, assign, replacement, swap_pair, unassign
 from ownership.fix_in_place import fix_class, fix_in_place
 from ownership.fixes import Fix
 from ownership.forms import AssignmentForm, TaskForm
@@ -141,10 +141,12 @@ def task_restore_version(request: HtmxRequest, slug: str, record_id: int) -> Htt
     return redirect(restored)
 
 
-def _people_section(request: HtmxRequest, task: Task, form: AssignmentForm) -> HttpResponse:
+def _people_section(
+    request: HtmxRequest, task: Task, form: AssignmentForm, replacing: Replacement | None = None
+) -> HttpResponse:
     """The task page's people, with the parts that show the same facts (HTMX); the whole page
     otherwise."""
-    return task_page_answer(request, task, part="people", assign_form=form)
+    return task_page_answer(request, task, part="people", assign_form=form, replacing=replacing)
 
 
 @require_POST
@@ -153,13 +155,21 @@ def task_assign(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     form = AssignmentForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
+        person, role = data["person"], data["role"]
+        change = replacement(task=task, person=person, role=role)
+        # Replacing someone is confirmed first, and a swap says what becomes of the one replaced.
+        if change is not None and (
+            not data["confirmed"] or (change.swap and change.holder and not data["previous"])
+        ):
+            return _people_section(request, task, form, replacing=change)
         try:
-            assign(
-                task=task,
-                person=form.cleaned_data["person"],
-                role=form.cleaned_data["role"],
-                by=request.user,
-            )
+            if change is not None and change.swap:
+                swap_pair(
+                    task=task, person=person, role=role, previous=data["previous"], by=request.user
+                )
+            else:
+                assign(task=task, person=person, role=role, by=request.user)
         except ValidationError as error:
             add_errors(form, error)
         else:
