@@ -49,6 +49,8 @@ class ReviewSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When its summary went to the team's chat channel: once, whoever's notice got there first.
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The map's figures when the session was made and when it closed (ownership.gap_rules's
     # coverage and gap counts): the trend chart and the summary's before and after.
     map_before = models.JSONField(default=dict, blank=True)

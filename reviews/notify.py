@@ -1,5 +1,6 @@
-"""Sending notices: email through Django's mailers, and the same text to an optional chat
-webhook (Slack-compatible JSON).
+"""Sending notices: email through Django's mailers, as plain text with an HTML alternative,
+and, for what is meant for the whole team, an optional chat channel's webhook (Slack-compatible
+JSON): a session's summary, once. Personal notices go to their person only.
 
 A notice is claimed before it is sent (its sent_at set where it was empty) and released if
 sending fails, so two workers handed the same notice send it once, and a failed one is tried
@@ -13,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -98,6 +99,37 @@ def compose(notice: Notice) -> Message | None:
     return Message(subject.strip(), body.strip() + "\n")
 
 
+def _announce(session: ReviewSession) -> None:
+    """Post the session's summary to the team's channel, once: the first of its participants'
+    summary notices to be delivered claims it."""
+    if not settings.OWNERMAP_CHAT_WEBHOOK_URL:
+        return
+    claimed = ReviewSession.objects.filter(pk=session.pk, announced_at__isnull=True).update(
+        announced_at=timezone.now()
+    )
+    if not claimed:
+        return
+    context = {
+        "session": session,
+        "summary": session_summary(session),
+        "url": link(reverse("reviews:summary", kwargs={"pk": session.pk})),
+        "site": settings.OWNERMAP_SITE_NAME,
+        "person": None,  # to the channel: no greeting
+    }
+    text = render_to_string("reviews/notices/summary.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    _post_to_chat(Message(subject.strip(), body.strip() + "\n"))
+
+
+def _email(message: Message, to: str) -> None:
+    email = EmailMultiAlternatives(message.subject, message.body, to=[to])
+    html = render_to_string(
+        "reviews/notices/email.html", {"subject": message.subject, "body": message.body}
+    )
+    email.attach_alternative(html, "text/html")
+    email.send()
+
+
 def _post_to_chat(message: Message) -> None:
     url = settings.OWNERMAP_CHAT_WEBHOOK_URL
     if not url:
@@ -128,9 +160,10 @@ def deliver(notice_id: int) -> bool:
         message = compose(notice)
         if message is None:
             return True
-        EmailMessage(message.subject, message.body, to=[notice.person.email]).send()
+        _email(message, notice.person.email)
     except Exception as error:
         Notice.objects.filter(pk=notice_id).update(sent_at=None, last_error=str(error)[:2000])
         raise
-    _post_to_chat(message)
+    if notice.kind == NoticeKind.SUMMARY and notice.session is not None:
+        _announce(notice.session)
     return True

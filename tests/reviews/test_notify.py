@@ -15,7 +15,7 @@ from django.utils import timezone
 from ownership.assignments import assign_owner
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind, ReviewSession
-from tests.factories import PersonFactory, TaskFactory
+from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,22 +87,64 @@ def webhook():
     server.shutdown()
 
 
-def test_the_same_notice_goes_to_a_slack_compatible_webhook(overdue_notice, webhook, settings):
+def test_a_personal_notice_goes_to_its_person_only(overdue_notice, webhook, settings):
     url, received = webhook
     settings.OWNERMAP_CHAT_WEBHOOK_URL = url
     notify.deliver(overdue_notice.pk)
+    assert len(mail.outbox) == 1
+    assert received == []
+
+
+def test_a_session_summary_goes_to_the_channel_once_without_a_greeting(webhook, settings):
+    url, received = webhook
+    settings.OWNERMAP_CHAT_WEBHOOK_URL = url
+    session = ReviewSessionFactory(status="closed", closed_at=timezone.now())
+    dana, helen = PersonFactory(name="Dana Kowalski"), PersonFactory(name="Helen Marsh")
+    session.participants.add(dana, helen)
+    for pk in scheduling.summary_notices(session):
+        notify.deliver(pk)
+    assert sorted(m.body.splitlines()[0] for m in mail.outbox) == [
+        "Hello Dana Kowalski,",
+        "Hello Helen Marsh,",
+    ]
     assert len(received) == 1
-    assert received[0]["text"].startswith("*Overdue: Returns notices (due 20 Nov 2026)*\n")
+    assert received[0]["text"].startswith(f"*Summary: {session}*\nThe {session} closed on ")
+    assert "Hello" not in received[0]["text"]
 
 
-def test_a_webhook_outage_does_not_stop_the_email_or_send_it_twice(
-    overdue_notice, settings, caplog
-):
+def test_plain_text_is_not_html_escaped_and_html_comes_alongside(db):
+    owner = PersonFactory(name="Sam O'Neil", email="sam@example.com")
+    task = TaskFactory(
+        name="Members' weekend sale <stock>", definition_of_done="Stock & prices set"
+    )
+    assign_owner(task=task, person=owner, by=None)
+    notice = Notice.objects.create(
+        key="overdue:x",
+        kind=NoticeKind.OVERDUE,
+        person=owner,
+        task=task,
+        due_on=timezone.localdate(),
+    )
+    notify.deliver(notice.pk)
+    message = mail.outbox[0]
+    assert message.subject.startswith("Overdue: Members' weekend sale <stock> (due ")
+    assert "Hello Sam O'Neil," in message.body
+    assert "Stock & prices set" in message.body
+    [(html, kind)] = message.alternatives
+    assert kind == "text/html"
+    assert "Members&#x27; weekend sale &lt;stock&gt;" in html
+    assert '<a href="http' in html  # the link to the task, clickable
+
+
+def test_a_webhook_outage_does_not_stop_the_email_or_send_it_twice(settings, caplog):
     settings.OWNERMAP_CHAT_WEBHOOK_URL = "http://127.0.0.1:1/hook"
-    assert notify.deliver(overdue_notice.pk) is True
+    session = ReviewSessionFactory(status="closed", closed_at=timezone.now())
+    session.participants.add(PersonFactory(name="Dana Kowalski"))
+    [notice] = scheduling.summary_notices(session)
+    assert notify.deliver(notice) is True
     assert len(mail.outbox) == 1
     assert "chat webhook failed" in caplog.text
-    assert notify.deliver(overdue_notice.pk) is False
+    assert notify.deliver(notice) is False
 
 
 def test_a_digest_with_nothing_left_due_sends_nothing(db):
