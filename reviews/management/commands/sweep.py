@@ -1,12 +1,21 @@
-"""One sweep by hand: make the review sessions and notices due now (or at --now) exist."""
+"""One sweep by hand: make the review sessions and notices due now exist. With --dry-run, say
+what a sweep at --now would make and send, and write nothing: simulated time sends nothing, and
+a time later than the clock is refused otherwise, since the notices it made would go out today
+and use up the keys of the real reminders."""
 
 import datetime
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
-from reviews import jobs, scheduling
+from reviews import jobs, notify, scheduling
+from reviews.models import Notice
+
+# --now may run this far ahead of the clock (a command typed a moment before the hour).
+AHEAD = datetime.timedelta(minutes=5)
 
 
 def _moment(text: str) -> datetime.datetime:
@@ -36,9 +45,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Make the notices but leave sending them to the worker's next sweep.",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Print, as JSON, what the sweep would make and send; write and send nothing.",
+        )
+        parser.add_argument(
+            "--i-know-this-sends",
+            action="store_true",
+            help="On a development machine (DJANGO_DEBUG), sweep at a future --now for real.",
+        )
 
     def handle(self, *args, **options):
-        created = scheduling.sweep(options["now"] or timezone.now())
+        now = options["now"] or timezone.now()
+        if options["dry_run"]:
+            self.stdout.write(json.dumps(_dry_run(now), indent=2, ensure_ascii=False))
+            return
+        if now > timezone.now() + AHEAD and not (options["i_know_this_sends"] and settings.DEBUG):
+            raise CommandError(
+                f"--now {now:%Y-%m-%d %H:%M} is in the future: the reminders it made would be "
+                "sent today, and the real ones never. Add --dry-run to see what it would do"
+                + (", or --i-know-this-sends to do it anyway." if settings.DEBUG else ".")
+            )
+        created = scheduling.sweep(now)
         if not options["no_send"]:
             jobs.deliver_later(created.notices)
         if options["json"]:
@@ -52,3 +81,26 @@ class Command(BaseCommand):
         if not created.sessions:
             self.stdout.write("No new review session was due.")
         self.stdout.write(f"{len(created.notices)} reminder(s) made.")
+
+
+def _dry_run(now: datetime.datetime) -> dict:
+    """The sweep at `now`, rolled back: what it made, and each notice as it would be sent."""
+    with transaction.atomic():
+        created = scheduling.sweep(now)
+        notices = Notice.objects.filter(pk__in=created.notices).select_related(
+            "person", "session", "task"
+        )
+        would_send = []
+        for notice in notices.order_by("pk"):
+            message = notify.compose(notice)
+            would_send.append(
+                {
+                    "key": notice.key,
+                    "kind": notice.kind,
+                    "to": notice.person.email,
+                    "subject": message.subject if message else None,
+                }
+            )
+        report = created.as_json() | {"would_send": would_send, "dry_run": True}
+        transaction.set_rollback(True)
+    return report
