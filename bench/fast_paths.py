@@ -39,7 +39,7 @@ ENV = {
     **os.environ,
     "DATABASE_URL": DATABASE_URL,
     "DJANGO_SETTINGS_MODULE": "bench.fast_path_settings",
-    "DJANGO_SECRET_KEY": "bench-only-not-secret",
+    "DJANGO_SECRET_KEY": "bench-only-not-secret-" + "0123456789" * 4,
     "DJANGO_DEBUG": "false",
     "DJANGO_HTTPS": "false",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

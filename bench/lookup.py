@@ -32,7 +32,7 @@ os.environ.update(
     {
         "DATABASE_URL": DATABASE_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": "bench-only-not-secret",
+        "DJANGO_SECRET_KEY": "bench-only-not-secret-" + "0123456789" * 4,
         "DJANGO_DEBUG": "false",
         "DJANGO_HTTPS": "false",
         "DJANGO_ALLOWED_HOSTS": "testserver",

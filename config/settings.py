@@ -34,6 +34,14 @@ if not SECRET_KEY:
             'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = "development-only-insecure-key-never-use-in-production"  # noqa: S105 - DEBUG only
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # What Django's deploy check (security.W009) only warns about: a short key is guessable,
+    # and everything signed with it (sessions, password resets) with it.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak: it needs at least 50 characters, at least 5 of them "
+        'different. Generate one with: python -c "import secrets; '
+        'print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

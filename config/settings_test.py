@@ -3,7 +3,7 @@
 import os
 
 # The real settings refuse to start without a key when DEBUG is off, which tests keep off.
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-secret-" + "0123456789" * 4)
 os.environ.setdefault("DJANGO_HTTPS", "false")
 
 from config.settings import *  # noqa: F403

@@ -43,6 +43,13 @@ def test_with_nothing_set_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["x", "short-key-of-forty-characters-0123456789", "a" * 60])
+def test_production_refuses_a_weak_secret_key(key):
+    result = _load_settings(**{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is too weak" in result.stderr
+
+
 def test_with_debug_on_and_nothing_else_it_runs_on_sqlite():
     result = _load_settings(DJANGO_DEBUG="true")
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
