@@ -61,6 +61,7 @@ def assert_accessible():
     source = AXE.read_text(encoding="utf-8")
 
     def check(page, *selectors: str) -> None:
+        page.wait_for_load_state()  # axe needs the document a click may still be loading
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.evaluate(source)
         context = {"include": [[selector] for selector in selectors]} if selectors else None

@@ -77,6 +77,7 @@ def test_an_ops_lead_adds_search_words_and_a_member_finds_with_them(
     TaskFactory(name="Marketplace listing sync")
     page = sign_in("olu")
     page.get_by_role("link", name="Search words").click()
+    expect(page.get_by_label("When people type")).to_be_visible()  # the new page, not the old
     assert_accessible(page, "main")
     page.get_by_label("When people type").fill("zalando")
     page.get_by_label("they mean").fill("zalando")
