@@ -65,7 +65,10 @@ def start(checkout: Path) -> subprocess.Popen:
 def ask(worker: subprocess.Popen, operation: str) -> float:
     worker.stdin.write(operation + "\n")
     worker.stdin.flush()
-    return float(worker.stdout.readline())
+    answer = worker.stdout.readline()
+    if not answer:  # its traceback is above: an unmigrated database, no collected static files…
+        raise SystemExit(f"The worker in {worker.args} stopped answering {operation!r}.")
+    return float(answer)
 
 
 def main() -> None:
