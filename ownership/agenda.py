@@ -16,9 +16,6 @@ from tasks_registry.due import Occurrence
 from tasks_registry.models import Task
 from tasks_registry.rhythms import AdHoc
 
-# A daily task missed for months would bury the page: show the oldest few of each task (the
-# ones to clear first) and say how many more there are.
-OVERDUE_SHOWN_PER_TASK = 10
 RECENTLY = datetime.timedelta(days=7)
 
 
@@ -31,13 +28,37 @@ class MyTask:
 
 
 @dataclass
+class Missed:
+    """A task's overdue occurrences, as one row: a daily task missed for a week is one thing to
+    catch up on, not seven."""
+
+    task: Task
+    occurrences: list[Occurrence] = field(default_factory=list)  # oldest first
+
+    @property
+    def days(self) -> list[datetime.date]:
+        return [o.due_on for o in self.occurrences]
+
+    @property
+    def first(self) -> datetime.date:
+        return self.occurrences[0].due_on
+
+    @property
+    def last(self) -> datetime.date:
+        return self.occurrences[-1].due_on
+
+    @property
+    def count(self) -> int:
+        return len(self.occurrences)
+
+
+@dataclass
 class MyTasks:
     person: Person
     today: datetime.date
     horizon: datetime.date
     tasks: dict[int, MyTask] = field(default_factory=dict)
-    overdue: list[Occurrence] = field(default_factory=list)
-    overdue_not_shown: int = 0
+    missed: list[Missed] = field(default_factory=list)  # the oldest miss first
     due_now: list[Occurrence] = field(default_factory=list)
     upcoming: list[Occurrence] = field(default_factory=list)
     recently_done: list[Occurrence] = field(default_factory=list)
@@ -50,8 +71,9 @@ class MyTasks:
 
 
 def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
-    """The person's owned and backed-up active tasks, their overdue occurrences (oldest
-    first), those due now and in the coming days, and what was confirmed lately. Four queries
+    """The person's owned and backed-up active tasks, their overdue occurrences grouped by task
+    (the oldest miss first), those due now and in the coming days, and what was confirmed or
+    skipped lately. Four queries
     at most: their roles, the other owner or backup of each task, the campaigns and the
     completions."""
     today = today or timezone.localdate()
@@ -73,22 +95,20 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
             assignment.task, assignment.role, acting, i_am_acting
         )
     tasks = [item.task for item in page.tasks.values()]
-    shown: dict[int, int] = {}
+    missed: dict[int, Missed] = {}
     recent = timezone.now() - RECENTLY
     for occurrence in due.occurrences(tasks, end=horizon, today=today):
         match occurrence.state:
             case due.OVERDUE:
-                shown[occurrence.task.pk] = shown.get(occurrence.task.pk, 0) + 1
-                if shown[occurrence.task.pk] <= OVERDUE_SHOWN_PER_TASK:
-                    page.overdue.append(occurrence)
-                else:
-                    page.overdue_not_shown += 1
+                task = occurrence.task
+                missed.setdefault(task.pk, Missed(task)).occurrences.append(occurrence)
             case due.DUE:
                 page.due_now.append(occurrence)
             case due.UPCOMING:
                 page.upcoming.append(occurrence)
-            case due.DONE if occurrence.completion.completed_at >= recent:
+            case due.DONE | due.SKIPPED if occurrence.completion.completed_at >= recent:
                 page.recently_done.append(occurrence)
+    page.missed = sorted(missed.values(), key=lambda m: (m.first, m.task.name.lower()))
     page.recently_done.sort(key=lambda o: o.completion.completed_at, reverse=True)
     for item in sorted(page.tasks.values(), key=lambda i: i.task.name.lower()):
         rhythm = rhythms.stored(item.task.rhythm)

@@ -9,6 +9,7 @@ from ownership.models import Person, Role, Team
 from ownership.people_changes import find_person
 from ownership.sheets.files import too_large
 from tasks_registry import rhythms
+from tasks_registry.completions import SKIP_REASON_MAX
 from tasks_registry.forms import RhythmPickerForm
 from tasks_registry.models import Criticality, Stage, Task
 
@@ -211,6 +212,25 @@ class CompletionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Offered as typed, so a tick is matched to the line it stands for.
         self.fields["ticked"].choices = [(line, line) for line in task.done_checklist]
+
+
+class SkipForm(forms.Form):
+    """Skip, with a reason, every open occurrence of a task due from `first` to `last`: the
+    days a grouped backlog showed, so one that fell overdue since is not skipped unseen."""
+
+    first = forms.DateField(widget=forms.HiddenInput)
+    last = forms.DateField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=SKIP_REASON_MAX,
+        error_messages={"required": "Say why these will not be done: it is kept in the history."},
+    )
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            self.add_error("last", "The last day comes before the first.")
+        return data
 
 
 class CalendarFeedForm(forms.Form):

@@ -150,25 +150,50 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
 
 
 def _completion_entries(task: Task) -> list[HistoryEntry]:
-    """Confirmations made and taken back (made in bulk, the demo's have no record)."""
+    """Confirmations and skips made and taken back (made in bulk, the demo's have no record).
+    Occurrences skipped together, as one decision, are one entry."""
     records = (
         Completion.history.filter(task_id=task.pk)
         .select_related("history_user__person")
         .order_by("history_date", "pk")
     )
-    entries = []
+    entries: list[HistoryEntry] = []
+    # A skip decision (when, by whom, why) → where its entry is, and the days it closed.
+    skipped: dict[tuple, tuple[int, list[datetime.date]]] = {}
     for record in records:
         day = date_format(record.due_on, "D j M Y")
+        if record.history_type == "+" and record.skip_reason:
+            decision = (record.history_date, record.history_user_id, record.skip_reason)
+            if decision not in skipped:
+                skipped[decision] = (len(entries), [])
+                entries.append(HistoryEntry(record.history_date, record.history_user, ""))
+            skipped[decision][1].append(record.due_on)
+            continue
         if record.history_type == "+":
             summary = f"confirmed the occurrence due {day} done"
             if record.evidence_url:
                 summary += " (with evidence)"
         elif record.history_type == "-":
-            summary = f"took back the confirmation of the occurrence due {day}"
+            what = "skip" if record.skip_reason else "confirmation"
+            summary = f"took back the {what} of the occurrence due {day}"
         else:
             continue
         entries.append(HistoryEntry(record.history_date, record.history_user, summary))
+    for (when, _, reason), (position, days) in skipped.items():
+        entries[position] = HistoryEntry(
+            when, entries[position].user, _skipped_summary(days), reason=reason
+        )
     return entries
+
+
+def _skipped_summary(days: list[datetime.date]) -> str:
+    if len(days) == 1:
+        return f"skipped the occurrence due {date_format(days[0], 'D j M Y')}"
+    first, last = min(days), max(days)
+    return (
+        f"skipped {len(days)} occurrences due {date_format(first, 'j M')} to "
+        f"{date_format(last, 'j M Y')}"
+    )
 
 
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:

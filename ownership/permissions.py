@@ -135,3 +135,11 @@ def may_confirm_done(user, task) -> bool:
     return Assignment.objects.filter(
         task=task, role__in=(Role.OWNER, Role.BACKUP), person__user=user
     ).exists()
+
+
+def may_skip(user, task) -> bool:
+    """Who may skip a task's missed occurrences with a reason: its owner or backup, and an ops
+    lead (who edits the map), since a skip says the work will not be done, not that it was."""
+    if user.is_authenticated and user.is_active and user.has_perm(EDIT_MAP):
+        return True
+    return may_confirm_done(user, task)

@@ -70,6 +70,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     by_role = {role: [a for a in assignments if a.role == role] for role in Role}
     owner = next((a.person for a in by_role[Role.OWNER]), None)
     backup = next((a.person for a in by_role[Role.BACKUP]), None)
+    may_confirm = may_confirm_done(user, task)
     return {
         "task": task,
         "by_role": [(Role(role).label, held) for role, held in by_role.items()],
@@ -83,7 +84,9 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "assign_form": AssignmentForm(),
         "schedule": due.schedule(task, today=today),
         "rhythm": rhythms.stored(task.rhythm),
-        "may_confirm": may_confirm_done(user, task),
+        "may_confirm": may_confirm,
+        # may_skip without asking the database again for the owner and backup.
+        "may_skip": may_confirm or user.has_perm(EDIT_MAP),
         "undo_since": timezone.now() - UNDO_WINDOW,
         "failed_task": None,
         "learned": learned_phrases(task),

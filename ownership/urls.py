@@ -46,6 +46,7 @@ urlpatterns = [
         name="task_unassign",
     ),
     path("tasks/<slug:slug>/done", confirmations.completion_create, name="completion_create"),
+    path("tasks/<slug:slug>/skip", confirmations.completion_skip, name="completion_skip"),
     path("completions/<int:pk>/undo", confirmations.completion_undo, name="completion_undo"),
     path("t/<slug:slug>", tasks.task_permalink, name="task_permalink"),
     path("my/", my_tasks.my_tasks_page, name="my_tasks"),

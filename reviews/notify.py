@@ -23,6 +23,7 @@ from django.utils import timezone
 from ownership.models import Assignment, Role
 from reviews.models import Notice, NoticeKind, ReviewSession
 from reviews.summary import session_summary
+from tasks_registry import due
 from tasks_registry.models import Task
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,7 @@ def pending() -> list[int]:
     )
 
 
-def _digest_tasks(notice: Notice) -> list[dict]:
-    today = timezone.localdate()
+def _digest_tasks(notice: Notice, today: datetime.date) -> list[dict]:
     soon = today + datetime.timedelta(days=7)
     rows = (
         Assignment.objects.filter(
@@ -74,9 +74,11 @@ def _digest_tasks(notice: Notice) -> list[dict]:
     ]
 
 
-def compose(notice: Notice) -> Message | None:
+def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | None:
     """The notice in words, as things stand when it is sent; None if there is nothing left to
-    say (a digest whose tasks all got done since it was made)."""
+    say (a digest whose tasks all got done since it was made, an overdue task caught up).
+    `today` is for a dry run's simulated day."""
+    today = today or timezone.localdate()
     context = {"notice": notice, "person": notice.person, "site": settings.OWNERMAP_SITE_NAME}
     if notice.session_id:
         session: ReviewSession = notice.session
@@ -89,8 +91,12 @@ def compose(notice: Notice) -> Message | None:
         task: Task = notice.task
         context["task"] = task
         context["url"] = link(task.get_absolute_url())
+        if notice.kind == NoticeKind.OVERDUE:
+            context["missed"] = due.schedule(task, today=today).overdue
+            if not context["missed"]:
+                return None  # caught up since the sweep made it
     if notice.kind == NoticeKind.DIGEST:
-        context["rows"] = _digest_tasks(notice)
+        context["rows"] = _digest_tasks(notice, today)
         if not context["rows"]:
             return None
         context["url"] = link(reverse("ownership:my_tasks"))

@@ -388,7 +388,9 @@ def session_reminders(today: datetime.date) -> list[int]:
 
 
 def overdue_reminders(report: GapReport) -> list[int]:
-    """To the owner of each overdue task, once per occurrence (its due day is in the key)."""
+    """To the owner of each overdue task, one notice however many occurrences are missed: the
+    key holds the newest day the task fell overdue on, so catching up on a backlog sends
+    nothing, and each newly missed day one reminder."""
     overdue = report.by_rule[OVERDUE]
     if not overdue:
         return []
@@ -396,21 +398,45 @@ def overdue_reminders(report: GapReport) -> list[int]:
     for start in range(0, len(overdue), 900):
         chunk = overdue[start : start + 900]
         # An owner who has left hears nothing: the dashboard flags the task for a handover.
-        owners = (
+        owners = dict(
             Assignment.objects.filter(task_id__in=chunk, role=Role.OWNER)
             .exclude(person__departed_on__lte=report.on)
-            .values_list("task_id", "person_id", "task__next_due_on")
+            .values_list("task_id", "person_id")
         )
-        for task_id, person_id, due_on in owners:
-            if due_on is None:
-                continue
-            wanted[f"overdue:task:{task_id}:{due_on.isoformat()}"] = {
+        for task_id, day in _newest_missed(list(owners), report.on).items():
+            wanted[f"overdue:task:{task_id}:{day.isoformat()}"] = {
                 "kind": NoticeKind.OVERDUE,
-                "person_id": person_id,
+                "person_id": owners[task_id],
                 "task_id": task_id,
-                "due_on": due_on,
+                "due_on": day,
             }
     return _record_notices(wanted)
+
+
+def _newest_missed(task_ids: list[int], today: datetime.date) -> dict[int, datetime.date]:
+    """For each task, the newest of its days past their grace period, done or not: it only
+    moves forward, whatever gets confirmed or skipped."""
+    tasks = list(
+        Task.objects.filter(pk__in=task_ids, next_due_on__isnull=False).only(
+            "name",
+            "criticality",
+            "rhythm",
+            "rhythm_set_on",
+            "past_rhythms",
+            "created_at",
+            "is_active",
+            "next_due_on",
+        )
+    )
+    if not tasks:
+        return {}
+    start = min(task.next_due_on for task in tasks if task.next_due_on)
+    newest: dict[int, datetime.date] = {}
+    for occurrence in due.occurrences(tasks, start=start, end=today, today=today):
+        task = occurrence.task
+        if due.state_of(occurrence.due_on, task.criticality, today) == due.OVERDUE:
+            newest[task.pk] = max(occurrence.due_on, newest.get(task.pk, occurrence.due_on))
+    return newest
 
 
 def weekly_digests(now: datetime.datetime) -> list[int]:

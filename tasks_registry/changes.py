@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from config.merging import Clash, save_merging
 from config.writes import apply_changes, locked, stamp
-from tasks_registry import due, patterns, rhythms
+from tasks_registry import due, patterns, rhythm_spans, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
 
 EDITABLE_FIELDS = (
@@ -193,6 +193,8 @@ def update_task(
         if "name" in changes:
             changes["name"] = changes["name"].strip()
             _check_name_free(changes["name"], exclude_pk=current.pk)
+        if "rhythm" in changes and changes["rhythm"] != current.rhythm:
+            rhythm_spans.close_current(current)
         changed = apply_changes(current, changes)
         if not changed:
             return current
@@ -202,9 +204,9 @@ def update_task(
             saved.append("slug")
             _move_slug(current)
         if "rhythm" in changed:
-            # A new rhythm asks for its occurrences from today; the old one's are moot.
+            # A new rhythm asks for its occurrences from today; the old one's stay as they were.
             current.rhythm_set_on = timezone.localdate() if current.rhythm else None
-            saved.append("rhythm_set_on")
+            saved += ["rhythm_set_on", "past_rhythms"]
         current.version += 1
         stamp(current, by=by, reason=reason)
         current.save(update_fields=saved)

@@ -1,7 +1,9 @@
-"""Confirming that an occurrence of a task is done, and taking that back.
+"""Confirming that an occurrence of a task is done, skipping missed ones with a reason, and
+taking either back.
 
-Who may confirm (the task's owner or backup) is an ownership rule, checked by the callers
-through ownership.permissions; these functions check everything about the occurrence itself.
+Who may confirm (the task's owner or backup) or skip (they or an ops lead) is an ownership
+rule, checked by the callers through ownership.permissions; these functions check everything
+about the occurrences themselves.
 """
 
 import datetime
@@ -12,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
 from tasks_registry import due
@@ -82,8 +85,74 @@ def record_completion(
     return completion
 
 
+SKIP_REASON_MAX = 500
+
+
+def skip_occurrences(
+    *,
+    task: Task,
+    first: datetime.date,
+    last: datetime.date,
+    by: AbstractBaseUser,
+    reason: str,
+    today: datetime.date | None = None,
+) -> list[Completion]:
+    """Close every occurrence of `task` due from `first` to `last` that is past or due today
+    and neither done nor skipped, as skipped for `reason`: it will not be done, and stops
+    counting as overdue. Refused with a ValidationError naming the field at fault; nothing is
+    written unless every one is."""
+    today = today or timezone.localdate()
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why these will not be done: it is kept in the task's history."},
+            code="no_reason",
+        )
+    if len(reason) > SKIP_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Keep the reason under {SKIP_REASON_MAX} characters."}, code="too_long"
+        )
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        days = [
+            o.due_on for o in due.schedule(task, today=today).pending if first <= o.due_on <= last
+        ]
+        if not days:
+            raise ValidationError(
+                {
+                    "due_on": f"Nothing of “{task.name}” is open between {_day(first)} and "
+                    f"{_day(last)}: it may have been confirmed or skipped just now."
+                },
+                code="nothing_open",
+            )
+        now = timezone.now()
+        made = [
+            Completion(
+                task=task,
+                due_on=day,
+                completed_at=now,
+                completed_by_id=by.pk,
+                skip_reason=reason,
+                definition_of_done=task.definition_of_done,
+            )
+            for day in days
+        ]
+        try:
+            with transaction.atomic():
+                # One moment for all: the history shows them as one decision.
+                made = bulk_create_with_history(made, Completion, default_user=by, default_date=now)
+        except IntegrityError:
+            raise ValidationError(
+                {"due_on": "One of these was confirmed by someone else just now: look again."},
+                code="done",
+            ) from None
+        due.refresh_next_due([task])
+    return made
+
+
 def undo_completion(*, completion: Completion, by: AbstractBaseUser) -> None:
-    """Take back a confirmation: only its author, and only within UNDO_WINDOW of making it."""
+    """Take back a confirmation or a skip: only its author, and only within UNDO_WINDOW of
+    making it."""
     if completion.completed_by_id != by.pk:
         raise ValidationError("Only the person who confirmed it can undo it.", code="not_author")
     if timezone.now() - completion.completed_at > UNDO_WINDOW:

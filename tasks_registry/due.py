@@ -1,8 +1,10 @@
-"""When tasks fall due: their occurrences from the rhythm, the campaigns and the completions.
+"""When tasks fall due: their occurrences from the rhythms, the campaigns and the completions.
 
 An occurrence is one day a task falls due. It is done once its owner or backup confirms it (a
-Completion for that day); past its day plus a grace period for the task's criticality with no
-completion, it is overdue. Occurrences count from the day the rhythm was set.
+Completion for that day), or skipped with a reason; past its day plus a grace period for the
+task's criticality with neither, it is overdue. Occurrences count from the day a rhythm was
+set, and each comes from the rhythm in force on its day (rhythm_spans.py): changing a rhythm
+neither erases a missed occurrence nor rewrites a past campaign's.
 
 `Task.next_due_on` keeps each task's earliest occurrence not yet done, so that the dashboard's
 overdue rule is one comparison in SQL; `refresh_next_due` rewrites it after anything that can
@@ -18,11 +20,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from tasks_registry import rhythms
+from tasks_registry import rhythm_spans, rhythms
 from tasks_registry.models import Campaign, Completion, Task
+from tasks_registry.rhythm_spans import Span
 from tasks_registry.rhythms import AdHoc, CampaignDates, CampaignRhythm
 
-DONE, OVERDUE, DUE, UPCOMING = "done", "overdue", "due", "upcoming"
+DONE, SKIPPED, OVERDUE, DUE, UPCOMING = "done", "skipped", "overdue", "due", "upcoming"
 
 # A calendar rhythm with no occurrence left in this many years (an RRULE whose UNTIL has
 # passed) has no next due date.
@@ -43,6 +46,7 @@ class Occurrence:
 
     @property
     def is_done(self) -> bool:
+        """Closed: confirmed done or skipped."""
         return self.completion is not None
 
 
@@ -65,13 +69,6 @@ def campaign_dates() -> list[CampaignDates]:
     return [dates_of(campaign) for campaign in Campaign.objects.only(*fields)]
 
 
-def tracked_from(task: Task) -> datetime.date:
-    """The first day the task's occurrences count from."""
-    if task.rhythm_set_on is not None:
-        return task.rhythm_set_on
-    return timezone.localdate(task.created_at) if task.created_at else timezone.localdate()
-
-
 def grace_days(criticality: str) -> int:
     return settings.OWNERMAP_OVERDUE_GRACE_DAYS.get(criticality, 0)
 
@@ -92,25 +89,42 @@ def next_due(
     campaigns: list[CampaignDates] | None = None,
     done: set[datetime.date] | None = None,
 ) -> datetime.date | None:
-    """The task's first occurrence on or after `after` (by default, since its rhythm was set)
-    that is not confirmed done; None for ad hoc, no rhythm, or no occurrence to come."""
-    rhythm = rhythms.stored(task.rhythm)
-    if rhythm is None or isinstance(rhythm, AdHoc) or not task.is_active:
+    """The task's first occurrence on or after `after` (by default, since its first rhythm was
+    set) under the rhythm of its day that is not closed; None for ad hoc, no rhythm, or no
+    occurrence to come."""
+    found = rhythm_spans.spans(task)
+    if not found or not task.is_active:
         return None
-    start = tracked_from(task) if after is None else max(after, tracked_from(task))
+    start = found[0].starts_on if after is None else max(after, found[0].starts_on)
     if done is None:
         done = set(task.completions.filter(due_on__gte=start).values_list("due_on", flat=True))
-    if isinstance(rhythm, CampaignRhythm):
-        if campaigns is None:
-            campaigns = campaign_dates()
-        found = rhythms.due_dates(rhythm, start=start, end=datetime.date.max, campaigns=campaigns)
+    if campaigns is None and any(span.is_campaign for span in found):
+        campaigns = campaign_dates()
+    for span in found:
+        day = _first_open(span, start, done, campaigns or [])
+        if day is not None:
+            return day
+    return None
+
+
+def _first_open(
+    span: Span, start: datetime.date, done: set[datetime.date], campaigns: list[CampaignDates]
+) -> datetime.date | None:
+    if span.is_campaign:
+        days = span.clip(start, datetime.date.max)
+        if days is None:
+            return None
+        found = rhythms.due_dates(span.rhythm, start=days[0], end=days[1], campaigns=campaigns)
         return next((due.on for due in found if due.on not in done), None)
+    start = max(start, span.starts_on)
     last = max(start, timezone.localdate()).replace(day=1) + datetime.timedelta(
         days=365 * _SEARCH_YEARS
     )
+    if span.ends_on is not None:
+        last = min(last, span.ends_on)
     while start <= last:
-        end = start + _WINDOW
-        for due in rhythms.due_dates(rhythm, start=start, end=end):
+        end = min(start + _WINDOW, last)
+        for due in rhythms.due_dates(span.rhythm, start=start, end=end):
             if due.on not in done:
                 return due.on
         start = end + datetime.timedelta(days=1)
@@ -154,50 +168,72 @@ def occurrences(
     today: datetime.date | None = None,
     campaigns: list[CampaignDates] | None = None,
 ) -> list[Occurrence]:
-    """The occurrences of the tasks from start (by default, each since its rhythm was set) to
-    end, with their completions, ordered by day and then by task. Two queries for up to 900
-    tasks, whatever their number of occurrences: the campaigns (unless given) and the
-    completions."""
+    """The occurrences of the tasks from start (by default, each since its first rhythm was
+    set) to end, each under the rhythm of its day, with their completions, ordered by day and
+    then by task. Two queries for up to 900 tasks, whatever their number of occurrences: the
+    campaigns (unless given) and the completions."""
     tasks = [task for task in tasks if task.is_active]
     today = today or timezone.localdate()
-    parsed = {task.pk: rhythms.stored(task.rhythm) for task in tasks}
-    if campaigns is None and any(isinstance(r, CampaignRhythm) for r in parsed.values()):
+    spans = {task.pk: rhythm_spans.spans(task) for task in tasks}
+    if campaigns is None and any(s.is_campaign for found in spans.values() for s in found):
         campaigns = campaign_dates()
     found: list[tuple[Task, rhythms.Due]] = []
     for task in tasks:
-        first = tracked_from(task) if start is None else max(start, tracked_from(task))
-        for due in rhythms.due_dates(parsed[task.pk], start=first, end=end, campaigns=campaigns):
-            found.append((task, due))
+        for span in spans[task.pk]:
+            days = span.clip(start or span.starts_on, end)
+            if days is None:
+                continue
+            for due in rhythms.due_dates(
+                span.rhythm, start=days[0], end=days[1], campaigns=campaigns
+            ):
+                found.append((task, due))
     completions = _completions_on({(task.pk, due.on) for task, due in found})
     result = []
     for task, due in found:
         completion = completions.get((task.pk, due.on))
-        state = DONE if completion else state_of(due.on, task.criticality, today)
-        result.append(Occurrence(task, due.on, state, completion, due.campaigns))
+        result.append(
+            Occurrence(
+                task, due.on, _state(completion, due.on, task, today), completion, due.campaigns
+            )
+        )
     result.sort(key=lambda o: (o.due_on, o.task.name.lower(), o.task.pk))
     return result
+
+
+def _state(
+    completion: Completion | None, day: datetime.date, task: Task, today: datetime.date
+) -> str:
+    if completion is None:
+        return state_of(day, task.criticality, today)
+    return SKIPPED if completion.is_skip else DONE
 
 
 def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
     """Recompute next_due_on for the tasks (all of them by default); returns how many moved."""
     if tasks is None:
         tasks = Task.objects.only(
-            "rhythm", "rhythm_set_on", "created_at", "next_due_on", "is_active", "name"
+            "rhythm",
+            "rhythm_set_on",
+            "past_rhythms",
+            "created_at",
+            "next_due_on",
+            "is_active",
+            "name",
         )
     tasks = list(tasks)
     campaigns = None
-    if any(isinstance(rhythms.stored(task.rhythm), CampaignRhythm) for task in tasks):
+    if any(span.is_campaign for task in tasks for span in rhythm_spans.spans(task)):
         campaigns = campaign_dates()
     done = _done_days([task.pk for task in tasks])
     # Tasks with no confirmations yet and the same rhythm set on the same day are due on the
     # same day: a generated or imported map has thousands of them.
-    unconfirmed: dict[tuple[str, datetime.date, bool], datetime.date | None] = {}
+    unconfirmed: dict[tuple, datetime.date | None] = {}
     moved = []
     for task in tasks:
         if task.pk in done:
             value = next_due(task, campaigns=campaigns, done=done[task.pk])
         else:
-            key = (task.rhythm, tracked_from(task), task.is_active)
+            key = rhythm_spans.key(task)
             if key not in unconfirmed:
                 unconfirmed[key] = next_due(task, campaigns=campaigns, done=set())
             value = unconfirmed[key]
@@ -209,10 +245,12 @@ def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
 
 
 def campaign_tasks() -> list[Task]:
-    """Active tasks whose rhythm counts from campaigns: the ones a campaign change moves, and
-    the ones a campaign's run sheet lists."""
-    candidates = Task.objects.filter(is_active=True).exclude(rhythm="")
-    return [task for task in candidates if isinstance(rhythms.stored(task.rhythm), CampaignRhythm)]
+    """Active tasks whose rhythm counts from campaigns, now or before: the ones a campaign
+    change moves, and the ones a campaign's run sheet lists."""
+    candidates = Task.objects.filter(is_active=True).exclude(rhythm="", past_rhythms=[])
+    return [
+        task for task in candidates if any(span.is_campaign for span in rhythm_spans.spans(task))
+    ]
 
 
 def _done_days(task_ids: list[int]) -> dict[int, set[datetime.date]]:
@@ -250,7 +288,7 @@ class Schedule:
     """A task's due dates as its page shows them."""
 
     next_due: datetime.date | None
-    pending: list[Occurrence]  # past or today and not done: overdue or due, oldest first
+    pending: list[Occurrence]  # past or today and not closed: overdue or due, oldest first
     upcoming: list[Occurrence]  # the next few to come
     recent: list[Completion]  # the latest confirmations
     confirmable: list[datetime.date]  # what its owner or backup can confirm done now

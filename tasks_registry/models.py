@@ -57,6 +57,10 @@ class Task(models.Model):
     # The day the rhythm was last set: its occurrences count from here. Earlier ones were never
     # asked of anyone, so they cannot be overdue.
     rhythm_set_on = models.DateField(null=True, blank=True, editable=False)
+    # The rhythms it had before, with the days each was in force ([{"rhythm", "from",
+    # "until"}], oldest first): past due dates come from the rhythm of their time
+    # (tasks_registry/rhythm_spans.py).
+    past_rhythms = models.JSONField(default=list, blank=True, editable=False)
     definition_of_done = models.TextField(
         blank=True, help_text="What must be true for an occurrence to count as done."
     )
@@ -99,7 +103,13 @@ class Task(models.Model):
     search_names = models.TextField(blank=True, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["search_names", "next_due_on", "rhythm_set_on", "last_confirmed_at"]
+        excluded_fields=[
+            "search_names",
+            "next_due_on",
+            "rhythm_set_on",
+            "past_rhythms",
+            "last_confirmed_at",
+        ]
     )
 
     class Meta:
@@ -216,7 +226,8 @@ class Campaign(models.Model):
 
 
 class Completion(models.Model):
-    """The owner or backup's confirmation that one due occurrence of a task is done."""
+    """The owner or backup's confirmation that one due occurrence of a task is done, or
+    someone's decision, with its reason, that a missed one will not be done (a skip)."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="completions")
     due_on = models.DateField(help_text="The due date this completion closes.")
@@ -228,6 +239,8 @@ class Completion(models.Model):
     evidence_url = models.URLField("evidence link", blank=True, max_length=500)
     # What "done" meant when it was confirmed: the task's definition may be rewritten later.
     definition_of_done = models.TextField(blank=True)
+    # Why the occurrence was skipped rather than done; empty for a confirmation.
+    skip_reason = models.TextField(blank=True)
 
     history = HistoricalRecords()
 
@@ -240,3 +253,7 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} — due {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_skip(self) -> bool:
+        return bool(self.skip_reason)

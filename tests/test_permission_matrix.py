@@ -35,6 +35,8 @@ MATRIX = {
     "ownership:task_detail": MEMBER,
     "ownership:task_permalink": MEMBER,
     "ownership:completion_create": MEMBER,
+    # An owner or backup who is a member skips; the object rule (tests/ownership/test_skips.py).
+    "ownership:completion_skip": MEMBER,
     "ownership:completion_undo": MEMBER,
     "ownership:my_tasks": MEMBER,
     "ownership:calendar_feeds": MEMBER,

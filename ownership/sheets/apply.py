@@ -17,6 +17,7 @@ from ownership.models import Assignment, Person, Role
 from ownership.sheets.conflicts import ImportConflict, conflicts_since
 from ownership.sheets.files import Table
 from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
+from tasks_registry import rhythm_spans
 from tasks_registry.changes import claim_patterns
 from tasks_registry.due import refresh_next_due
 from tasks_registry.models import PreviousSlug, Task
@@ -125,12 +126,14 @@ def _update_tasks(rows: list[RowPlan], by, reason: str) -> list[RowPlan]:
         if not row.values:
             continue
         task = row.task
+        if "rhythm" in row.values and task is not None:
+            rhythm_spans.close_current(task, today=today)
         for name, value in row.values.items():
             setattr(task, name, value)
             fields.add(name)
         if "rhythm" in row.values:
             task.rhythm_set_on = today if task.rhythm else None
-            fields.add("rhythm_set_on")
+            fields |= {"rhythm_set_on", "past_rhythms"}
         task.version += 1
         task.updated_at = now
         changed.append(task)

@@ -1,7 +1,8 @@
-"""Confirming an occurrence done, and undoing that, from My tasks or from a task's page. Who may
-is the task's owner or backup (ownership/permissions.py:may_confirm_done), and the answer is
-the page it came from: both belong to the people side of the map, so these stay in ownership
-while the completions they write are tasks_registry's (tasks_registry/completions.py)."""
+"""Confirming an occurrence done, skipping missed ones with a reason, and undoing either, from
+My tasks or from a task's page. Who may is the task's owner or backup (and, to skip, an ops
+lead: ownership/permissions.py), and the answer is the page it came from: both belong to the
+people side of the map, so these stay in ownership while the completions they write are
+tasks_registry's (tasks_registry/completions.py)."""
 
 import datetime
 from typing import Any
@@ -18,10 +19,10 @@ from django.views.decorators.http import require_POST
 from config.form_fields import add_errors
 from config.rendering import HtmxRequest
 from ownership.agenda import MY_TASKS, my_tasks_context, occurrence_key
-from ownership.forms import CompletionForm
-from ownership.permissions import VIEW_MAP, may_confirm_done
+from ownership.forms import CompletionForm, SkipForm
+from ownership.permissions import VIEW_MAP, may_confirm_done, may_skip
 from ownership.task_page import task_page_answer
-from tasks_registry.completions import record_completion, undo_completion
+from tasks_registry.completions import record_completion, skip_occurrences, undo_completion
 from tasks_registry.models import Completion, Task
 
 
@@ -32,14 +33,21 @@ def _answer(
     notice: str = "",
     failed: tuple[int, datetime.date | None] | None = None,
     form: CompletionForm | None = None,
+    skip_form: SkipForm | None = None,
 ) -> HttpResponse:
     """The page the confirmation came from (My tasks or the task's page), or the part of it
     HTMX swaps: updated after a change, or with the refused form and its errors."""
     on_task_page = request.POST.get("next") == "task"
-    if failed is None and not request.htmx:
+    if failed is None and skip_form is None and not request.htmx:
         messages.success(request, notice)
         return redirect(task if on_task_page else reverse("ownership:my_tasks"))
-    extra: dict[str, Any] = {"failed_form": form, "failed_task": None, "failed_key": ""}
+    extra: dict[str, Any] = {
+        "failed_form": form,
+        "failed_task": None,
+        "failed_key": "",
+        "skip_form": skip_form,
+        "failed_skip": task.pk if skip_form is not None else None,
+    }
     if failed is not None:
         task_pk, day = failed
         extra |= {"failed_task": task_pk, "failed_key": occurrence_key(task_pk, day)}
@@ -73,6 +81,31 @@ def completion_create(request: HtmxRequest, slug: str) -> HttpResponse:
             day = date_format(data["due_on"], "D j M")
             return _answer(request, task, notice=f"“{task.name}” is confirmed done for {day}.")
     return _answer(request, task, failed=(task.pk, form.cleaned_data.get("due_on")), form=form)
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def completion_skip(request: HtmxRequest, slug: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    if not may_skip(request.user, task):
+        raise PermissionDenied("Only the task's owner, its backup or an ops lead skips it.")
+    form = SkipForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = skip_occurrences(
+                task=task,
+                first=data["first"],
+                last=data["last"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            count = f"{len(made)} occurrences" if len(made) > 1 else "One occurrence"
+            return _answer(request, task, notice=f"{count} of “{task.name}” skipped.")
+    return _answer(request, task, skip_form=form)
 
 
 @require_POST

@@ -49,6 +49,28 @@ def sign_in(live_server, page):
     return _sign_in
 
 
+@pytest.fixture
+def sign_in_elsewhere(live_server, browser):
+    """A second person, signed in in a browser context of their own (their own cookies):
+    for journeys where two people work on the same thing at once."""
+    contexts = []
+
+    def _sign_in(username: str, password: str = "correct horse battery staple"):  # noqa: S107
+        context = browser.new_context()
+        contexts.append(context)
+        other = context.new_page()
+        other.goto(f"{live_server.url}/accounts/login/")
+        other.get_by_label("Username").fill(username)
+        other.get_by_label("Password").fill(password)
+        other.get_by_role("button", name="Sign in").click()
+        other.wait_for_load_state()
+        return other
+
+    yield _sign_in
+    for context in contexts:
+        context.close()
+
+
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 
 

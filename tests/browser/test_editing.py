@@ -33,19 +33,13 @@ def test_the_handover_moves_a_departed_persons_tasks_in_one_step(demo_store, sig
 
 
 def test_two_ops_leads_editing_one_task_the_second_gets_the_conflict_and_keeps_their_text(
-    demo_store, live_server, browser, sign_in, tmp_path
+    demo_store, live_server, sign_in, sign_in_elsewhere, tmp_path
 ):
     url = f"{live_server.url}/tasks/returns-notices/edit"
     first = sign_in("opslead", "ownermap-demo")
     first.goto(url)
 
-    other = browser.new_context()
-    second = other.new_page()
-    second.goto(f"{live_server.url}/accounts/login/")
-    second.get_by_label("Username").fill("manager")
-    second.get_by_label("Password").fill("ownermap-demo")
-    second.get_by_role("button", name="Sign in").click()
-    second.wait_for_load_state()
+    second = sign_in_elsewhere("manager", "ownermap-demo")
     second.goto(url)
 
     first.get_by_label("In words, or an RRULE").check()
@@ -69,4 +63,33 @@ def test_two_ops_leads_editing_one_task_the_second_gets_the_conflict_and_keeps_t
     task = Task.objects.get(slug="returns-notices")
     assert task.rhythm == "weekly on tuesday"
     assert task.definition_of_done.startswith("Returns notices sent within 2 business days")
-    other.close()
+
+
+def test_two_people_change_different_fields_of_one_task_and_both_changes_survive(
+    demo_store, live_server, sign_in, sign_in_elsewhere, assert_accessible
+):
+    url = f"{live_server.url}/tasks/returns-notices/edit"
+    first = sign_in("opslead", "ownermap-demo")
+    first.goto(url)
+    second = sign_in_elsewhere("manager", "ownermap-demo")
+    second.goto(url)
+
+    first.get_by_label("Definition of done").fill("Every notice sent the same day")
+    first.get_by_role("button", name="Save").click()
+    expect(first.get_by_role("status")).to_contain_text("“Returns notices” is saved.")
+
+    second.get_by_label("Description").fill("Letters to customers whose return was refused.")
+    second.get_by_label("Criticality").select_option("critical")
+    second.get_by_role("button", name="Save").click()
+    expect(second.get_by_role("status")).to_contain_text(
+        "merged with what was saved while you edited"
+    )
+    assert_accessible(second, "main")
+
+    task = Task.objects.get(slug="returns-notices")
+    assert task.definition_of_done == "Every notice sent the same day"
+    assert task.description == "Letters to customers whose return was refused."
+    assert task.criticality == "critical"
+    latest = task.history.first()
+    assert "merged" in latest.history_change_reason
+    assert latest.history_user.username == "manager"

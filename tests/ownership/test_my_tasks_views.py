@@ -57,9 +57,12 @@ def test_my_tasks_lists_overdue_first_then_due_now_then_what_is_coming(member_cl
     html = member_client.get(MY).content.decode()
     overdue, now, coming = html.index("Overdue"), html.index("Due now"), html.index("Coming up")
     assert overdue < now < coming
-    # two weeks overdue, today, four to come in the next 30 days, and the holdings table
-    assert html.count(f'href="{task.get_absolute_url()}">Weekly stocktake</a>') == 8
-    assert f"Confirm done for {(today - 2 * WEEK):%a} {(today - 2 * WEEK).day}" in html
+    # two weeks missed as one row, today, four to come in the next 30 days, and the holdings
+    assert html.count(f'href="{task.get_absolute_url()}">Weekly stocktake</a>') == 7
+    oldest = today - 2 * WEEK
+    assert f"2 missed since {oldest.day} {oldest:%b}" in html
+    assert f'<option value="{oldest.isoformat()}">' in html  # which one to confirm
+    assert "Skip all 2 with a reason" in html
 
 
 def test_my_tasks_shows_a_backup_their_tasks_too_and_who_is_acting(member_client, mia):

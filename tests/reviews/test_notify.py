@@ -15,6 +15,8 @@ from django.utils import timezone
 from ownership.assignments import assign_owner
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind, ReviewSession
+from tasks_registry import due
+from tasks_registry.models import Task
 from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +25,25 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def overdue_notice(db):
     owner = PersonFactory(name="Sam Lee", email="sam@example.com")
-    task = TaskFactory(name="Returns notices", definition_of_done="Refund sent\nCustomer told")
+    task = overdue_task(name="Returns notices", definition_of_done="Refund sent\nCustomer told")
     assign_owner(task=task, person=owner, by=None)
     return Notice.objects.create(
         key="overdue:task:1:2026-11-20",
         kind=NoticeKind.OVERDUE,
         person=owner,
         task=task,
-        due_on=datetime.date(2026, 11, 20),
+        due_on=task.next_due_on,
     )
+
+
+def overdue_task(*, missed: int = 1, **fields):
+    """A daily task whose last `missed` days went unconfirmed (a grace day past)."""
+    task = TaskFactory(rhythm="every day", criticality="critical", **fields)
+    since = timezone.localdate() - datetime.timedelta(days=missed)
+    Task.objects.filter(pk=task.pk).update(rhythm_set_on=since)
+    task.refresh_from_db()
+    due.refresh_next_due([task])
+    return task
 
 
 def test_a_notice_is_sent_once_however_often_it_is_delivered(overdue_notice):
@@ -40,7 +52,8 @@ def test_a_notice_is_sent_once_however_often_it_is_delivered(overdue_notice):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["sam@example.com"]
-    assert message.subject == "Overdue: Returns notices (due 20 Nov 2026)"
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert message.subject == f"Overdue: Returns notices (due {yesterday:%-d %b %Y})"
     assert "Refund sent" in message.body
     assert "/tasks/returns-notices/" in message.body
 
@@ -114,7 +127,7 @@ def test_a_session_summary_goes_to_the_channel_once_without_a_greeting(webhook, 
 
 def test_plain_text_is_not_html_escaped_and_html_comes_alongside(db):
     owner = PersonFactory(name="Sam O'Neil", email="sam@example.com")
-    task = TaskFactory(
+    task = overdue_task(
         name="Members' weekend sale <stock>", definition_of_done="Stock & prices set"
     )
     assign_owner(task=task, person=owner, by=None)
@@ -123,7 +136,7 @@ def test_plain_text_is_not_html_escaped_and_html_comes_alongside(db):
         kind=NoticeKind.OVERDUE,
         person=owner,
         task=task,
-        due_on=timezone.localdate(),
+        due_on=task.next_due_on,
     )
     notify.deliver(notice.pk)
     message = mail.outbox[0]

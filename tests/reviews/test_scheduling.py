@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
 from ownership.gap_rules import NO_BACKUP, NO_OWNER
-from reviews import scheduling
+from reviews import notify, scheduling
 from reviews.models import (
     GapBaseline,
     ItemReason,
@@ -22,6 +22,8 @@ from reviews.models import (
     ReviewKind,
     ReviewSession,
 )
+from tasks_registry import due
+from tasks_registry.completions import skip_occurrences
 from tasks_registry.models import Criticality, Stage
 from tests.factories import CampaignFactory, PersonFactory, TaskFactory, UserFactory
 
@@ -223,32 +225,52 @@ def test_facilitator_and_participants_are_reminded_once_before_the_session(tasks
     assert again.notices == []
 
 
-def test_the_owner_of_an_overdue_task_is_reminded_once_per_occurrence(tasks):
+def _daily_since(task, day: datetime.date):
+    """Make `task` critical (no grace day) and due every day since `day`."""
+    type(task).objects.filter(pk=task.pk).update(
+        rhythm="daily", rhythm_set_on=day, criticality=Criticality.CRITICAL
+    )
+    task.refresh_from_db()
+    due.refresh_next_due([task])
+    return task
+
+
+def test_an_overdue_task_gets_one_reminder_however_many_days_are_missed(tasks):
     owner = PersonFactory(name="Sam Lee")
-    task = tasks[0]
+    task = _daily_since(tasks[0], datetime.date(2026, 10, 5))
     assign_owner(task=task, person=owner, by=None)
-    task.next_due_on = datetime.date(2026, 10, 5)
-    task.save(update_fields=["next_due_on"])
-    scheduling.sweep(at("2026-10-12T08:00"))
-    scheduling.sweep(at("2026-10-13T08:00"))
+    made = scheduling.sweep(at("2026-10-12T08:00"))  # 5 Oct to 11 Oct missed: seven days
+    scheduling.sweep(at("2026-10-12T14:00"))
     overdue = Notice.objects.filter(kind=NoticeKind.OVERDUE)
+    assert len(made.notices) == 1
     assert list(overdue.values_list("person__name", "due_on")) == [
-        ("Sam Lee", datetime.date(2026, 10, 5))
+        ("Sam Lee", datetime.date(2026, 10, 11))
     ]
-    # The next occurrence, missed as well, is a new reminder.
-    task.next_due_on = datetime.date(2026, 10, 12)
-    task.save(update_fields=["next_due_on"])
-    scheduling.sweep(at("2026-10-19T08:00"))
+    [message] = [notify.compose(overdue.get(), today=datetime.date(2026, 10, 12))]
+    assert message.subject == "Overdue: Returns notices (7 missed since 5 Oct)"
+    # Catching up on the backlog sends nothing new.
+    by = UserFactory()
+    skip_occurrences(
+        task=task,
+        first=datetime.date(2026, 10, 5),
+        last=datetime.date(2026, 10, 10),
+        by=by,
+        reason="Warehouse closed",
+        today=datetime.date(2026, 10, 12),
+    )
+    assert scheduling.sweep(at("2026-10-12T16:00")).notices == []
+    # A newly missed day is a new reminder, still one for the task.
+    scheduling.sweep(at("2026-10-13T08:00"))
     assert overdue.count() == 2
+    assert overdue.order_by("-due_on").first().due_on == datetime.date(2026, 10, 12)
 
 
 def test_an_owner_who_has_left_is_not_reminded_of_an_overdue_task(tasks):
     gone = PersonFactory(name="Gone Gary")
-    assign_owner(task=tasks[0], person=gone, by=None)
+    task = _daily_since(tasks[0], datetime.date(2026, 10, 5))
+    assign_owner(task=task, person=gone, by=None)
     gone.departed_on = datetime.date(2026, 10, 8)
     gone.save()
-    tasks[0].next_due_on = datetime.date(2026, 10, 5)
-    tasks[0].save(update_fields=["next_due_on"])
     scheduling.sweep(at("2026-10-12T08:00"))
     assert not Notice.objects.filter(kind=NoticeKind.OVERDUE).exists()
 

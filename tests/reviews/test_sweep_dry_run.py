@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from ownership.assignments import assign_owner
+from tasks_registry import due
 from tests.factories import PersonFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +30,10 @@ def overdue(db):
     task = TaskFactory(name="Returns notices", rhythm="daily")
     assign_owner(task=task, person=owner, by=None)
     type(task).objects.filter(pk=task.pk).update(
-        next_due_on=timezone.localdate() - datetime.timedelta(days=5)
+        rhythm_set_on=timezone.localdate() - datetime.timedelta(days=5)
     )
+    task.refresh_from_db()
+    due.refresh_next_due([task])
     return task
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from tasks_registry import due
+from tasks_registry import due, rhythm_spans
 from tasks_registry.models import Task
 from tests.factories import CampaignFactory, CompletionFactory, TaskFactory
 
@@ -128,4 +128,4 @@ def test_refresh_next_due_writes_only_the_dates_that_moved():
 
 def test_tracked_from_falls_back_to_the_day_the_task_was_made():
     task = TaskFactory(rhythm="daily")
-    assert due.tracked_from(task) == timezone.localdate(task.created_at)
+    assert rhythm_spans.tracked_from(task) == timezone.localdate(task.created_at)

@@ -92,7 +92,7 @@ def _dry_run(now: datetime.datetime) -> dict:
         )
         would_send = []
         for notice in notices.order_by("pk"):
-            message = notify.compose(notice)
+            message = notify.compose(notice, today=timezone.localdate(now))
             would_send.append(
                 {
                     "key": notice.key,
