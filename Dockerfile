@@ -20,7 +20,7 @@ COPY templates ./templates
 COPY static ./static
 # collectstatic needs settings to load, not a real secret.
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
-    && mkdir -p /app/var && chown ownermap /app/var
+    && mkdir -p /app/var/beat && chown -R ownermap /app/var
 
 USER ownermap
 EXPOSE 8000

@@ -8,7 +8,6 @@ default: DEBUG is off and SECRET_KEY must be given, unless DJANGO_DEBUG turns de
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -294,11 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.sweep",
         "schedule": env_int("OWNERMAP_SWEEP_EVERY_SECONDS", 300, minimum=10),
     },
-    "weekly-digest": {
-        "task": "reviews.weekly_digest",
-        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
-    },
 }
+# The weekly digest is made by the week's first sweep from this hour on Monday (local time), or
+# by any later sweep that week if Monday's were missed.
+OWNERMAP_DIGEST_HOUR = env_int("OWNERMAP_DIGEST_HOUR", 7, minimum=0)
 
 # --- Logging -------------------------------------------------------------------------------------
 
@@ -316,6 +314,9 @@ LOGGING = {
 # --- Ownermap ------------------------------------------------------------------------------------
 
 OWNERMAP_SITE_NAME = env_str("OWNERMAP_SITE_NAME", "Ownermap")
+# A notice claimed longer ago than this was being sent by a worker that died: it is tried again.
+# Well above the mail server's timeout (MAILERS), so a live sender's claim never runs out.
+OWNERMAP_NOTICE_CLAIM_SECONDS = env_int("OWNERMAP_NOTICE_CLAIM_SECONDS", 900, minimum=60)
 # Where the site is reached, for links printed outside a request (the whoowns command).
 OWNERMAP_BASE_URL = env_str("OWNERMAP_BASE_URL", "http://127.0.0.1:8000")
 if not OWNERMAP_BASE_URL.startswith(("http://", "https://")):

@@ -12,7 +12,6 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import DatabaseError, transaction
-from django.utils import timezone
 
 from reviews import notify, scheduling
 
@@ -34,13 +33,6 @@ def sweep() -> dict:
     # Also the notices an earlier sweep made while the broker was unreachable: catching up.
     deliver_later(notify.pending())
     return created.as_json()
-
-
-@shared_task(name="reviews.weekly_digest", autoretry_for=(DatabaseError,), **_RETRY)
-def weekly_digest() -> int:
-    made = scheduling.weekly_digests(timezone.now())
-    deliver_later(made)
-    return len(made)
 
 
 @shared_task(

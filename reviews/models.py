@@ -160,7 +160,9 @@ class NoticeKind(models.TextChoices):
 
 
 class Notice(models.Model):
-    """A message to one person, made once by its key and sent once (reviews/notify.py)."""
+    """A message to one person, made once by its key and sent once (reviews/notify.py). Its key
+    is spent when it is delivered or skipped (nothing left to say), not when it is made: a
+    notice nobody could send stays pending for the next try."""
 
     # The idempotency key: "session:12:person:4", "overdue:task:5:2026-11-20", …
     key = models.CharField(max_length=200, unique=True)
@@ -174,8 +176,13 @@ class Notice(models.Model):
     )
     due_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when a sender claims it, cleared again if sending fails: one send, never two.
+    # Set when a sender claims it, cleared again if sending fails; a claim older than
+    # OWNERMAP_NOTICE_CLAIM_SECONDS belongs to a sender that died, and is taken over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set once the mail server took it: only then is it sent.
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Why it was not sent, when there was nothing left to say by the time it could be.
+    skipped_because = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -2,12 +2,17 @@
 and, for what is meant for the whole team, an optional chat channel's webhook (Slack-compatible
 JSON): a session's summary, once. Personal notices go to their person only.
 
-A notice is claimed before it is sent (its sent_at set where it was empty) and released if
-sending fails, so two workers handed the same notice send it once, and a failed one is tried
-again by the job's retry or the next sweep, up to MAX_ATTEMPTS.
+A notice is claimed (claimed_at), then sent, then marked sent (sent_at) once the mail server
+has taken it. Two workers handed the same notice send it once; a failed send releases the
+claim, for the job's retry or the next sweep, up to MAX_ATTEMPTS; and a claim older than
+OWNERMAP_NOTICE_CLAIM_SECONDS, whose worker died mid-send, is taken over by the next sweep.
+Longer than the mail server's timeout, so a claim never expires under a live sender. Each
+email's Message-ID comes from the notice's key: a mail server that sees a retry of a message
+it did take can drop it.
 """
 
 import datetime
+import hashlib
 import json
 import logging
 import urllib.request
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -42,10 +47,18 @@ def link(path: str) -> str:
     return settings.OWNERMAP_BASE_URL.rstrip("/") + path
 
 
+def _claimable(now: datetime.datetime) -> Q:
+    """Neither sent nor skipped, tries left, and unclaimed or claimed by a sender that died."""
+    abandoned = now - datetime.timedelta(seconds=settings.OWNERMAP_NOTICE_CLAIM_SECONDS)
+    return Q(sent_at__isnull=True, skipped_because="", attempts__lt=MAX_ATTEMPTS) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=abandoned)
+    )
+
+
 def pending() -> list[int]:
     """Notices not sent yet that may still be tried."""
     return list(
-        Notice.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        Notice.objects.filter(_claimable(timezone.now()))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -127,8 +140,11 @@ def _announce(session: ReviewSession) -> None:
     _post_to_chat(Message(subject.strip(), body.strip() + "\n"))
 
 
-def _email(message: Message, to: str) -> None:
-    email = EmailMultiAlternatives(message.subject, message.body, to=[to])
+def _email(message: Message, to: str, key: str) -> None:
+    message_id = f"<notice.{hashlib.sha256(key.encode()).hexdigest()[:32]}@ownermap>"
+    email = EmailMultiAlternatives(
+        message.subject, message.body, to=[to], headers={"Message-ID": message_id}
+    )
     html = render_to_string(
         "reviews/notices/email.html", {"subject": message.subject, "body": message.body}
     )
@@ -154,22 +170,26 @@ def _post_to_chat(message: Message) -> None:
 
 
 def deliver(notice_id: int) -> bool:
-    """Send one notice if nobody has; True if this call sent it. Raises (after releasing the
-    claim) if the mail server fails, for the caller to retry."""
-    claimed = Notice.objects.filter(
-        pk=notice_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS
-    ).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    """Send one notice if nobody has; True if this call dealt with it (sent it, or found
+    nothing left to say). Raises (after releasing the claim) if the mail server fails, for
+    the caller to retry."""
+    now = timezone.now()
+    claimed = Notice.objects.filter(_claimable(now), pk=notice_id).update(
+        claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return False
     notice = Notice.objects.select_related("person", "session", "task").get(pk=notice_id)
     try:
         message = compose(notice)
         if message is None:
+            Notice.objects.filter(pk=notice_id).update(skipped_because="nothing left to say")
             return True
-        _email(message, notice.person.email)
+        _email(message, notice.person.email, notice.key)
     except Exception as error:
-        Notice.objects.filter(pk=notice_id).update(sent_at=None, last_error=str(error)[:2000])
+        Notice.objects.filter(pk=notice_id).update(claimed_at=None, last_error=str(error)[:2000])
         raise
+    Notice.objects.filter(pk=notice_id).update(sent_at=timezone.now())
     if notice.kind == NoticeKind.SUMMARY and notice.session is not None:
         _announce(notice.session)
     return True

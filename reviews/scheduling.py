@@ -441,8 +441,12 @@ def _newest_missed(task_ids: list[int], today: datetime.date) -> dict[int, datet
 
 def weekly_digests(now: datetime.datetime) -> list[int]:
     """One digest a week to each person who owns or backs up a task due within the week (or
-    overdue); the ISO week is in the key."""
-    today = timezone.localdate(now)
+    overdue); the ISO week is in the key. Made from OWNERMAP_DIGEST_HOUR on Monday, or later
+    in the week if no sweep ran then."""
+    local = timezone.localtime(now)
+    if local.weekday() == 0 and local.hour < settings.OWNERMAP_DIGEST_HOUR:
+        return []
+    today = local.date()
     year, week, _ = today.isocalendar()
     soon = today + datetime.timedelta(days=7)
     people = (
@@ -499,4 +503,5 @@ def sweep(now: datetime.datetime | None = None) -> Created:
             created.items += session.item_count
     created.notices += session_reminders(today)
     created.notices += overdue_reminders(gap_report(on=today))
+    created.notices += weekly_digests(now)
     return created

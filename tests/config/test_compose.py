@@ -5,6 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,3 +39,16 @@ def test_the_compose_file_refuses_to_start_without_a_secret_key():
     result = _compose("config", "-q", **env)
     assert result.returncode != 0
     assert "set DJANGO_SECRET_KEY in .env" in result.stderr
+
+
+def test_beat_keeps_its_schedule_on_a_volume_that_outlives_its_container():
+    result = _compose("config", DJANGO_SECRET_KEY="compose-validation")  # noqa: S106
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    beat = config["services"]["beat"]
+    [volume] = beat["volumes"]
+    target = volume["target"] if isinstance(volume, dict) else volume.split(":")[1]
+    source = volume["source"] if isinstance(volume, dict) else volume.split(":")[0]
+    assert source in config["volumes"]
+    schedule = beat["command"][beat["command"].index("--schedule") + 1]
+    assert schedule.startswith(target + "/")

@@ -16,8 +16,8 @@ from ownership.assignments import assign_owner
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind, ReviewSession
 from tasks_registry import due
-from tasks_registry.models import Task
-from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory
+from tasks_registry.models import Completion, Task
+from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +197,28 @@ def test_the_session_reminder_says_when_and_who_facilitates(db, manager):
     assert "You are invited to the" in body
     assert f"facilitated by {manager.person.name}" in body
     assert f"/reviews/{session.pk}/" in body
+
+
+def test_an_overdue_notice_caught_up_before_it_goes_is_skipped_not_sent(overdue_notice):
+    task = overdue_notice.task
+    for occurrence in due.schedule(task).overdue:
+        Completion.objects.create(
+            task=task,
+            due_on=occurrence.due_on,
+            completed_at=timezone.now(),
+            completed_by=UserFactory(),
+        )
+    assert notify.deliver(overdue_notice.pk) is True
+    overdue_notice.refresh_from_db()
+    assert mail.outbox == []
+    assert (overdue_notice.sent_at, overdue_notice.skipped_because) == (None, "nothing left to say")
+    assert notify.pending() == []
+
+
+def test_each_email_carries_a_message_id_made_from_its_notices_key(overdue_notice):
+    notify.deliver(overdue_notice.pk)
+    Notice.objects.filter(pk=overdue_notice.pk).update(sent_at=None, claimed_at=None)
+    notify.deliver(overdue_notice.pk)  # a retry of a send the server had taken
+    first, again = mail.outbox
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"]
+    assert first.extra_headers["Message-ID"].endswith("@ownermap>")

@@ -69,7 +69,8 @@ class Command(BaseCommand):
             )
         created = scheduling.sweep(now)
         if not options["no_send"]:
-            jobs.deliver_later(created.notices)
+            # Also what an earlier sweep made and never sent (it died, or the broker was away).
+            jobs.deliver_later(notify.pending())
         if options["json"]:
             self.stdout.write(json.dumps(created.as_json(), indent=2))
             return
