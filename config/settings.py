@@ -67,6 +67,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a request longer than OWNERMAP_REQUEST_MAX_BYTES is
+    # refused from its Content-Length.
+    "config.errors.RequestBodyCap",
+    "config.errors.ApiErrorsAsJson",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -227,6 +231,7 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
@@ -394,5 +399,17 @@ if OWNERMAP_CHAT_WEBHOOK_URL and not OWNERMAP_CHAT_WEBHOOK_URL.startswith(("http
 # Import (ownership/sheets): the largest file read, and the most rows in one file.
 OWNERMAP_IMPORT_MAX_BYTES = env_int("OWNERMAP_IMPORT_MAX_BYTES", 10_000_000, minimum=1000)
 OWNERMAP_IMPORT_MAX_ROWS = env_int("OWNERMAP_IMPORT_MAX_ROWS", 20_000, minimum=1)
+# An .xlsx is a zip: what its parts add up to once unpacked, read from the zip's directory
+# before anything is unpacked (a 0.4 MB file can unpack to 400 MB).
+OWNERMAP_IMPORT_MAX_EXPANDED_BYTES = env_int(
+    "OWNERMAP_IMPORT_MAX_EXPANDED_BYTES", 100_000_000, minimum=1_000_000
+)
+# The longest cell read, in characters: a definition of done is a few lines, not a book.
+OWNERMAP_IMPORT_MAX_CELL_CHARS = env_int("OWNERMAP_IMPORT_MAX_CELL_CHARS", 10_000, minimum=100)
+# No request body longer than this is read at all (the largest import and a little for the
+# form around it); a longer one is refused from its Content-Length.
+OWNERMAP_REQUEST_MAX_BYTES = env_int(
+    "OWNERMAP_REQUEST_MAX_BYTES", OWNERMAP_IMPORT_MAX_BYTES + 1_000_000, minimum=100_000
+)
 # Minutes an import's preview may be applied after it was made: the map moves on.
 OWNERMAP_IMPORT_PREVIEW_MINUTES = env_int("OWNERMAP_IMPORT_PREVIEW_MINUTES", 60, minimum=1)

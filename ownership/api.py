@@ -5,44 +5,47 @@ Anonymous callers and bad tokens get 401 JSON rather than a redirect to a sign-i
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.errors import error_response
 from ownership.lookup import MAX_LIMIT, answer_data, lookup
 from ownership.lookup.learning import record_question
 from ownership.permissions import VIEW_MAP
 from ownership.tokens import user_for_token
 
 
-def _unauthorized(message: str) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=401)
+def _unauthorized(request: HttpRequest, message: str) -> HttpResponse:
+    response = error_response(request, 401, message)
     response["WWW-Authenticate"] = 'Bearer realm="ownermap"'
     return response
 
 
 @require_GET
 @login_not_required
-def whoowns(request: HttpRequest) -> JsonResponse:
+def whoowns(request: HttpRequest) -> HttpResponse:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
-            return _unauthorized("The API token is unknown or has been revoked.")
+            return _unauthorized(request, "The API token is unknown or has been revoked.")
     elif request.user.is_authenticated:
         user = request.user
     else:
-        return _unauthorized("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+        return _unauthorized(
+            request, "Sign in, or send an API token as 'Authorization: Bearer <token>'."
+        )
     if not user.has_perm(VIEW_MAP):
-        return JsonResponse({"error": "This account may not read the ownership map."}, status=403)
+        return error_response(request, 403, "This account may not read the ownership map.")
 
     try:
         limit = int(request.GET.get("limit", 8))
     except ValueError:
-        return JsonResponse({"error": "limit must be a whole number."}, status=400)
+        return error_response(request, 400, "limit must be a whole number.")
     if not 1 <= limit <= MAX_LIMIT:
-        return JsonResponse({"error": f"limit must be between 1 and {MAX_LIMIT}."}, status=400)
+        return error_response(request, 400, f"limit must be between 1 and {MAX_LIMIT}.")
 
     query = request.GET.get("q", "")
     result = lookup(query, limit=limit, on=timezone.localdate())

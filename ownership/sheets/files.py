@@ -5,7 +5,9 @@ import datetime
 import io
 import zipfile
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -17,6 +19,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) container
 _MAX_COLUMNS = 60
+_MAX_ZIP_PARTS = 2000  # a workbook has tens; thousands of parts is something else
 
 
 class SheetError(Exception):
@@ -75,11 +78,28 @@ def read_table(data: bytes, file_name: str) -> Table:
     return _table(records, file_name)
 
 
+def _looks_utf16(start: bytes) -> bool:
+    """A byte-order mark, or ASCII text with every other byte zero."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    pairs = len(start) // 2
+    if pairs < 8:
+        return False
+    zeros = max(start[0::2].count(0), start[1::2].count(0))
+    return zeros > 0.9 * pairs
+
+
 def _decode(data: bytes, file_name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+    start = data[:4096]
+    if _looks_utf16(start):
         raise SheetError(
             f"{file_name} is saved as UTF-16 (“Unicode text”). "
             "Save it as “CSV UTF-8” and upload that."
+        )
+    if b"\x00" in start:
+        raise SheetError(
+            f"{file_name} is not a text file: it looks like an image, a PDF or another kind "
+            "of file renamed .csv. Export the sheet as “CSV UTF-8” and upload that."
         )
     try:
         return data.decode("utf-8-sig")
@@ -116,21 +136,71 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _check_unpacked_size(data: bytes, file_name: str) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, from the sizes the zip's
+    directory declares: nothing is unpacked to find out (and zipfile never unpacks a part
+    past its declared size)."""
+    limit = settings.OWNERMAP_IMPORT_MAX_EXPANDED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise SheetError(
+            f"{file_name} could not be read as an Excel workbook: it may be damaged. Open it, "
+            "save it again as .xlsx, and upload that."
+        ) from None
+    unpacked = sum(part.file_size for part in parts)
+    if len(parts) > _MAX_ZIP_PARTS or unpacked > limit:
+        raise SheetError(
+            f"{file_name} unpacks to {_megabytes(unpacked)} in {len(parts):,} parts; workbooks "
+            f"up to {_megabytes(limit)} unpacked are read. Save only the map's sheet, without "
+            "images or other sheets, or export it as CSV UTF-8."
+        )
+
+
 def _xlsx_records(data: bytes, file_name: str):
+    _check_unpacked_size(data, file_name)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS):
+        for values in sheet.iter_rows(values_only=True):
             yield [_cell_text(value) for value in values]
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, IndexError, OSError):
+    except (
+        DefusedXmlException,
+        zipfile.BadZipFile,
+        InvalidFileException,
+        ParseError,
+        KeyError,
+        ValueError,
+        IndexError,
+        OSError,
+    ) as error:
+        if _caused_by(error, DefusedXmlException):
+            raise SheetError(
+                f"{file_name} holds XML entities or references to other files, which a "
+                "workbook saved by Excel, Numbers or Google Sheets never has, so it is not "
+                "read. Save it again from your spreadsheet program, or export it as CSV UTF-8."
+            ) from None
         raise SheetError(
             f"{file_name} could not be read as an Excel workbook: it may be damaged, or "
             "protected with a password. Open it, save it again as .xlsx, and upload that."
         ) from None
 
 
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether `error` or one it was raised from is a `kind`: openpyxl wraps what its XML
+    parser raised in a ValueError."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _table(records, file_name: str) -> Table:
     max_rows = settings.OWNERMAP_IMPORT_MAX_ROWS
+    max_chars = settings.OWNERMAP_IMPORT_MAX_CELL_CHARS
     headers: list[str] | None = None
     rows = []
     try:
@@ -138,6 +208,18 @@ def _table(records, file_name: str) -> Table:
             cells = [cell.strip() if cell else "" for cell in record]
             while cells and not cells[-1]:
                 cells.pop()
+            if len(cells) > _MAX_COLUMNS:
+                raise SheetError(
+                    f"Row {number} of {file_name} has {len(cells)} columns; up to "
+                    f"{_MAX_COLUMNS} are read. Delete the columns Ownermap does not use."
+                )
+            longest = max(range(len(cells)), key=lambda n: len(cells[n]), default=None)
+            if longest is not None and len(cells[longest]) > max_chars:
+                raise SheetError(
+                    f"Row {number}, column {longest + 1} of {file_name} holds "
+                    f"{len(cells[longest]):,} characters; cells of up to {max_chars:,} are "
+                    "read. Shorten it, or link to a document instead."
+                )
             if headers is None:
                 if not cells:
                     raise SheetError(
@@ -153,6 +235,11 @@ def _table(records, file_name: str) -> Table:
                         f"{file_name} has more than {max_rows:,} rows; split it into several files."
                     )
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise SheetError(
+                f"{file_name} holds a cell of more than {csv.field_size_limit():,} characters; "
+                f"cells of up to {max_chars:,} are read."
+            ) from None
         raise SheetError(f"{file_name} is not well-formed CSV: {error}.") from None
     if headers is None:
         raise SheetError(f"{file_name} is empty: there is no header and no row to read.")

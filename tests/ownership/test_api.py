@@ -73,7 +73,10 @@ def test_a_revoked_token_is_refused(client, member, refund_task):
     revoke_token(token=record)
     response = client.get(API, {"q": "refund"}, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 401
-    assert response.json() == {"error": "The API token is unknown or has been revoked."}
+    assert response.json() == {
+        "error": "The API token is unknown or has been revoked.",
+        "status": 401,
+    }
 
 
 @pytest.mark.parametrize(
