@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.idle_sessions.RefreshActiveSession",
     # Every page requires sign-in; the few public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -195,6 +196,11 @@ AXES_VERBOSE = False
 # saved 0.36-0.46 ms a request (bench/fast_paths.py), under the millisecond that pays for leaning
 # on Django's internals; cached_db would need a cache shared by every process to stay revocable.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The idle limit (ASVS 3.3.2): a session unused this long ends; config/idle_sessions.py keeps
+# an active one alive.
+SESSION_COOKIE_AGE = env_int("OWNERMAP_SESSION_IDLE_HOURS", 12, minimum=1) * 3600
+# Flash messages in the session, not a cookie: one carries a new API token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ownership:dashboard"
 LOGOUT_REDIRECT_URL = "login"

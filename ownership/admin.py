@@ -206,6 +206,11 @@ class PersonAdmin(SimpleHistoryAdmin):
     readonly_fields = ["departed_on", "role_changed_at"]
     inlines = [PersonAssignmentInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Linking an account is a superuser's (people_changes.link_account): shown, not edited.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "user"]
+
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in PERSON_FIELDS}
         if change:
@@ -213,7 +218,8 @@ class PersonAdmin(SimpleHistoryAdmin):
         else:
             name, email = values.pop("name"), values.pop("email")
             person = create_person(name=name, email=email, by=request.user, **values)
-        person = link_account(person=person, user=form.cleaned_data["user"], by=request.user)
+        if "user" in form.cleaned_data:
+            person = link_account(person=person, user=form.cleaned_data["user"], by=request.user)
         obj.pk = person.pk
 
     def save_related(self, request, form, formsets, change):

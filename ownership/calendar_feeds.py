@@ -14,6 +14,7 @@ from config.secret_tokens import SecretKind, note_use
 from ownership.acting import acting_owner
 from ownership.assignments import owners_and_backups
 from ownership.models import Assignment, CalendarFeed, Person, Role, Team
+from ownership.permissions import VIEW_MAP
 from tasks_registry import due
 from tasks_registry.models import Task
 
@@ -39,24 +40,31 @@ def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[Cal
             )
     token, shown, token_hash = FEED_SECRETS.issue()
     feed = CalendarFeed.objects.create(
-        user=user, person=person, team=team, prefix=shown, token_hash=token_hash
+        user=user,
+        person=person,
+        team=team,
+        prefix=shown,
+        ends_with=token[-6:],
+        token_hash=token_hash,
     )
     return feed, token
 
 
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The live feed a secret opens, or None for an unknown or revoked one, or one whose
-    maker can no longer sign in."""
+    maker can no longer sign in or read the map: a feed serves no more than its maker may
+    see now."""
     token_hash = FEED_SECRETS.hash_of(token)
     if token_hash is None:
         return None
     feed = (
-        CalendarFeed.objects.select_related("person", "team")
+        CalendarFeed.objects.select_related("person", "team", "user")
         .filter(token_hash=token_hash, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if feed is not None:
-        note_use(feed, "last_fetched_at", every=_TOUCH_EVERY)
+    if feed is None or not feed.user.has_perm(VIEW_MAP):
+        return None
+    note_use(feed, "last_fetched_at", every=_TOUCH_EVERY)
     return feed
 
 

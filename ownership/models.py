@@ -418,6 +418,9 @@ class CalendarFeed(models.Model):
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
     )
     prefix = models.CharField(max_length=12, editable=False)
+    # The secret's last characters: what a calendar app shows of a subscribed address is its
+    # end, so that is what the list must show for someone to tell their feeds apart.
+    ends_with = models.CharField(max_length=8, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -184,7 +184,11 @@ def link_account(
     *, person: Person, user: AbstractBaseUser | None, by: AbstractBaseUser | None
 ) -> Person:
     """Let an account sign in as this person, or none (None): what they confirm and are sent
-    reaches them through it."""
+    reaches them through it. Only a superuser (or the system, `by` None) links: whoever is
+    linked to a person confirms that person's tasks, so an ops lead re-linking accounts
+    could act as anyone."""
+    if by is not None and not getattr(by, "is_superuser", False):
+        raise PermissionDenied("Only a superuser links people to sign-in accounts.")
     with transaction.atomic():
         current = locked(person)
         if current.user_id == (user.pk if user is not None else None):

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,6 +9,7 @@ from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.gap_rules import OWNER_DEPARTED, task_gaps
 from ownership.history_in_words import task_history
 from ownership.models import Assignment, Person, Role
+from ownership.people_changes import link_account
 from reviews.models import Outcome, SessionStatus
 from tasks_registry.models import Stage, Task
 from tests.factories import (
@@ -380,3 +382,56 @@ def test_a_team_renamed_in_the_admin_gets_its_slug_from_update_team(admin_client
         "fulfilment",
         "root",
     )
+
+
+def _person_form(person, **overrides):
+    data = {
+        "name": person.name,
+        "email": person.email,
+        "team": "",
+        "title": "",
+        "chat_handle": "",
+        "away_until": "",
+        "assignments-TOTAL_FORMS": "0",
+        "assignments-INITIAL_FORMS": "0",
+        "assignments-MIN_NUM_FORMS": "0",
+        "assignments-MAX_NUM_FORMS": "1000",
+    }
+    return {**data, **overrides}
+
+
+def test_an_ops_lead_in_the_admin_cannot_relink_a_person_to_another_account(client, ops_lead):
+    ops_lead.is_staff = True
+    ops_lead.save()
+    target = PersonFactory(name="Dana Kowalski")
+    client.force_login(ops_lead)
+    url = reverse("admin:ownership_person_change", args=[target.pk])
+    page = client.get(url).content.decode()
+    assert 'name="user"' not in page  # shown, not editable
+    response = client.post(url, _person_form(target, user=ops_lead.pk, title="Ops"))
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.user_id, target.title) == (None, "Ops")
+    with pytest.raises(PermissionDenied):
+        link_account(person=target, user=ops_lead, by=ops_lead)
+
+
+def test_a_superuser_links_a_person_to_an_account(admin_client):
+    target = PersonFactory(name="Dana Kowalski")
+    account = UserFactory(username="dana")
+    url = reverse("admin:ownership_person_change", args=[target.pk])
+    assert 'name="user"' in admin_client.get(url).content.decode()
+    assert admin_client.post(url, _person_form(target, user=account.pk)).status_code == 302
+    target.refresh_from_db()
+    assert target.user == account
+
+
+def test_a_new_api_token_is_not_carried_in_a_cookie(admin_client):
+    owner = UserFactory(username="bot-owner")
+    response = admin_client.post(
+        reverse("admin:ownership_apitoken_add"), {"user": owner.pk, "name": "Slack bot"}
+    )
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    shown = admin_client.get(response.url).content.decode()
+    assert "Token for bot-owner: " in shown
