@@ -150,6 +150,8 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     # above it. Compiling cost 40-50 ms a keystroke for a statement that runs in a few; no
     # statement of this app runs long enough for JIT to pay.
     _options = _database.setdefault("OPTIONS", {})
+    # A database that does not answer fails a request in seconds, not after the OS's minutes.
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1))
     _options.setdefault("server_side_binding", True)
     _options.setdefault("prepare_threshold", 5)
     _options["options"] = " ".join(

@@ -8,12 +8,17 @@ with transaction.atomic():
     ...  # the model's own rules
     stamp(current, by=by, reason=reason)
     current.save(update_fields=[*changed, "updated_at"])
+
+A new row is saved with insert_once, which turns the unique rule a concurrent insert broke into
+the same ValidationError the check before it would have raised.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 
@@ -39,3 +44,14 @@ def stamp(obj: Any, *, by: AbstractBaseUser | None, reason: str | None = None) -
     do not declare them, which is why they are set here, in one place."""
     obj._history_user = by
     obj._change_reason = reason
+
+
+def insert_once(obj: Model, *, taken: ValidationError) -> None:
+    """Save a new row, or raise `taken` if a unique rule says it exists already: the check
+    before it read the table before someone else's insert of the same thing committed (a form
+    sent twice at once), and the database is what keeps one of them."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise taken from None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.merging import ClashingEdit, StaleEdit, save_merging
-from config.writes import apply_changes, locked, stamp
+from config.writes import apply_changes, insert_once, locked, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
 
@@ -102,7 +102,8 @@ def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **field
         person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
         stamp(person, by=by)
-        person.save()
+        taken = ValidationError({"email": f"Someone already has the email address {email}."})
+        insert_once(person, taken=taken)
     return person
 
 
@@ -267,7 +268,9 @@ def create_team(
         team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
         team.full_clean()
         stamp(team, by=by)
-        team.save()
+        insert_once(
+            team, taken=ValidationError({"name": f"There is already a team called “{name}”."})
+        )
     return team
 
 

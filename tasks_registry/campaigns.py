@@ -8,10 +8,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from config.merging import Clash, save_merging
-from config.writes import apply_changes, locked, stamp
+from config.writes import apply_changes, insert_once, locked, stamp
 from tasks_registry import due
 from tasks_registry.models import Campaign
 
@@ -62,6 +64,17 @@ def _check(campaign: Campaign) -> None:
     if campaign.ends_at < campaign.starts_at:
         raise ValidationError({"ends_at": "A campaign cannot end before it starts."}, code="order")
     campaign.full_clean(exclude=["slug"], validate_constraints=False)
+    same = Campaign.objects.filter(name__iexact=campaign.name, starts_at=campaign.starts_at)
+    if same.exclude(pk=campaign.pk).exists():
+        raise _already_on_the_calendar(campaign)
+
+
+def _already_on_the_calendar(campaign: Campaign) -> ValidationError:
+    when = date_format(timezone.localtime(campaign.starts_at), "D j M Y, H:i")
+    return ValidationError(
+        {"name": f"“{campaign.name}” starting {when} is already on the calendar."},
+        code="duplicate",
+    )
 
 
 def create_campaign(
@@ -78,7 +91,7 @@ def create_campaign(
         _check(campaign)
         campaign.slug = _unique_slug(campaign.name, starts_at)
         stamp(campaign, by=by)
-        campaign.save()
+        insert_once(campaign, taken=_already_on_the_calendar(campaign))
         due.refresh_next_due(due.campaign_tasks())
     return campaign
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.merging import Clash, save_merging
-from config.writes import apply_changes, locked, stamp
+from config.writes import apply_changes, insert_once, locked, stamp
 from tasks_registry import due, patterns, rhythm_spans, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
 
@@ -83,9 +83,11 @@ def _move_slug(task: Task) -> None:
 def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
     clash = Task.objects.filter(name__iexact=name.strip()).exclude(pk=exclude_pk).first()
     if clash is not None:
-        raise ValidationError(
-            {"name": f"There is already a task called “{clash.name}”."}, code="duplicate"
-        )
+        raise _name_taken(clash.name)
+
+
+def _name_taken(name: str) -> ValidationError:
+    return ValidationError({"name": f"There is already a task called “{name}”."}, code="duplicate")
 
 
 def _rhythm_words(typed: str) -> str:
@@ -163,7 +165,7 @@ def create_task(
             task.rhythm_set_on = timezone.localdate()
         task.full_clean()
         stamp(task, by=by, reason=reason)
-        task.save()
+        insert_once(task, taken=_name_taken(task.name))
         if task.patterns:
             claim_patterns(task)
         due.refresh_next_due([task])

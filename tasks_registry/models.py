@@ -216,6 +216,8 @@ class Campaign(models.Model):
                 name="campaign_ends_after_start",
                 violation_error_message="A campaign cannot end before it starts.",
             ),
+            # The same campaign put on the calendar twice (a form sent twice at once).
+            models.UniqueConstraint(Lower("name"), "starts_at", name="campaign_once_per_start"),
         ]
 
     def __str__(self) -> str:

@@ -67,7 +67,7 @@ def test_on_postgres_the_hot_statements_are_prepared_with_generic_plans():
     # Bound on the server, so psycopg prepares what runs five times (tests/config/test_db.py).
     result = _run(["-c", OPTIONS], DJANGO_DEBUG="1", DATABASE_URL="postgres://u@db/ownermap")
     assert result.stdout.strip() == (
-        "{'server_side_binding': True, 'prepare_threshold': 5, "
+        "{'connect_timeout': 5, 'server_side_binding': True, 'prepare_threshold': 5, "
         "'options': '-c plan_cache_mode=force_generic_plan -c jit=off'}"
     )
 
@@ -78,7 +78,7 @@ def test_postgres_options_given_in_the_url_are_kept():
     assert result.stdout.strip() == (
         "{'options': '-c plan_cache_mode=force_generic_plan -c jit=off "
         "-c statement_timeout=5000', "
-        "'prepare_threshold': 2, 'server_side_binding': True}"
+        "'prepare_threshold': 2, 'connect_timeout': 5, 'server_side_binding': True}"
     )
 
 

@@ -6,10 +6,8 @@ notices is run again and they are sent, each once."""
 import datetime
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -29,6 +27,7 @@ from tasks_registry.models import Task
 from tests.config.test_celery import TEST_REDIS, _redis_up
 from tests.conftest import require_service
 from tests.factories import PersonFactory, TaskFactory
+from tests.stalling import StallingServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,33 +40,6 @@ def _overdue_task_with_owner():
     Task.objects.filter(pk=task.pk).update(rhythm_set_on=since)
     due.refresh_next_due([Task.objects.get(pk=task.pk)])
     return task
-
-
-class StallingMailServer:
-    """An SMTP server that greets and then never answers: a send is stuck mid-way until the
-    test kills the sender. `connected` is set when a sender is talking to it."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.connected = threading.Event()
-        self.clients: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.socket.accept()
-            except OSError:
-                return
-            self.clients.append(client)
-            client.sendall(b"220 stalling.test ESMTP\r\n")
-            self.connected.set()
-
-    def close(self) -> None:
-        for client in self.clients:
-            client.close()
-        self.socket.close()
 
 
 def _worker(queue: str, mail_port: int) -> subprocess.Popen:
@@ -106,7 +78,7 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_the_next_sweep_which_send
     scheduling.sweep()
     notice_id = Notice.objects.get(kind=NoticeKind.OVERDUE).pk
     Notice.objects.exclude(pk=notice_id).delete()  # the quarter's reminders: not this test's
-    server = StallingMailServer()
+    server = StallingServer(greeting=b"220 stalling.test ESMTP\r\n")  # then silence
     queue = f"ownermap-kill-{uuid.uuid4().hex[:8]}"
     worker = _worker(queue, server.port)
     try:
