@@ -5,7 +5,9 @@ in), so only a hash of the secret is kept, and revoking it ends it at once."""
 import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -16,7 +18,7 @@ from ownership.assignments import owners_and_backups
 from ownership.models import Assignment, CalendarFeed, Person, Role, Team
 from ownership.permissions import VIEW_MAP
 from tasks_registry import due
-from tasks_registry.models import Task
+from tasks_registry.models import Campaign, Completion, Task
 
 FEED_SECRETS = SecretKind(prefix="cal_", max_length=100)
 # Calendar apps poll every few hours: a quarter of an hour is close enough for "last fetched".
@@ -24,6 +26,8 @@ _TOUCH_EVERY = datetime.timedelta(minutes=15)
 # What a subscribed calendar shows: recent weeks (to see what was missed) and the year ahead.
 PAST = datetime.timedelta(days=60)
 AHEAD = datetime.timedelta(days=366)
+# Calendar apps handle a few hundred events a feed well; tens of thousands time out.
+MAX_EVENTS = 400
 
 
 def issue_feed(*, user: AbstractBaseUser, team: Team | None = None) -> tuple[CalendarFeed, str]:
@@ -82,13 +86,54 @@ def feed_tasks(feed: CalendarFeed) -> list[Task]:
     return list(Task.objects.filter(pk__in=task_ids).select_related("stage"))
 
 
+def map_version() -> str:
+    """Changes whenever anything a feed shows may have: every write function leaves a history
+    row (a deletion too), so the newest history ids of tasks, assignments, completions, people
+    and campaigns say whether anything changed. One query, five index lookups."""
+    tables = [
+        model.history.model._meta.db_table for model in (Task, Assignment, Completion, Person)
+    ] + [Campaign.history.model._meta.db_table]
+    quote = connection.ops.quote_name
+    # Table names from the models, quoted: nothing typed reaches this statement.
+    parts = ", ".join(
+        f"(SELECT MAX(history_id) FROM {quote(table)})"  # noqa: S608
+        for table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        return "-".join(str(value or 0) for value in cursor.fetchone())
+
+
+def cached_calendar(feed: CalendarFeed, *, base_url: str) -> bytes:
+    """The feed's text, built once per change of the map and per day, for every calendar app
+    that polls it meanwhile (they poll every few minutes to hours)."""
+    today = timezone.localdate()
+    key = f"calendar-feed:{feed.pk}:{today.isoformat()}:{map_version()}:{base_url}"
+    body = cache.get(key)
+    if body is None:
+        body = calendar(feed, base_url=base_url, today=today)
+        cache.set(key, body, timeout=24 * 3600)
+    return body
+
+
+def _nearest(found: list, today: datetime.date) -> list:
+    """At most MAX_EVENTS occurrences, the ones nearest today, in date order: a person with a
+    hundred daily tasks would otherwise get tens of thousands of events in one file."""
+    if len(found) <= MAX_EVENTS:
+        return found
+    nearest = sorted(found, key=lambda o: (abs((o.due_on - today).days), o.due_on < today))
+    return sorted(nearest[:MAX_EVENTS], key=lambda o: (o.due_on, o.task.name.lower()))
+
+
 def calendar(feed: CalendarFeed, *, base_url: str, today: datetime.date | None = None) -> bytes:
-    """The feed as RFC 5545 text: one all-day event per due occurrence, with a UID that stays
-    the same for that task and day, so calendar apps update events instead of duplicating."""
+    """The feed as RFC 5545 text: one all-day event per due occurrence (the MAX_EVENTS nearest
+    today), with a UID that stays the same for that task and day, so calendar apps update
+    events instead of duplicating."""
     today = today or timezone.localdate()
     tasks = feed_tasks(feed)
     people = owners_and_backups([task.pk for task in tasks])
     found = due.occurrences(tasks, start=today - PAST, end=today + AHEAD, today=today)
+    found = _nearest(found, today)
     ical = Calendar()
     ical.add("prodid", "-//Ownermap//Due dates//EN")
     ical.add("version", "2.0")
@@ -108,8 +153,9 @@ def calendar(feed: CalendarFeed, *, base_url: str, today: datetime.date | None =
         event.add("dtstart", occurrence.due_on)
         event.add("dtend", occurrence.due_on + datetime.timedelta(days=1))
         event.add("transp", "TRANSPARENT")  # a due date, not a meeting: it blocks no time
-        done = occurrence.completion is not None
-        event.add("summary", f"{'Done: ' if done else ''}{task.name}")
+        closed = occurrence.completion
+        said = "" if closed is None else "Skipped: " if closed.is_skip else "Done: "
+        event.add("summary", f"{said}{task.name}")
         url = base_url.rstrip("/") + task.get_absolute_url()
         event.add("url", url)
         event.add("description", _description(occurrence, acting, backup, url))
@@ -127,8 +173,13 @@ def _description(occurrence, acting, backup, url) -> str:
     if occurrence.campaigns:
         lines.append("Around: " + ", ".join(c.name for c in occurrence.campaigns))
     if occurrence.completion is not None:
-        who = occurrence.completion.completed_by
-        lines.append(f"Confirmed done by {who.get_full_name() or who.get_username()}")
+        completion = occurrence.completion
+        who = completion.completed_by
+        name = who.get_full_name() or who.get_username()
+        if completion.is_skip:
+            lines.append(f"Skipped by {name}: {completion.skip_reason}")
+        else:
+            lines.append(f"Confirmed done by {name}")
     if task.definition_of_done:
         lines += ["", "Definition of done:", task.definition_of_done]
     lines += ["", url]

@@ -10,11 +10,19 @@ import os
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from tests import hypothesis_profiles  # noqa: F401 - registers --hypothesis-profile=thorough
 from tests.factories import PersonFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat from one test's database to the next,
+    so a cached calendar could otherwise answer for another test's feed."""
+    cache.clear()
 
 
 def require_service(available: bool, reason: str) -> None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from ownership.calendar_feeds import calendar, feed_for_token, issue_feed, revoke_feed
+from ownership.calendar_feeds import cached_calendar, feed_for_token, issue_feed, revoke_feed
 from ownership.forms import CalendarFeedForm
 from ownership.models import CalendarFeed, Person
 from ownership.permissions import VIEW_MAP
@@ -59,7 +59,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = feed_for_token(token)
     if feed is None:
         raise Http404("No such calendar.")
-    body = calendar(feed, base_url=request.build_absolute_uri("/"))
+    body = cached_calendar(feed, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="ownermap.ics"'
     response["Cache-Control"] = "private, max-age=300"

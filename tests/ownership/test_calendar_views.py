@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership import calendar_feeds
 from ownership.assignments import assign_backup, assign_owner
 from ownership.calendar_feeds import issue_feed
 from ownership.models import CalendarFeed, Person
+from tasks_registry.changes import update_task
 from tasks_registry.models import Task
 from tests.factories import CompletionFactory, PersonFactory, TaskFactory, TeamFactory
 
@@ -156,3 +158,38 @@ def test_a_feed_stops_working_when_its_maker_loses_access_to_the_map(client, mem
     assert client.get(_feed_url(token)).status_code == 200
     member.groups.clear()
     assert client.get(_feed_url(token)).status_code == 404
+
+
+def test_a_feed_is_built_once_and_again_only_when_the_map_changes(
+    client, member, mia_tasks, monkeypatch, django_assert_max_num_queries
+):
+    _feed, token = issue_feed(user=member)
+    built = []
+    real = calendar_feeds.calendar
+    monkeypatch.setattr(
+        calendar_feeds, "calendar", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    first = client.get(_feed_url(token)).content
+    with django_assert_max_num_queries(6):  # the feed, its maker's rights, the map's version
+        again = client.get(_feed_url(token)).content
+    assert (len(built), first == again) == (1, True)
+    weekly, _monthly = mia_tasks
+    update_task(task=weekly, by=None, name="Weekly stocktake and variances")
+    changed = client.get(_feed_url(token)).content.decode()
+    assert len(built) == 2
+    assert "Weekly stocktake and variances" in changed
+
+
+def test_a_feed_carries_the_events_nearest_today_and_no_more(client, member):
+    mia = Person.objects.get(user=member)
+    today = timezone.localdate()
+    for n in range(4):
+        task = TaskFactory(name=f"Daily check {n}", rhythm="daily")
+        assign_owner(task=task, person=mia, by=None)
+    Task.objects.update(rhythm_set_on=today - datetime.timedelta(days=60))
+    _feed, token = issue_feed(user=member)
+    events = icalendar.Calendar.from_ical(client.get(_feed_url(token)).content).walk("VEVENT")
+    days = sorted({event.decoded("dtstart") for event in events})
+    assert len(events) == calendar_feeds.MAX_EVENTS
+    assert days[0] >= today - datetime.timedelta(days=50)  # the nearest past, not the oldest
+    assert days[-1] <= today + datetime.timedelta(days=50)
