@@ -1,10 +1,12 @@
 """What one person owns and backs up, and when it is due: the "My tasks" page."""
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils import timezone
 
 from ownership.acting import Acting, acting_owner
@@ -17,6 +19,10 @@ from tasks_registry.models import Task
 from tasks_registry.rhythms import AdHoc
 
 RECENTLY = datetime.timedelta(days=7)
+# A page of My tasks: long lists (a hundred daily tasks missed, a month of them to come) are
+# paged, so the page stays small whatever someone holds.
+MISSED_PER_PAGE = 20
+COMING_PER_PAGE = 40
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,24 @@ def occurrence_key(task_pk: int, day: datetime.date | None) -> str:
 MY_TASKS = "ownership/my_tasks.html"
 
 
-def my_tasks_context(user: Any, **extra: Any) -> dict[str, Any]:
+def my_tasks_context(
+    user: Any, *, pages: Mapping[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
     """What My tasks shows the signed-in user: shared by its page and by the confirmations
-    that answer on it."""
+    that answer on it. `pages` holds which page of the missed and the coming lists to show
+    (?missed=2&coming=3; the first by default)."""
     person = Person.objects.filter(user=user).first()
+    page = my_tasks(person) if person else None
+    pages = pages or {}
     return {
         "person": person,
-        "page": my_tasks(person) if person else None,
+        "page": page,
+        "missed": Paginator(page.missed if page else [], MISSED_PER_PAGE).get_page(
+            pages.get("missed")
+        ),
+        "coming": Paginator(page.upcoming if page else [], COMING_PER_PAGE).get_page(
+            pages.get("coming")
+        ),
         "today": timezone.localdate(),
         "undo_since": timezone.now() - UNDO_WINDOW,
         "failed_task": None,

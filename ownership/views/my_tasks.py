@@ -13,4 +13,5 @@ from ownership.permissions import VIEW_MAP
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def my_tasks_page(request: HtmxRequest) -> HttpResponse:
-    return render_page(request, MY_TASKS, my_tasks_context(request.user), partial="due-list")
+    context = my_tasks_context(request.user, pages=request.GET)
+    return render_page(request, MY_TASKS, context, partial="due-list")

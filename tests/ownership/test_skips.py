@@ -146,3 +146,21 @@ def test_a_skip_can_be_undone_by_its_author_within_a_day(member_client, mia):
     assert not Completion.objects.exists()
     assert Task.objects.get(pk=task.pk).next_due_on == today - DAY
     assert any("took back the skip" in e.summary for e in task_history(task))
+
+
+def test_my_tasks_is_paged_whatever_someone_holds(member_client, mia, django_assert_num_queries):
+    for n in range(45):
+        _daily(mia, missed=30, name=f"Daily check {n:02d}")
+    with django_assert_num_queries(7):
+        first = member_client.get(MY)
+    html = first.content.decode()
+    assert html.count('id="missed-') == 20
+    assert "1\N{EN DASH}20 of 45" in html
+    assert "1\N{EN DASH}40 of " in html  # what is coming up, too
+    # Ninety-odd daily tasks a month behind made a 3.9 MB page before.
+    assert len(first.content) < 400_000  # 222 KB when written
+    last = member_client.get(MY, {"missed": 3}, HTTP_HX_REQUEST="true").content.decode()
+    assert last.lstrip().startswith('<div id="my-due">')
+    assert last.count('id="missed-') == 5
+    assert "41\N{EN DASH}45 of 45" in last
+    assert "Daily check 44" in last
