@@ -351,6 +351,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # django-axes tells of every sign-in at INFO; lock-outs, which matter, come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Ownermap ------------------------------------------------------------------------------------
@@ -421,3 +423,5 @@ OWNERMAP_REQUEST_MAX_BYTES = env_int(
 )
 # Minutes an import's preview may be applied after it was made: the map moves on.
 OWNERMAP_IMPORT_PREVIEW_MINUTES = env_int("OWNERMAP_IMPORT_PREVIEW_MINUTES", 60, minimum=1)
+# An import job still queued or running after this long lost its worker: it may be applied again.
+OWNERMAP_IMPORT_JOB_MINUTES = env_int("OWNERMAP_IMPORT_JOB_MINUTES", 30, minimum=1)

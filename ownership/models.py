@@ -451,6 +451,13 @@ class CalendarFeed(models.Model):
         return self.revoked_at is not None
 
 
+class ApplyState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Not imported"
+
+
 class MapImport(models.Model):
     """A spreadsheet uploaded to import: kept from its dry run until it is applied, so the
     rows applied are exactly the rows previewed, and kept after as the record of the import."""
@@ -471,3 +478,21 @@ class MapImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.uploaded_at:%d %b %Y %H:%M})"
+
+
+class ImportJob(models.Model):
+    """Applying an upload, as a job off the request (ownership/jobs.py): where it is, for the
+    page that polls it. A row of its own, not the upload's: the import locks the upload's row
+    for its whole transaction, and the progress is written meanwhile (sheets/uploads.py).
+    Done is the upload's applied_at; failed says why (and which rows, for a conflict)."""
+
+    upload = models.OneToOneField(MapImport, on_delete=models.CASCADE, related_name="job")
+    state = models.CharField(max_length=10, choices=ApplyState.choices)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    error = models.TextField(blank=True)
+    conflicts = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.upload}: {self.get_state_display()}"

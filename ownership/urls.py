@@ -67,6 +67,7 @@ urlpatterns = [
     path("import/", sheets.import_upload, name="import_upload"),
     path("starter/", starter.starter_map, name="starter_map"),
     path("import/<int:pk>/", sheets.import_preview, name="import_preview"),
+    path("import/<int:pk>/progress", sheets.import_progress, name="import_progress"),
     path("import/<int:pk>/apply", sheets.import_apply, name="import_apply"),
     path("import/<int:pk>/again", sheets.import_again, name="import_again"),
     path("people/", people.person_list, name="person_list"),

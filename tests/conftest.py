@@ -82,3 +82,15 @@ def reference_data(transactional_db):
         ("ownership.migrations.0002_roles", "create_groups"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def import_jobs_run_now(monkeypatch):
+    """The worker's part, done at once in the request that queues it: an applied import is
+    on the map when the page after it loads (ownership/jobs.py hands it to Celery otherwise)."""
+    from ownership import jobs
+    from ownership.sheets import uploads
+
+    monkeypatch.setattr(
+        jobs, "apply_later", lambda upload_id, by_id: uploads.run_apply(upload_id, by_id)
+    )

@@ -77,6 +77,7 @@ MATRIX = {
     "ownership:import_preview": OPS_LEAD,
     "ownership:import_again": OPS_LEAD,
     "ownership:import_apply": OPS_LEAD,
+    "ownership:import_progress": OPS_LEAD,
     "ownership:starter_map": OPS_LEAD,
     "ownership:person_create": OPS_LEAD,
     "ownership:person_edit": OPS_LEAD,

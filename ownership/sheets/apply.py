@@ -4,6 +4,7 @@ the importing user and the file; changes to the people of existing tasks go thro
 assignment functions as the rest of the app."""
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -39,12 +40,15 @@ def apply_import(
     file_name: str,
     by: AbstractBaseUser | None,
     previewed: tuple[dict, datetime.datetime] | None = None,
+    progress: Callable[[int, str], None] | None = None,
 ) -> ImportPlan:
     """Import the sheet, all or nothing; raises ImportRefused if any row has a problem, and
     ImportConflict if `previewed` (what the preview read, and when) is not what the map holds
-    now for some row."""
+    now for some row. `progress(percent, step)` hears where it is."""
     reason = f"imported from {file_name}"[:100]
+    said = progress or (lambda percent, step: None)
     with transaction.atomic():
+        said(5, f"Reading the {len(table.rows):,} rows against the map")
         plan = plan_import(table, file_name)
         if not plan.ok:
             raise ImportRefused(plan)
@@ -52,11 +56,15 @@ def apply_import(
             conflicts = conflicts_since(previewed[0], plan.read, previewed[1])
             if conflicts:
                 raise ImportConflict(conflicts)
+        said(35, "Adding people and tasks")
         people = _create_people(plan.new_people, by, reason)
         created = _create_tasks([row for row in plan.rows if row.action == "create"], by, reason)
+        said(50, "Updating tasks")
         updated = _update_tasks([row for row in plan.rows if row.action == "update"], by, reason)
+        said(60, "Setting owners and backups")
         _assign_new_tasks(created, people, by, reason)
         _reassign_existing(updated, people, by, reason)
+        said(75, "Working out due dates and the search index")
         touched = [row.task for row in created + updated]
         for row in created + updated:
             if "patterns" in row.values:

@@ -1,7 +1,5 @@
 """The map as a spreadsheet: import with a preview first, export in the same format, RACI."""
 
-from collections.abc import Sequence
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -10,18 +8,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.rendering import HtmxRequest
+from ownership import jobs
 from ownership.dashboard_sections import Filters
 from ownership.forms import ImportForm
 from ownership.gap_rules import active_tasks_filtered
 from ownership.map import raci_matrix
-from ownership.models import MapImport
+from ownership.models import ApplyState, MapImport
 from ownership.permissions import EDIT_MAP, VIEW_MAP
-from ownership.sheets.apply import ImportRefused
 from ownership.sheets.columns import COLUMNS
-from ownership.sheets.conflicts import Conflict, ImportConflict
 from ownership.sheets.export import map_table, raci_table
 from ownership.sheets.files import CSV_TYPE, XLSX_TYPE, SheetError, write_csv, write_xlsx
-from ownership.sheets.uploads import apply_upload, outdated, preview_again, preview_upload
+from ownership.sheets.uploads import (
+    in_progress,
+    job_of,
+    outdated,
+    preview_again,
+    preview_upload,
+    request_apply,
+)
 
 # The preview lists this many rows of changes; the counts cover them all.
 PREVIEW_ROWS = 200
@@ -64,57 +68,55 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _preview_page(request, upload)
 
 
-def _preview_page(
-    request: HttpRequest,
-    upload: MapImport,
-    status: int = 200,
-    conflicts: Sequence[Conflict] = (),
-) -> HttpResponse:
+def _preview_page(request: HttpRequest, upload: MapImport) -> HttpResponse:
     preview = upload.applied if upload.applied_at else upload.preview
+    job = job_of(upload)
+    running = in_progress(job)
+    failed = job is not None and job.state == ApplyState.FAILED and not upload.applied_at
     context = {
         "upload": upload,
-        "outdated": outdated(upload),
-        "conflicts": conflicts,
+        "job": job,
+        "running": running,
+        "failed": job.error if failed and job else "",
+        "outdated": "" if running else outdated(upload),
+        "conflicts": job.conflicts if failed and job else [],
         "preview": preview,
         "rows": preview.get("rows", [])[:PREVIEW_ROWS],
         "more_rows": max(0, len(preview.get("rows", [])) - PREVIEW_ROWS),
         "form": ImportForm(),
     }
-    return render(request, "ownership/import_preview.html", context, status=status)
+    return render(request, "ownership/import_preview.html", context)
 
 
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
-def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def import_apply(request: HtmxRequest, pk: int) -> HttpResponse:
+    """Queue the import for a worker and follow it on the preview page: a large file takes
+    longer than a request may."""
     upload = _own_upload(request, pk)
     try:
-        plan = apply_upload(upload=upload, by=request.user)
-    except ImportConflict as conflict:
-        messages.error(
-            request,
-            "Some tasks changed since your preview, so nothing was imported: their changes are "
-            "kept. Preview the file again to see what it would do now.",
-        )
-        return _preview_page(request, upload, status=409, conflicts=conflict.conflicts)
-    except ImportRefused:
-        upload.refresh_from_db()
-        messages.error(
-            request,
-            "The map changed since the preview, and some rows no longer fit: nothing was "
-            "imported. The problems are below.",
-        )
-        return _preview_page(request, upload, status=409)
+        request_apply(upload=upload, by=request.user)
     except ValidationError as error:
         if error.code != "outdated":  # the preview page says why it is outdated itself
             messages.error(request, error.messages[0])
         return redirect("ownership:import_preview", pk=upload.pk)
-    counts = plan.counts
-    messages.success(
-        request,
-        f"Imported {upload.file_name}: {counts['created']} new and {counts['updated']} updated "
-        f"tasks, {counts['people_created']} new people.",
-    )
+    jobs.apply_later(upload.pk, request.user.pk)
     return redirect("ownership:import_preview", pk=upload.pk)
+
+
+@require_GET
+@permission_required(EDIT_MAP, raise_exception=True)
+def import_progress(request: HtmxRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by the preview page while the job runs; once it has ended,
+    the page itself, whole, to show how."""
+    upload = _own_upload(request, pk)
+    job = job_of(upload)
+    if in_progress(job):
+        context = {"upload": upload, "job": job}
+        return render(request, "ownership/import_preview.html#progress", context)
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST

@@ -11,7 +11,7 @@ from ownership.starter_map import TASKS
 from tasks_registry.models import Task
 from tests.conftest import _member_of
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("import_jobs_run_now")]
 
 HEADER = ["Task", "Stage", "Owner", "Backup", "Rhythm", "Definition of done"]
 
