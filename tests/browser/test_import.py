@@ -7,6 +7,9 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from ownership.gap_rules import active_tasks_filtered
+from ownership.sheets.export import map_table
+from ownership.sheets.files import write_csv
 from ownership.starter_map import TASKS
 from tasks_registry.models import Task
 from tests.conftest import _member_of
@@ -90,3 +93,34 @@ def test_a_fresh_installation_starts_from_the_starter_map_for_three_stages(lead,
     for task in chosen[:10]:  # the dashboard lists ten per rule
         expect(section).to_contain_text(task.name)
     assert Task.objects.count() == len(chosen)
+
+
+def test_an_edit_made_after_the_preview_survives_applying_it(
+    demo_store, live_server, sign_in, sign_in_elsewhere, assert_accessible, tmp_path
+):
+    header, rows = map_table(active_tasks_filtered())
+    sheet = tmp_path / "ownermap.csv"
+    sheet.write_bytes(write_csv(header, rows))
+    lead = sign_in("opslead", "ownermap-demo")
+    lead.goto(f"{live_server.url}/import/")
+    lead.get_by_label("Spreadsheet").set_input_files(sheet)
+    lead.get_by_role("button", name="Preview the import").click()
+    expect(lead.locator("#count-updated")).to_have_text("0")
+
+    manager = sign_in_elsewhere("manager", "ownermap-demo")
+    manager.goto(f"{live_server.url}/tasks/returns-notices/edit")
+    manager.get_by_label("Definition of done").fill("Every notice sent the same day")
+    manager.get_by_role("button", name="Save").click()
+    expect(manager.get_by_role("status")).to_contain_text("“Returns notices” is saved.")
+
+    lead.get_by_role("button", name="Apply the import").click()
+    expect(lead.get_by_role("heading", name="1 task changed since your preview")).to_be_visible()
+    expect(lead.locator("#import-conflicts")).to_contain_text(
+        "Returns notices: changed by Helen Marsh at"
+    )
+    assert_accessible(lead, "main")
+    task = Task.objects.get(slug="returns-notices")
+    assert task.definition_of_done == "Every notice sent the same day"
+
+    lead.get_by_role("button", name="Preview it again").click()
+    expect(lead.locator("#count-updated")).to_have_text("1")  # it would now undo theirs, visibly

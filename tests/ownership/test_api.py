@@ -138,3 +138,12 @@ def test_an_admin_issues_a_token_shown_once_and_revokes_it(client, member):
     )
     record.refresh_from_db()
     assert record.revoked_at is not None
+
+
+def test_a_token_stops_reading_the_map_when_its_owner_leaves_the_group(client, member, refund_task):
+    _record, token = issue_token(user=member, name="bot")
+    assert client.get(API, {"q": "refund"}, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    member.groups.clear()
+    response = client.get(API, {"q": "refund"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
+    assert "results" not in response.json()

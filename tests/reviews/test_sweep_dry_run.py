@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Max
 from django.utils import timezone
 
 from ownership.assignments import assign_owner
@@ -19,9 +20,14 @@ from tests.factories import PersonFactory, TaskFactory
 pytestmark = pytest.mark.django_db
 
 
-def _counts() -> dict[str, int]:
-    """Every table's row count: the whole database, as far as a sweep could change it."""
-    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+def _counts() -> dict[str, tuple[int, object]]:
+    """Every table's row count and highest id: the whole database, as far as a sweep could
+    change it (a row made and another removed would leave the count alone, not the id)."""
+    found = {}
+    for model in apps.get_models(include_auto_created=True):
+        rows = model._default_manager.all()
+        found[model._meta.label] = (rows.count(), rows.aggregate(top=Max("pk"))["top"])
+    return found
 
 
 @pytest.fixture
@@ -68,3 +74,20 @@ def test_on_a_development_machine_it_can_be_forced(overdue, settings):
     call_command("sweep", "--now", future, "--no-send", "--i-know-this-sends", stdout=StringIO())
     with pytest.raises(CommandError, match="--i-know-this-sends to do it anyway"):
         call_command("sweep", "--now", future, stdout=StringIO())
+
+
+def test_a_dry_run_over_the_demo_store_twice_changes_nothing_and_sends_nothing(reference_data):
+    call_command("seed_demo", stdout=StringIO())
+    before = _counts()
+    future = (timezone.localdate() + datetime.timedelta(days=100)).isoformat()
+    reports = []
+    for _ in range(2):
+        for moment in ([], ["--now", future]):
+            out = StringIO()
+            call_command("sweep", "--dry-run", *moment, stdout=out)
+            reports.append(json.loads(out.getvalue()))
+        assert _counts() == before
+    assert mail.outbox == []
+    assert reports[0] == reports[2]
+    assert reports[1] == reports[3]
+    assert reports[1]["would_send"]  # the demo's overdue tasks and next quarter's review
