@@ -36,15 +36,22 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+PASSWORD = "correct horse battery staple"  # noqa: S105 - the factories' test password
+
+
+def _signed_in(page, base_url: str, username: str, password: str):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
 @pytest.fixture
 def sign_in(live_server, page):
-    def _sign_in(username: str, password: str = "correct horse battery staple"):  # noqa: S107
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
-        return page
+    def _sign_in(username: str, password: str = PASSWORD):
+        return _signed_in(page, live_server.url, username, password)
 
     return _sign_in
 
@@ -55,16 +62,10 @@ def sign_in_elsewhere(live_server, browser):
     for journeys where two people work on the same thing at once."""
     contexts = []
 
-    def _sign_in(username: str, password: str = "correct horse battery staple"):  # noqa: S107
+    def _sign_in(username: str, password: str = PASSWORD):
         context = browser.new_context()
         contexts.append(context)
-        other = context.new_page()
-        other.goto(f"{live_server.url}/accounts/login/")
-        other.get_by_label("Username").fill(username)
-        other.get_by_label("Password").fill(password)
-        other.get_by_role("button", name="Sign in").click()
-        other.wait_for_load_state()
-        return other
+        return _signed_in(context.new_page(), live_server.url, username, password)
 
     yield _sign_in
     for context in contexts:
