@@ -79,9 +79,8 @@ class MyTasks:
 def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
     """The person's owned and backed-up active tasks, their overdue occurrences grouped by task
     (the oldest miss first), those due now and in the coming days, and what was confirmed or
-    skipped lately. Four queries
-    at most: their roles, the other owner or backup of each task, the campaigns and the
-    completions."""
+    skipped lately. Four queries at most: their roles, the other owner or backup of each
+    task, the campaigns and the completions."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.OWNERMAP_DUE_SOON_DAYS)
     page = MyTasks(person=person, today=today, horizon=horizon)

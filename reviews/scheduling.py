@@ -40,6 +40,7 @@ from tasks_registry.rhythms import CampaignRhythm, business_days
 log = logging.getLogger(__name__)
 
 _BATCH = 1000
+_NEWEST_MISS_WITHIN_DAYS = 366
 
 
 def _not_gained() -> set[str]:
@@ -430,12 +431,18 @@ def _newest_missed(task_ids: list[int], today: datetime.date) -> dict[int, datet
     )
     if not tasks:
         return {}
-    start = min(task.next_due_on for task in tasks if task.next_due_on)
-    newest: dict[int, datetime.date] = {}
+    # The newest miss is in the last year for any rhythm that repeats within one; a task
+    # missed for longer than that is expanded over that year only, not over all it missed.
+    start = max(
+        min(task.next_due_on for task in tasks if task.next_due_on),
+        today - datetime.timedelta(days=_NEWEST_MISS_WITHIN_DAYS),
+    )
+    # Its earliest open day is a miss too: what a rarer rhythm falls back on.
+    newest = {task.pk: task.next_due_on for task in tasks if task.next_due_on}
     for occurrence in due.occurrences(tasks, start=start, end=today, today=today):
         task = occurrence.task
         if due.state_of(occurrence.due_on, task.criticality, today) == due.OVERDUE:
-            newest[task.pk] = max(occurrence.due_on, newest.get(task.pk, occurrence.due_on))
+            newest[task.pk] = max(occurrence.due_on, newest[task.pk])
     return newest
 
 
