@@ -266,7 +266,8 @@ def create_team(
     with transaction.atomic():
         name = check_team_name_free(name)
         team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
-        team.full_clean()
+        # Uniqueness is the name check above and insert_once below: one message either way.
+        team.full_clean(validate_unique=False, validate_constraints=False)
         stamp(team, by=by)
         insert_once(
             team, taken=ValidationError({"name": f"There is already a team called “{name}”."})

@@ -163,7 +163,8 @@ def create_task(
         task = Task(name=name.strip(), stage=stage, slug=unique_slug(name), **fields)
         if task.rhythm:
             task.rhythm_set_on = timezone.localdate()
-        task.full_clean()
+        # Uniqueness is the name check above and insert_once below: one message either way.
+        task.full_clean(validate_unique=False, validate_constraints=False)
         stamp(task, by=by, reason=reason)
         insert_once(task, taken=_name_taken(task.name))
         if task.patterns:
