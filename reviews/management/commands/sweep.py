@@ -12,22 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews import jobs, notify, scheduling
+from reviews.management.moments import moment_arg
 from reviews.models import Notice
 
 # --now may run this far ahead of the clock (a command typed a moment before the hour).
 AHEAD = datetime.timedelta(minutes=5)
-
-
-def _moment(text: str) -> datetime.datetime:
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"--now {text!r} is not an ISO date and time, e.g. 2026-10-01T09:00 or 2026-10-01."
-        ) from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 class Command(BaseCommand):
@@ -36,7 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--now",
-            type=_moment,
+            type=moment_arg,
             help="Sweep as if it were this moment (ISO 8601; local time unless it says).",
         )
         parser.add_argument("--json", action="store_true", help="Print what was made as JSON.")
