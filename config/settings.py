@@ -358,6 +358,9 @@ LOGGING = {
 # --- Ownermap ------------------------------------------------------------------------------------
 
 OWNERMAP_SITE_NAME = env_str("OWNERMAP_SITE_NAME", "Ownermap")
+# Who answers for a task when nobody else can (ownership/answerer.py): this person, by email;
+# unset, the first ops lead by name.
+OWNERMAP_LAST_RESORT_EMAIL = env_str("OWNERMAP_LAST_RESORT_EMAIL", "")
 # A notice claimed longer ago than this was being sent by a worker that died: it is tried again.
 # Well above the mail server's timeout (MAILERS), so a live sender's claim never runs out.
 OWNERMAP_NOTICE_CLAIM_SECONDS = env_int("OWNERMAP_NOTICE_CLAIM_SECONDS", 900, minimum=60)

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from config.rendering import HtmxRequest
 from ownership.acting import acting_owner
+from ownership.answerer import Fallbacks, Involved, answerer
+from ownership.contacts import Contact
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
 from ownership.forms import AssignmentForm
@@ -65,18 +67,23 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     gaps = task_gaps(task, on=today)
     place = fix_place(task, refused) if user.has_perm(EDIT_MAP) else None
     assignments = list(
-        task.assignments.select_related("person", "person__team").order_by("person__name")
+        task.assignments.select_related("person", "person__team", "person__team__lead").order_by(
+            "person__name"
+        )
     )
     by_role = {role: [a for a in assignments if a.role == role] for role in Role}
     owner = next((a.person for a in by_role[Role.OWNER]), None)
     backup = next((a.person for a in by_role[Role.BACKUP]), None)
     may_confirm = may_confirm_done(user, task)
+    acting = acting_owner(owner, backup, today)
+    involved = [Involved(a.role, Contact.of(a.person)) for a in assignments]
     return {
         "task": task,
         "by_role": [(Role(role).label, held) for role, held in by_role.items()],
         "owner": owner,
         "backup": backup,
-        "acting": acting_owner(owner, backup, today),
+        "acting": acting,
+        "answerer": answerer(acting, involved, task.stage.slug, Fallbacks(today)),
         "today": today,
         "gaps": gaps,
         "gap_lines": gap_lines(gaps, place),

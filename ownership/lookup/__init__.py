@@ -1,7 +1,8 @@
 """Who owns this? The lookup: its index, ranking, thesaurus, patterns, what it learns from
 people's picks, and its answers. `lookup()` is the one way in."""
 
-from ownership.lookup.answers import Answer, Contact, Match, answer_data
+from ownership.contacts import Contact
+from ownership.lookup.answers import Answer, Match, answer_data
 from ownership.lookup.search import MAX_LIMIT, MAX_QUERY_CHARS, LookupResult, lookup, query_words
 
 __all__ = [

@@ -3,38 +3,21 @@ nobody does, and why it matched; and the same as data, for the command and the A
 
 import datetime
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from config.rendering import TemplateFields
-from ownership.acting import Acting, acting_owner, is_available
+from ownership.acting import Acting, acting_owner
+from ownership.answerer import Answerer, Fallbacks, Involved, answerer
+from ownership.contacts import Contact
 from ownership.lookup.words import PAIR, stem, tokens
-from ownership.models import MatchField, Presence, Role
-from ownership.permissions import OPS_LEADS
+from ownership.models import MatchField, Role
 from tasks_registry.models import Criticality
-
-
-@dataclass(frozen=True)
-class Contact(TemplateFields, Presence):
-    """A person as an answer shows them. Lighter than a Person: a lookup builds dozens."""
-
-    pk: int
-    name: str
-    email: str
-    chat_handle: str
-    title: str
-    away_until: datetime.date | None
-    departed_on: datetime.date | None
-    team_pk: int | None = None
-    team_name: str | None = None
-    team_lead: "Contact | None" = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +75,8 @@ class Answer(TemplateFields):
     owner: Contact | None
     backup: Contact | None
     acting: Acting
-    ask_instead: list[Contact] = field(default_factory=list)
+    # Who answers for it now (the acting owner, or whoever stands in: answerer.py).
+    answerer: Answerer
     # The earliest occurrence not yet confirmed done (Task.next_due_on): past, it is overdue.
     next_due: datetime.date | None = None
     matched: list[Match] = field(default_factory=list)
@@ -113,6 +97,12 @@ class Answer(TemplateFields):
             f"{', '.join(words)}{via} → {text} ({field})"
             for (via, text, field), words in places.items()
         ]
+
+    @property
+    def ask_instead(self) -> list[Contact]:
+        """Whom to ask when nobody acts for it: who answers for it, if not the acting owner."""
+        person = self.answerer.person
+        return [person] if person is not None and not self.answerer.is_acting_owner else []
 
     @property
     def why_line(self) -> str:
@@ -204,7 +194,7 @@ def _matches(
 
 
 def answers_from_rows(rows: list[tuple], groups: list[str], on: datetime.date) -> list[Answer]:
-    ops_leads: list[Contact] | None = None
+    fallbacks = Fallbacks(on)  # read only if some task has nobody acting for it
     answers = []
     prefix = _permalink_prefix()
     for row in rows:
@@ -217,83 +207,13 @@ def answers_from_rows(rows: list[tuple], groups: list[str], on: datetime.date) -
         by_role = {role: person for role, person in people if role in (Role.OWNER, Role.BACKUP)}
         owner, backup = by_role.get(Role.OWNER), by_role.get(Role.BACKUP)
         acting = acting_owner(owner, backup, on)
-        ask_instead: list[Contact] = []
-        if acting.person is None:
-            ask_instead = _ask_instead(people, on)
-            if not ask_instead:
-                if ops_leads is None:
-                    ops_leads = _ops_leads(on)
-                ask_instead = ops_leads
+        involved = [Involved(role, person) for role, person in people]
+        answers_for_it = answerer(acting, involved, stage_slug, fallbacks)
         if isinstance(next_due, str):  # SQLite hands dates back as text
             next_due = datetime.date.fromisoformat(next_due)
         matched = _matches(why, groups, task, aliases)
-        answers.append(Answer(task, owner, backup, acting, ask_instead, next_due, matched))
+        answers.append(Answer(task, owner, backup, acting, answers_for_it, next_due, matched))
     return answers
-
-
-# Whose team's lead to ask, by the part the team's people play in the task.
-_ROLE_WEIGHT: dict[str, int] = {
-    Role.CONTRIBUTOR: 3,
-    Role.CHECKER: 3,
-    Role.CONSULTED: 1,
-    Role.INFORMED: 1,
-}
-
-
-def _ask_instead(people: list[tuple[str, Contact]], on: datetime.date) -> list[Contact]:
-    """For a task nobody acts for: its escalation contacts, then the leads of the teams doing
-    the work, most involved first."""
-    chosen: dict[int, Contact] = {}
-    for role, person in people:
-        if role == Role.ESCALATION and is_available(person, on):
-            chosen.setdefault(person.pk, person)
-    weights: Counter = Counter()
-    leads: dict[int, Contact | None] = {}
-    for role, person in people:
-        if person.team_pk is not None:
-            leads[person.team_pk] = person.team_lead
-            weights[person.team_pk] += _ROLE_WEIGHT.get(role, 0)
-    for team_pk, _weight in weights.most_common():
-        lead = leads[team_pk]
-        if lead is not None and is_available(lead, on):
-            chosen.setdefault(lead.pk, lead)
-    return list(chosen.values())[:2]
-
-
-# Plain SQL, prepared like the ranking (config/settings.py): the ORM's five-table join cost
-# three times running it to compile and plan, on every keystroke whose answers have nobody else
-# to ask.
-_OPS_LEADS = """
-    SELECT p.id, p.name, p.email, p.chat_handle, p.title, p.away_until, p.departed_on,
-           p.team_id, team.name
-    FROM ownership_person p
-    JOIN auth_user u ON u.id = p.user_id AND u.is_active
-    JOIN auth_user_groups member ON member.user_id = u.id
-    JOIN auth_group g ON g.id = member.group_id AND g.name = %s
-    LEFT JOIN ownership_team team ON team.id = p.team_id
-    ORDER BY p.name, p.id
-"""
-
-
-def _ops_leads(on: datetime.date) -> list[Contact]:
-    with connection.cursor() as cursor:
-        cursor.execute(_OPS_LEADS, [OPS_LEADS])
-        rows = cursor.fetchall()
-    leads = (
-        Contact(
-            pk=pk,
-            name=name,
-            email=email,
-            chat_handle=chat_handle,
-            title=title,
-            away_until=away_until,
-            departed_on=departed_on,
-            team_pk=team_pk,
-            team_name=team_name,
-        )
-        for pk, name, email, chat_handle, title, away_until, departed_on, team_pk, team_name in rows
-    )
-    return [lead for lead in leads if is_available(lead, on)][:3]
 
 
 # --- As data, for the command and the API ---------------------------------------------------------
@@ -333,6 +253,11 @@ def answer_data(
         "owner": _person_data(answer.owner),
         "backup": _person_data(answer.backup),
         "ask_instead": [_person_data(person) for person in answer.ask_instead],
+        "answers_for_it": {
+            "person": _person_data(cast(Contact | None, answer.answerer.person)),
+            "reason": answer.answerer.reason.value,
+            "because": answer.answerer.because,
+        },
         "definition_of_done": task.definition_of_done,
         "rhythm": task.rhythm,
         "next_due": answer.next_due.isoformat() if answer.next_due else None,

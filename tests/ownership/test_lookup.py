@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 
 from ownership.acting import ActingReason
 from ownership.assignments import assign, assign_backup, assign_owner, unassign
-from ownership.lookup import lookup
+from ownership.lookup import answer_data, lookup
 from ownership.lookup.words import stem
 from ownership.models import Role
 from tasks_registry.changes import update_task
@@ -147,11 +147,13 @@ def test_nobody_owns_it_then_ask_the_escalation_then_the_working_teams_lead():
     (answer,) = lookup("promo code", on=TODAY).answers
     assert answer.acting.person is None
     assert answer.acting.reason == ActingReason.NO_OWNER
-    assert [p.name for p in answer.ask_instead] == ["Sam Lead", "Dana Lead"]
+    assert [p.name for p in answer.ask_instead] == ["Sam Lead"]
+    assert answer.answerer.because == "lead of Marketing, whose people do most of its work"
 
     assign(task=task, person=PersonFactory(name="Arjun"), role=Role.ESCALATION, by=None)
     (answer,) = lookup("promo code", on=TODAY).answers
-    assert [p.name for p in answer.ask_instead] == ["Arjun", "Sam Lead"]
+    assert [p.name for p in answer.ask_instead] == ["Arjun"]
+    assert answer.answerer.because == "escalation contact"
 
 
 def test_nobody_and_no_team_then_ask_an_ops_lead():
@@ -172,10 +174,33 @@ def test_nobody_and_no_team_then_ask_an_ops_lead():
     ops_leads.user_set.add(UserFactory(username="no-person"))
     TaskFactory(name="Search and discovery quality")
     (answer,) = lookup("search quality", on=TODAY).answers
-    assert [(p.name, p.team_name) for p in answer.ask_instead] == [
-        ("Bo Back", None),
-        ("Dana Kowalski", "Operations"),
-    ]
+    # The first ops lead here today, by name.
+    assert [(p.name, p.team_name) for p in answer.ask_instead] == [("Bo Back", None)]
+    assert answer.answerer.because == "the ops leads' default"
+
+
+def test_nobody_and_no_team_at_work_then_the_lead_of_the_team_owning_most_of_the_stage():
+    fulfilment = Stage.objects.get(slug="fulfilment")
+    warehouse = TeamFactory(name="Warehouse", lead=PersonFactory(name="Wen Lead"))
+    support = TeamFactory(name="Support", lead=PersonFactory(name="Sol Lead"))
+    for n, team in enumerate([warehouse, warehouse, support]):
+        owned = TaskFactory(name=f"Packing bench {n}", stage=fulfilment)
+        assign(task=owned, person=PersonFactory(team=team), role=Role.OWNER, by=None)
+    TaskFactory(name="Gift wrap station", stage=fulfilment)
+    (answer,) = lookup("gift wrap", on=TODAY).answers
+    assert [p.name for p in answer.ask_instead] == ["Wen Lead"]
+    assert answer.answerer.because == "lead of Warehouse, which owns most of its stage"
+
+
+def test_the_configured_default_answers_before_the_ops_leads(settings):
+    settings.OWNERMAP_LAST_RESORT_EMAIL = "duty@shop.example"
+    PersonFactory(name="Duty Desk", email="duty@shop.example")
+    TaskFactory(name="Search and discovery quality")
+    (answer,) = lookup("search quality", on=TODAY).answers
+    assert [p.name for p in answer.ask_instead] == ["Duty Desk"]
+    data = answer_data(answer)
+    assert data["answers_for_it"]["reason"] == "last_resort"
+    assert data["answers_for_it"]["person"]["email"] == "duty@shop.example"
 
 
 def test_each_answer_links_to_its_tasks_permalink():

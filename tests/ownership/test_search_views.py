@@ -85,8 +85,8 @@ def test_a_task_nobody_owns_says_so_loudly_with_who_to_ask(member_client, htmx_h
     assign(task=task, person=PersonFactory(team=team), role=Role.CONTRIBUTOR, by=None)
     html = member_client.get(SEARCH, {"q": "promo code"}, **htmx_headers).content.decode()
     assert '<p class="loud">Nobody owns this.</p>' in html
-    assert "Ask instead:" in html
-    assert "Sam Carter</a>, Marketing Manager" in html
+    assert "Sam Carter</a> answers for it until someone does" in html
+    assert "(lead of Marketing, whose people do most of its work)" in html
 
 
 def test_an_away_owner_shows_the_backup_acting_with_the_reason(member_client, htmx_headers):

@@ -8,7 +8,7 @@ from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.models import Role
 from tasks_registry.changes import update_task
 from tasks_registry.models import Stage, Task
-from tests.factories import CompletionFactory, PersonFactory, TaskFactory
+from tests.factories import CompletionFactory, PersonFactory, TaskFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +171,10 @@ def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     # session, user with permissions, person, task, assignments, the task's gaps (one for the
     # rules, one for their details), stages, task history, assignment history, the completions
     # of its occurrences, its latest completions, whether the reader may confirm it done,
-    # completion history, the words people learned to call it
-    with django_assert_num_queries(15):
+    # completion history, the words people learned to call it; and, as nobody owns it and
+    # nobody's team is at work on it, who answers for it: the stage's team leads, then the ops
+    # leads' default (ownership/answerer.py)
+    with django_assert_num_queries(17):
         response = member_client.get(task.get_absolute_url())
     assert response.status_code == 200
 
@@ -188,3 +190,25 @@ def test_the_task_page_is_forbidden_to_an_outsider(client, outsider):
 
 def test_the_task_list_refuses_post(member_client):
     assert member_client.post(LIST).status_code == 405
+
+
+def test_a_task_nobody_owns_names_who_answers_for_it_and_why(member_client):
+    task = TaskFactory(name="Promo code setup and QA")
+    assign(task=task, person=PersonFactory(name="Dana Kowalski"), role=Role.ESCALATION, by=None)
+    html = member_client.get(task.get_absolute_url()).content.decode()
+    assert '<p class="loud">Nobody owns this.</p>' in html
+    assert "Dana Kowalski</a> answers for it until someone does" in html
+    assert "(escalation contact)" in html
+
+
+def test_a_departed_owner_with_no_backup_names_who_answers_for_it(member_client):
+    team = TeamFactory(name="Operations", lead=PersonFactory(name="Olu Lead"))
+    gone = PersonFactory(name="Gone Gary", team=team)
+    task = TaskFactory(name="Carrier review")
+    assign(task=task, person=gone, role=Role.OWNER, by=None)
+    gone.departed_on = datetime.date(2026, 1, 5)
+    gone.save()
+    html = member_client.get(task.get_absolute_url()).content.decode()
+    assert "Gone Gary left on 5 Jan 2026 and nobody has taken over." in html
+    assert "Olu Lead</a> answers for it until someone does" in html
+    assert "(lead of Operations, the team of its owner or backup)" in html

@@ -63,7 +63,7 @@ def test_the_text_answer_says_who_to_ask(capsys):
     out = run(capsys, "promo")
     assert "1. Promo code setup and QA" in out
     assert "NOBODY OWNS THIS." in out
-    assert "Ask instead: Sam Carter <sam@x.io>" in out
+    assert "Answers for it until someone does: Sam Carter <sam@x.io> (lead of " in out
 
 
 def test_no_match_says_so(capsys):

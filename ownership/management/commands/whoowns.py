@@ -50,9 +50,13 @@ class Command(BaseCommand):
             lines.append(f"   Ask: {acting['name']} <{acting['email']}>{handle}{reason}")
         else:
             lines.append("   NOBODY OWNS THIS.")
-            if data["ask_instead"]:
-                names = ", ".join(f"{p['name']} <{p['email']}>" for p in data["ask_instead"])
-                lines.append(f"   Ask instead: {names}")
+            answers = data["answers_for_it"]
+            if answers["person"]:
+                who = answers["person"]
+                lines.append(
+                    f"   Answers for it until someone does: {who['name']} <{who['email']}> "
+                    f"({answers['because']})"
+                )
         backup = data["backup"]
         lines.append(
             f"   Backup: {backup['name']} <{backup['email']}>" if backup else "   No backup"

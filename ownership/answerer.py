@@ -1,0 +1,206 @@
+"""Who answers for a task now, and why: one rule for the lookup, the API and the task page.
+
+In order, the first who is here today (not away, not gone):
+1. the acting owner: the owner, or the backup while the owner is away or has left (acting.py);
+2. the task's escalation contact;
+3. the lead of the team whose people do most of its work (contributors and checkers count
+   most, consulted and informed less, its owner's and backup's teams after those);
+4. the lead of the team that owns most of the tasks of its stage;
+5. the ops leads' default: the person whose email is OWNERMAP_LAST_RESORT_EMAIL, or else the
+   first ops lead by name.
+
+So a task nobody owns still has someone to ask, with the reason in words; only a map with no
+ops lead at all can leave it without one.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+
+from config.rendering import TemplateFields
+from ownership.acting import Acting, is_available
+from ownership.contacts import Contact
+from ownership.models import Assignment, Person, Role
+from ownership.permissions import OPS_LEADS
+
+
+class AnswerReason(StrEnum):
+    ACTING_OWNER = "acting_owner"
+    ESCALATION = "escalation"
+    TEAM_LEAD = "team_lead"
+    HOLDERS_TEAM_LEAD = "holders_team_lead"
+    STAGE_TEAM_LEAD = "stage_team_lead"
+    LAST_RESORT = "last_resort"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Answerer(TemplateFields):
+    person: Any  # a Contact, or the acting owner as the caller holds them
+    reason: AnswerReason
+    team_name: str = ""
+
+    @property
+    def is_acting_owner(self) -> bool:
+        return self.reason == AnswerReason.ACTING_OWNER
+
+    @property
+    def because(self) -> str:
+        """Why they answer for it, in words: "escalation contact"."""
+        match self.reason:
+            case AnswerReason.ACTING_OWNER:
+                return "acting owner"
+            case AnswerReason.ESCALATION:
+                return "escalation contact"
+            case AnswerReason.TEAM_LEAD:
+                return f"lead of {self.team_name}, whose people do most of its work"
+            case AnswerReason.HOLDERS_TEAM_LEAD:
+                return f"lead of {self.team_name}, the team of its owner or backup"
+            case AnswerReason.STAGE_TEAM_LEAD:
+                return f"lead of {self.team_name}, which owns most of its stage"
+            case AnswerReason.LAST_RESORT:
+                return "the ops leads' default"
+        return "nobody: add an ops lead"
+
+
+@dataclass(frozen=True)
+class Involved:
+    """Someone's part in the task, with their team and its lead (Contact carries both)."""
+
+    role: str
+    person: Contact
+
+
+# Whose team does most of the work, by the part its people play in the task.
+_ROLE_WEIGHT: dict[str, int] = {
+    Role.CONTRIBUTOR: 3,
+    Role.CHECKER: 3,
+    Role.CONSULTED: 1,
+    Role.INFORMED: 1,
+}
+
+
+def answerer(
+    acting: Acting, involved: Iterable[Involved], stage_slug: str, fallbacks: "Fallbacks"
+) -> Answerer:
+    if acting.person is not None:
+        return Answerer(acting.person, AnswerReason.ACTING_OWNER)
+    on = fallbacks.on
+    involved = list(involved)
+    for part in involved:
+        if part.role == Role.ESCALATION and is_available(part.person, on):
+            return Answerer(part.person, AnswerReason.ESCALATION)
+    weights: Counter = Counter()
+    teams: dict[int, Contact] = {}
+    for part in involved:
+        person = part.person
+        if person.team_pk is not None and person.team_lead is not None:
+            teams[person.team_pk] = person
+            weights[person.team_pk] += _ROLE_WEIGHT.get(part.role, 0)
+    # Teams whose people only own or back it (a departed owner's team) come after those that
+    # do the work, but before the stage's.
+    for team_pk, weight in weights.most_common():
+        member = teams[team_pk]
+        if is_available(member.team_lead, on):
+            reason = AnswerReason.TEAM_LEAD if weight else AnswerReason.HOLDERS_TEAM_LEAD
+            return Answerer(member.team_lead, reason, member.team_name or "")
+    stage_lead = fallbacks.stage_team_lead(stage_slug)
+    if stage_lead is not None:
+        return Answerer(stage_lead, AnswerReason.STAGE_TEAM_LEAD, stage_lead.team_name or "")
+    last = fallbacks.last_resort()
+    if last is not None:
+        return Answerer(last, AnswerReason.LAST_RESORT)
+    return Answerer(None, AnswerReason.NOBODY)
+
+
+# Plain SQL, prepared like the ranking (config/settings.py): the ORM's five-table join cost
+# three times running it to compile and plan.
+_OPS_LEADS = """
+    SELECT p.id, p.name, p.email, p.chat_handle, p.title, p.away_until, p.departed_on,
+           p.team_id, team.name
+    FROM ownership_person p
+    JOIN auth_user u ON u.id = p.user_id AND u.is_active
+    JOIN auth_user_groups member ON member.user_id = u.id
+    JOIN auth_group g ON g.id = member.group_id AND g.name = %s
+    LEFT JOIN ownership_team team ON team.id = p.team_id
+    ORDER BY p.name, p.id
+"""
+_LEAD_FIELDS = [
+    "person__team__lead__" + name
+    for name in ("id", "name", "email", "chat_handle", "title", "away_until", "departed_on")
+]
+
+
+class Fallbacks:
+    """The answerers that do not depend on the task's own people: each read at most once,
+    and only if some task needs it (a lookup whose answers all have an owner reads neither)."""
+
+    def __init__(self, on: datetime.date) -> None:
+        self.on = on
+        self._stage_leads: dict[str, Contact] | None = None
+        self._last: list[Contact | None] | None = None
+
+    def stage_team_lead(self, stage_slug: str) -> Contact | None:
+        if self._stage_leads is None:
+            self._stage_leads = self._read_stage_leads()
+        return self._stage_leads.get(stage_slug)
+
+    def _read_stage_leads(self) -> dict[str, Contact]:
+        """Per stage, the lead (here today) of the team owning most of its active tasks. One
+        query."""
+        rows = (
+            Assignment.objects.filter(
+                role=Role.OWNER, task__is_active=True, person__team__lead__isnull=False
+            )
+            .values("task__stage__slug", "person__team__name", *_LEAD_FIELDS)
+            .annotate(owned=Count("id"))
+            .order_by("task__stage__slug", "-owned", "person__team__name")
+        )
+        found: dict[str, Contact] = {}
+        for row in rows:
+            pk, name, email, chat, title, away_until, departed_on = (
+                row[field] for field in _LEAD_FIELDS
+            )
+            lead = Contact(
+                pk,
+                name,
+                email,
+                chat,
+                title,
+                away_until,
+                departed_on,
+                team_name=row["person__team__name"],
+            )
+            slug = row["task__stage__slug"]
+            if slug not in found and is_available(lead, self.on):
+                found[slug] = lead
+        return found
+
+    def last_resort(self) -> Contact | None:
+        if self._last is None:
+            self._last = [self._read_last_resort()]
+        return self._last[0]
+
+    def _read_last_resort(self) -> Contact | None:
+        email = settings.OWNERMAP_LAST_RESORT_EMAIL
+        if email:
+            person = Person.objects.filter(email__iexact=email).select_related("team").first()
+            if person is not None and is_available(person, self.on):
+                return Contact.of(person, with_team=False)
+        with connection.cursor() as cursor:
+            cursor.execute(_OPS_LEADS, [OPS_LEADS])
+            rows = cursor.fetchall()
+        for pk, name, email, chat, title, away_until, departed_on, team_pk, team_name in rows:
+            lead = Contact(
+                pk, name, email, chat, title, away_until, departed_on, team_pk, team_name
+            )
+            if is_available(lead, self.on):
+                return lead
+        return None
