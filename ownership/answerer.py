@@ -25,10 +25,11 @@ from django.db import connection
 from django.db.models import Count
 
 from config.rendering import TemplateFields
-from ownership.acting import Acting, is_available
+from ownership.acting import Acting, acting_owner, is_available
 from ownership.contacts import Contact
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import OPS_LEADS
+from tasks_registry.models import Task
 
 
 class AnswerReason(StrEnum):
@@ -204,3 +205,31 @@ class Fallbacks:
             if is_available(lead, self.on):
                 return lead
         return None
+
+
+def answerers(task_ids: Iterable[int], on: datetime.date) -> dict[int, Answerer]:
+    """Who answers for each of these tasks: one query for their people, and the fallbacks
+    only if some task needs them. For the sweep and the notices, which start from task ids."""
+    task_ids = list(task_ids)
+    parts: dict[int, list[Involved]] = {pk: [] for pk in task_ids}
+    stages: dict[int, str] = {}
+    holders: dict[int, dict[str, Person]] = {pk: {} for pk in task_ids}
+    rows = Assignment.objects.filter(task_id__in=task_ids).select_related(
+        "task__stage", "person__team__lead"
+    )
+    for assignment in rows:
+        person = assignment.person
+        parts[assignment.task_id].append(Involved(assignment.role, Contact.of(person)))
+        holders[assignment.task_id][assignment.role] = person
+        stages[assignment.task_id] = assignment.task.stage.slug
+    missing = [pk for pk in task_ids if pk not in stages]
+    if missing:
+        for pk, slug in Task.objects.filter(pk__in=missing).values_list("pk", "stage__slug"):
+            stages[pk] = slug
+    fallbacks = Fallbacks(on)
+    found = {}
+    for pk in task_ids:
+        held = holders[pk]
+        acting = acting_owner(held.get(Role.OWNER), held.get(Role.BACKUP), on)
+        found[pk] = answerer(acting, parts[pk], stages.get(pk, ""), fallbacks)
+    return found

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership.answerer import answerers
 from ownership.models import Assignment, Role
 from reviews.models import Notice, NoticeKind, ReviewSession
 from reviews.summary import session_summary
@@ -87,6 +88,21 @@ def _digest_tasks(notice: Notice, today: datetime.date) -> list[dict]:
     ]
 
 
+def _why_you(notice: Notice, task: Task, today: datetime.date) -> str:
+    """Why this person hears of the task: they own it, act for its owner, or answer for it
+    while nobody acts (ownership/answerer.py)."""
+    roles = set(
+        Assignment.objects.filter(task=task, person=notice.person).values_list("role", flat=True)
+    )
+    found = answerers([task.pk], today)[task.pk]
+    if found.is_acting_owner and Role.OWNER in roles:
+        return "You own it."
+    if found.is_acting_owner and Role.BACKUP in roles:
+        return "You are its backup, acting while its owner cannot."
+    because = f" ({found.because})" if getattr(found.person, "pk", None) == notice.person_id else ""
+    return f"Nobody acts for it, so you answer for it until someone does{because}."
+
+
 def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | None:
     """The notice in words, as things stand when it is sent; None if there is nothing left to
     say (a digest whose tasks all got done since it was made, an overdue task caught up).
@@ -108,6 +124,7 @@ def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | 
             context["missed"] = due.schedule(task, today=today).overdue
             if not context["missed"]:
                 return None  # caught up since the sweep made it
+            context["why_you"] = _why_you(notice, task, today)
     if notice.kind == NoticeKind.DIGEST:
         context["rows"] = _digest_tasks(notice, today)
         if not context["rows"]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
+from ownership.answerer import answerers
 from ownership.gap_rules import OVERDUE, RULES, GapReport, gap_report
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import EDIT_MAP
@@ -389,25 +390,25 @@ def session_reminders(today: datetime.date) -> list[int]:
 
 
 def overdue_reminders(report: GapReport) -> list[int]:
-    """To the owner of each overdue task, one notice however many occurrences are missed: the
-    key holds the newest day the task fell overdue on, so catching up on a backlog sends
-    nothing, and each newly missed day one reminder."""
+    """To whoever answers for each overdue task (ownership/answerer.py: the acting owner, or
+    whoever stands in when nobody acts for it), one notice however many occurrences are
+    missed: the key holds the newest day the task fell overdue on, so catching up on a
+    backlog sends nothing, and each newly missed day one reminder."""
     overdue = report.by_rule[OVERDUE]
     if not overdue:
         return []
     wanted = {}
     for start in range(0, len(overdue), 900):
         chunk = overdue[start : start + 900]
-        # An owner who has left hears nothing: the dashboard flags the task for a handover.
-        owners = dict(
-            Assignment.objects.filter(task_id__in=chunk, role=Role.OWNER)
-            .exclude(person__departed_on__lte=report.on)
-            .values_list("task_id", "person_id")
-        )
-        for task_id, day in _newest_missed(list(owners), report.on).items():
+        answering = {
+            pk: found.person.pk
+            for pk, found in answerers(chunk, report.on).items()
+            if found.person is not None
+        }
+        for task_id, day in _newest_missed(list(answering), report.on).items():
             wanted[f"overdue:task:{task_id}:{day.isoformat()}"] = {
                 "kind": NoticeKind.OVERDUE,
-                "person_id": owners[task_id],
+                "person_id": answering[task_id],
                 "task_id": task_id,
                 "due_on": day,
             }

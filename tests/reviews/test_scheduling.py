@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from ownership.assignments import assign_backup, assign_owner
-from ownership.gap_rules import NO_BACKUP, NO_OWNER
+from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.gap_rules import NO_BACKUP, NO_OWNER, OVERDUE, gap_report
 from reviews import notify, scheduling
 from reviews.models import (
     GapBaseline,
@@ -265,14 +265,27 @@ def test_an_overdue_task_gets_one_reminder_however_many_days_are_missed(tasks):
     assert overdue.order_by("-due_on").first().due_on == datetime.date(2026, 10, 12)
 
 
-def test_an_owner_who_has_left_is_not_reminded_of_an_overdue_task(tasks):
+def test_an_owner_who_has_left_is_not_reminded_whoever_answers_for_the_task_is(tasks):
     gone = PersonFactory(name="Gone Gary")
     task = _daily_since(tasks[0], datetime.date(2026, 10, 5))
     assign_owner(task=task, person=gone, by=None)
+    assign(task=task, person=PersonFactory(name="Esme Escalation"), role="escalation", by=None)
     gone.departed_on = datetime.date(2026, 10, 8)
     gone.save()
     scheduling.sweep(at("2026-10-12T08:00"))
-    assert not Notice.objects.filter(kind=NoticeKind.OVERDUE).exists()
+    [notice] = Notice.objects.filter(kind=NoticeKind.OVERDUE)
+    assert notice.person.name == "Esme Escalation"
+    message = notify.compose(notice, today=datetime.date(2026, 10, 12))
+    assert "Nobody acts for it, so you answer for it until someone does (escalation contact)." in (
+        message.body
+    )
+
+
+def test_an_overdue_task_nobody_owns_reaches_the_ops_leads_default(tasks, ops_lead):
+    task = _daily_since(tasks[0], datetime.date(2026, 10, 5))
+    scheduling.sweep(at("2026-10-12T08:00"))
+    [notice] = Notice.objects.filter(kind=NoticeKind.OVERDUE)
+    assert (notice.task, notice.person.user) == (task, ops_lead)
 
 
 def test_the_weekly_digest_goes_once_a_week_to_owners_with_something_due(tasks):
@@ -333,3 +346,13 @@ def test_participants_are_who_runs_reviews_or_edits_the_map_by_the_permissions_f
         "Olu Opslead",
     ]
     assert scheduling.facilitator(today).user == manager
+
+
+def test_over_the_demo_store_no_overdue_task_is_left_without_a_notice(reference_data):
+    call_command("seed_demo", stdout=StringIO())
+    now = timezone.now()
+    scheduling.sweep(now)
+    overdue = set(gap_report(on=timezone.localdate(now)).by_rule[OVERDUE])
+    noticed = set(Notice.objects.filter(kind=NoticeKind.OVERDUE).values_list("task_id", flat=True))
+    assert overdue
+    assert overdue <= noticed
