@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
+from ownership.answerer import Answerer, answerers
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
 from ownership.gap_rules import RULES, GapReport, GapRule, TaskGaps, gap_report
@@ -18,11 +19,13 @@ ROWS_PER_PAGE = 100
 
 @dataclass
 class Line:
-    """A flagged task in one rule's section, with the fixes that rule offers for it."""
+    """A flagged task in one rule's section, with the fixes that rule offers for it, and, if
+    nobody acts for it, who answers for it meanwhile."""
 
     row: TaskGaps
     detail: str
     fixes: list[Fix]
+    answerer: Answerer | None = None
 
 
 @dataclass
@@ -88,14 +91,24 @@ class Dashboard:
         return len(self.report.gaps_of)
 
 
-def _line(row: TaskGaps, rule: GapRule, place: FixPlace | None) -> Line:
+def _line(row: TaskGaps, rule: GapRule, place: FixPlace | None, answerer: Answerer | None) -> Line:
     if place is None:
-        return Line(row, rule.detail(row), [])
+        return Line(row, rule.detail(row), [], answerer)
     fixes = [
         place.form(fix, task=row, owner=row.owner, form_id=f"fix-{row.pk}-{rule.code}-{fix.kind}")
         for fix in rule.fixes_for(row)
     ]
-    return Line(row, rule.detail(row), fixes)
+    return Line(row, rule.detail(row), fixes, answerer)
+
+
+def _nobody_acts(row: TaskGaps) -> bool:
+    """No owner, or one who is gone with no backup here to step in: who answers for it?"""
+    if row.owner is None:
+        return True
+    if not row.owner.has_departed(row.on):
+        return False
+    backup = row.backup
+    return backup is None or backup.has_departed(row.on) or backup.is_away(row.on)
 
 
 def build_dashboard(
@@ -108,7 +121,8 @@ def build_dashboard(
     """The report for the filters, and the rows to show: the first few of every rule, or one
     rule's rows a page at a time, each with the fixes its rule offers where `place` says (for
     someone who may edit the map). Five queries for the report and the rows, whatever the
-    size."""
+    size; and, when some shown task has nobody acting for it, one for their people and at most
+    two for whoever stands in (ownership/answerer.py)."""
     report = gap_report(on=on, stage=filters.stage, team=filters.team)
     page = None
     if filters.rule is not None:
@@ -120,9 +134,12 @@ def build_dashboard(
         row.pk: row
         for row in report.rows(list(dict.fromkeys(pk for pks in shown.values() for pk in pks)))
     }
+    standing_in = answerers([pk for pk, row in rows.items() if _nobody_acts(row)], on)
     sections = [
         Section(
-            rule, report.counts[rule], [_line(rows[pk], rule, place) for pk in pks if pk in rows]
+            rule,
+            report.counts[rule],
+            [_line(rows[pk], rule, place, standing_in.get(pk)) for pk in pks if pk in rows],
         )
         for rule, pks in shown.items()
     ]
