@@ -7,7 +7,6 @@ import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -15,10 +14,11 @@ from icalendar import Calendar, Event
 from config.secret_tokens import SecretKind, note_use
 from ownership.acting import acting_owner
 from ownership.assignments import owners_and_backups
+from ownership.map_version import map_version
 from ownership.models import Assignment, CalendarFeed, Person, Role, Team
 from ownership.permissions import VIEW_MAP
 from tasks_registry import due
-from tasks_registry.models import Campaign, Completion, Task
+from tasks_registry.models import Task
 
 FEED_SECRETS = SecretKind(prefix="cal_", max_length=100)
 # Calendar apps poll every few hours: a quarter of an hour is close enough for "last fetched".
@@ -84,24 +84,6 @@ def feed_tasks(feed: CalendarFeed) -> list[Task]:
     held &= Q(person=feed.person) if feed.person_id else Q(person__team=feed.team)
     task_ids = Assignment.objects.filter(held).values("task_id")
     return list(Task.objects.filter(pk__in=task_ids).select_related("stage"))
-
-
-def map_version() -> str:
-    """Changes whenever anything a feed shows may have: every write function leaves a history
-    row (a deletion too), so the newest history ids of tasks, assignments, completions, people
-    and campaigns say whether anything changed. One query, five index lookups."""
-    tables = [
-        model.history.model._meta.db_table for model in (Task, Assignment, Completion, Person)
-    ] + [Campaign.history.model._meta.db_table]
-    quote = connection.ops.quote_name
-    # Table names from the models, quoted: nothing typed reaches this statement.
-    parts = ", ".join(
-        f"(SELECT MAX(history_id) FROM {quote(table)})"  # noqa: S608
-        for table in tables
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {parts}")
-        return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
 def cached_calendar(feed: CalendarFeed, *, base_url: str) -> bytes:

@@ -7,8 +7,12 @@ import pytest
 
 from ownership.acting import acting_owner
 from ownership.answerer import AnswerReason, Fallbacks, Involved, answerer
+from ownership.assignments import assign_owner
 from ownership.contacts import Contact
-from ownership.models import Role
+from ownership.models import Person, Role
+from ownership.people_changes import update_person
+from tasks_registry.models import Stage
+from tests.factories import PersonFactory, TaskFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +82,17 @@ def test_with_nobody_at_all_it_says_what_is_missing():
 def test_on_a_map_with_no_team_and_no_ops_lead_the_fallbacks_find_nobody(reference_data):
     # The stage's team lead and the default on a real map: tests/ownership/test_lookup.py.
     assert _answer([], fallbacks=Fallbacks(TODAY)).reason == AnswerReason.NOBODY
+
+
+def test_the_stages_team_leads_are_read_once_per_version_of_the_map(
+    reference_data, django_assert_num_queries
+):
+    team = TeamFactory(name="Warehouse", lead=PersonFactory(name="Wen Lead"))
+    stage = Stage.objects.get(slug="fulfilment")
+    assign_owner(task=TaskFactory(stage=stage), person=PersonFactory(team=team), by=None)
+    assert Fallbacks(TODAY).stage_team_lead("fulfilment").name == "Wen Lead"
+    with django_assert_num_queries(1):  # the map's version: the leads come from the cache
+        assert Fallbacks(TODAY).stage_team_lead("fulfilment").name == "Wen Lead"
+    wen = Person.objects.get(name="Wen Lead")
+    update_person(person=wen, by=None, name="Wen Li")  # a new version of the map
+    assert Fallbacks(TODAY).stage_team_lead("fulfilment").name == "Wen Li"

@@ -100,9 +100,9 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_maps_size(
     client.force_login(ops_lead)
     # session, user with permissions, the user's person (header); stages, teams; the gap
     # report; the rows shown; the unanswered questions (an ops lead's card); and, as some
-    # tasks have nobody acting, who answers for them: their people, the stages' team leads,
-    # the ops leads' default (ownership/answerer.py)
-    with django_assert_num_queries(11):
+    # tasks have nobody acting, who answers for them: their people, the map's version and the
+    # stages' team leads (cached on it), the ops leads' default (ownership/answerer.py)
+    with django_assert_num_queries(12):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert response.context["board"].report.task_count == size
@@ -408,7 +408,7 @@ def test_a_flagged_task_nobody_acts_for_says_who_answers_for_it(client, ops_lead
     assign(task=task, person=PersonFactory(name="Esme Escalation"), role=Role.ESCALATION, by=None)
     client.force_login(ops_lead)
     html = client.get(DASHBOARD).content.decode()
-    row = html[html.index('id="row-no_owner-'):]
+    row = html[html.index('id="row-no_owner-') :]
     row = row[: row.index("</tr>")]
     assert "Esme Escalation answers for it" in row
     assert "(escalation contact)" in row

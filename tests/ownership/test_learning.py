@@ -147,7 +147,8 @@ def test_the_card_takes_the_same_queries_whatever_the_number_of_questions(
     client.force_login(ops_lead)
     # session, user with permissions, person (header); stages, teams; gap report; rows;
     # open questions; the task names offered; and who answers for the unowned tasks shown:
-    # their people, their stages, the stages' team leads, the ops leads' default
-    with django_assert_num_queries(13):
+    # their people, their stages, the map's version and the stages' team leads (cached on
+    # it), the ops leads' default
+    with django_assert_num_queries(14):
         response = client.get("/")
     assert len(response.context["questions"]) == count
