@@ -230,25 +230,44 @@ class Fallbacks:
         return None
 
 
+_PERSON = ("id", "name", "email", "chat_handle", "title", "away_until", "departed_on")
+_ROWS = (
+    "task_id",
+    "task__stage__slug",
+    "role",
+    *(f"person__{name}" for name in _PERSON),
+    "person__team_id",
+    "person__team__name",
+    *(f"person__team__lead__{name}" for name in _PERSON),
+)
+
+
+def _contact(fields: tuple, team: tuple = (None, None, None)) -> Contact:
+    pk, name, email, chat_handle, title, away_until, departed_on = fields
+    team_pk, team_name, lead = team
+    return Contact(
+        pk, name, email, chat_handle, title, away_until, departed_on, team_pk, team_name, lead
+    )
+
+
 def answerers(task_ids: Iterable[int], on: datetime.date) -> dict[int, Answerer]:
-    """Who answers for each of these tasks: one query for their people, and the fallbacks
-    only if some task needs them. For the sweep and the notices, which start from task ids."""
+    """Who answers for each of these tasks: one query for their people (as plain rows: the
+    dashboard asks for dozens of tasks), and the fallbacks only if some task needs them. For
+    the sweep, the notices and the dashboard, which start from task ids."""
     task_ids = list(task_ids)
     parts: dict[int, list[Involved]] = {pk: [] for pk in task_ids}
+    holders: dict[int, dict[str, Contact]] = {pk: {} for pk in task_ids}
     stages: dict[int, str] = {}
-    holders: dict[int, dict[str, Person]] = {pk: {} for pk in task_ids}
-    rows = Assignment.objects.filter(task_id__in=task_ids).select_related(
-        "task__stage", "person__team__lead"
-    )
-    for assignment in rows:
-        person = assignment.person
-        parts[assignment.task_id].append(Involved(assignment.role, Contact.of(person)))
-        holders[assignment.task_id][assignment.role] = person
-        stages[assignment.task_id] = assignment.task.stage.slug
+    for row in Assignment.objects.filter(task_id__in=task_ids).values_list(*_ROWS):
+        task_id, stage_slug, role = row[:3]
+        lead = _contact(row[12:19]) if row[12] is not None else None
+        person = _contact(row[3:10], team=(row[10], row[11], lead))
+        parts[task_id].append(Involved(role, person))
+        holders[task_id][role] = person
+        stages[task_id] = stage_slug
     missing = [pk for pk in task_ids if pk not in stages]
     if missing:
-        for pk, slug in Task.objects.filter(pk__in=missing).values_list("pk", "stage__slug"):
-            stages[pk] = slug
+        stages.update(Task.objects.filter(pk__in=missing).values_list("pk", "stage__slug"))
     fallbacks = Fallbacks(on)
     found = {}
     for pk in task_ids:
