@@ -116,36 +116,33 @@ def save_merging[R](
     expected_version: int,
     changes: dict[str, Any],
     keep: Mapping[str, str] | None,
-    stale: type[Exception],
-    current_of: Callable[[Any], R],
-    clashing: Callable[[R, int, list[Clash]], Exception],
     comparable: Callable[[dict[str, Any]], dict[str, Any]] = dict,
 ) -> R:
     """Save `changes` with `update` (a write function taking the record, expected_version and
     reason) from a form filled from `expected_version`. If someone saved since, write only the
-    fields this person changed, recorded as merged; raise `clashing(...)` for fields both
-    changed differently, unless `keep` settles them; `stale(...)` (read with `current_of`) if
-    the history has no record of that version."""
+    fields this person changed, recorded as merged; raise ClashingEdit for fields both
+    changed differently, unless `keep` settles them; StaleEdit if the history has no record
+    of that version. `update` raises StaleEdit when the record moved on."""
     current = record
     for _ in range(3):  # a third person may save between the merge and its write
         try:
             return update(current, expected_version, None, changes)
-        except stale as error:
-            current = current_of(error)
+        except StaleEdit as error:
+            current = error.record
         found = merge_since(current, expected_version, changes, keep=keep, comparable=comparable)
         if found is None:
-            raise stale(current, expected_version)
+            raise StaleEdit(current, expected_version)
         merged, name = found
         if merged.clashes:
-            raise clashing(current, expected_version, merged.clashes)
+            raise ClashingEdit(current, expected_version, merged.clashes)
         changes = {field: changes[field] for field in merged.changes}
         try:
             return update(
                 current,
-                current.version,  # type: ignore[attr-defined]
+                current.version,
                 f"merged with {name}'s edit"[:100],
                 changes,
             )
-        except stale:
+        except StaleEdit:
             continue
-    raise stale(current, expected_version)
+    raise StaleEdit(current, expected_version)

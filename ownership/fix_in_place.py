@@ -18,9 +18,9 @@ from django.urls import register_converter
 from django_htmx.http import reswap, retarget
 
 from config.form_fields import add_errors
+from config.merging import StaleEdit
 from config.rendering import HtmxRequest
 from ownership.fixes import FIXES, Fix, Owner
-from tasks_registry.changes import StaleVersionError
 from tasks_registry.models import Task
 
 PARTIAL = "ownership/_fix.html"
@@ -111,11 +111,11 @@ def fix_in_place(
     elif fix.is_valid():
         try:
             notice = fix.save(task=task, by=request.user)
-        except StaleVersionError as error:
+        except StaleEdit as error:
             # Their version becomes the one the next save replaces; the text typed is kept.
-            fix = fix.rebound({**request.POST.dict(), "version": error.task.version})
+            fix = fix.rebound({**request.POST.dict(), "version": error.record.version})
             fix.is_valid()
-            fix.add_error(None, fix.conflict_message(error.task))
+            fix.add_error(None, fix.conflict_message(error.record))
         except ValidationError as error:
             add_errors(fix, error)
         else:

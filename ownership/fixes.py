@@ -167,7 +167,7 @@ class Fix(forms.Form):
 
     def save(self, *, task: Task, by: AbstractBaseUser | None) -> str:
         """Make the change; the notice that says it was made. Raises ValidationError or
-        StaleVersionError when the write function refuses."""
+        StaleEdit when the write function refuses."""
         raise NotImplementedError
 
     def conflict_message(self, current: Task) -> str:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.merging import ClashingEdit, StaleEdit, save_merging
+from config.merging import StaleEdit, save_merging
 from config.writes import apply_changes, insert_once, locked, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
@@ -160,9 +160,6 @@ def update_person_merging(
         expected_version=expected_version,
         changes=changes,
         keep=keep,
-        stale=StaleEdit,
-        current_of=lambda error: error.record,
-        clashing=ClashingEdit,
         comparable=_comparable,
     )
 
@@ -323,9 +320,6 @@ def update_team_merging(
         expected_version=expected_version,
         changes=changes,
         keep=keep,
-        stale=StaleEdit,
-        current_of=lambda error: error.record,
-        clashing=ClashingEdit,
         comparable=_comparable,
     )
 

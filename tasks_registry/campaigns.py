@@ -12,34 +12,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 
-from config.merging import Clash, save_merging
+from config.merging import StaleEdit, save_merging
 from config.writes import apply_changes, insert_once, locked, stamp
 from tasks_registry import due
 from tasks_registry.models import Campaign
 
 EDITABLE_FIELDS = ("name", "kind", "starts_at", "ends_at", "description")
-
-
-class StaleCampaignError(Exception):
-    """Someone else saved the campaign after this edit was started."""
-
-    def __init__(self, campaign: Campaign, expected_version: int) -> None:
-        super().__init__(
-            f"“{campaign.name}” was changed by someone else while you were editing "
-            f"(your copy is version {expected_version}, the saved one is version "
-            f"{campaign.version})."
-        )
-        self.campaign = campaign
-        self.expected_version = expected_version
-
-
-class CampaignMergeClash(StaleCampaignError):
-    """Someone else saved the campaign after this edit was started and changed some of the
-    same fields differently: the person chooses whose value stays, field by field."""
-
-    def __init__(self, campaign: Campaign, expected_version: int, clashes: list[Clash]) -> None:
-        super().__init__(campaign, expected_version)
-        self.clashes = clashes
 
 
 def _unique_slug(name: str, starts_at: datetime.datetime, exclude_pk: int | None = None) -> str:
@@ -110,7 +88,7 @@ def update_campaign(
     with transaction.atomic():
         current = locked(campaign)
         if expected_version is not None and current.version != expected_version:
-            raise StaleCampaignError(current, expected_version)
+            raise StaleEdit(current, expected_version)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
         changed = apply_changes(current, changes)
@@ -142,7 +120,7 @@ def update_campaign_merging(
 ) -> Campaign:
     """update_campaign for a form filled from `expected_version`: if someone saved the campaign
     since, only the fields this person changed are written; a field both changed differently
-    raises CampaignMergeClash unless `keep` says whose value stays."""
+    raises ClashingEdit unless `keep` says whose value stays."""
     return save_merging(
         lambda record, version, reason, values: update_campaign(
             campaign=record, by=by, expected_version=version, reason=reason, **values
@@ -151,9 +129,6 @@ def update_campaign_merging(
         expected_version=expected_version,
         changes=changes,
         keep=keep,
-        stale=StaleCampaignError,
-        current_of=lambda error: error.campaign,
-        clashing=CampaignMergeClash,
         comparable=_comparable,
     )
 

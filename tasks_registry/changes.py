@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.merging import Clash, save_merging
+from config.merging import StaleEdit, save_merging
 from config.writes import apply_changes, insert_once, locked, stamp
 from tasks_registry import due, patterns, rhythm_spans, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
@@ -26,27 +26,6 @@ EDITABLE_FIELDS = (
     "metric",
     "is_active",
 )
-
-
-class StaleVersionError(Exception):
-    """Someone else saved the task after this edit was started."""
-
-    def __init__(self, task: Task, expected_version: int) -> None:
-        super().__init__(
-            f"“{task.name}” was changed by someone else while you were editing "
-            f"(your copy is version {expected_version}, the saved one is version {task.version})."
-        )
-        self.task = task
-        self.expected_version = expected_version
-
-
-class MergeClash(StaleVersionError):
-    """Someone else saved the task after this edit was started, and changed some of the same
-    fields differently: the person chooses whose value stays, field by field."""
-
-    def __init__(self, task: Task, expected_version: int, clashes: list[Clash]) -> None:
-        super().__init__(task, expected_version)
-        self.clashes = clashes
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
@@ -192,7 +171,7 @@ def update_task(
     with transaction.atomic():
         current = locked(task)
         if expected_version is not None and current.version != expected_version:
-            raise StaleVersionError(current, expected_version)
+            raise StaleEdit(current, expected_version)
         if "name" in changes:
             changes["name"] = changes["name"].strip()
             _check_name_free(changes["name"], exclude_pk=current.pk)
@@ -246,7 +225,7 @@ def update_task_merging(
 ) -> Task:
     """update_task for a form filled from `expected_version`. If someone saved the task since,
     only the fields this person changed are written, the history says it was merged, and a
-    field both changed differently raises MergeClash unless `keep` says whose value stays."""
+    field both changed differently raises ClashingEdit unless `keep` says whose value stays."""
     return save_merging(
         lambda record, version, reason, values: update_task(
             task=record, by=by, expected_version=version, reason=reason, **values
@@ -255,9 +234,6 @@ def update_task_merging(
         expected_version=expected_version,
         changes=changes,
         keep=keep,
-        stale=StaleVersionError,
-        current_of=lambda error: error.task,
-        clashing=MergeClash,
         comparable=comparable,
     )
 

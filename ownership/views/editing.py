@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.merging import THEIRS, YOURS, Clash, clash_rows
+from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest
 from ownership.assignments import Replacement, assign, replacement, swap_pair, unassign
 from ownership.fix_in_place import fix_class, fix_in_place
@@ -21,8 +21,6 @@ from ownership.models import Assignment
 from ownership.permissions import EDIT_MAP
 from ownership.task_page import fix_place, task_page_answer
 from tasks_registry.changes import (
-    MergeClash,
-    StaleVersionError,
     create_task,
     restore_version,
     update_task,
@@ -68,21 +66,21 @@ def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
             saved = update_task_merging(
                 task=task, by=request.user, expected_version=opened_at, keep=keep, **form.changes()
             )
-        except MergeClash as error:
+        except ClashingEdit as error:
             # Their saved version and what they typed stay as they are; the form still carries
             # the version it was filled from, so the next save merges again, with the choices.
-            conflict = changed_since(error.task, opened_at)
+            conflict = changed_since(error.record, opened_at)
             clashes = _clash_rows(error.clashes)
-            task = error.task
-        except StaleVersionError as error:
+            task = error.record
+        except StaleEdit as error:
             # Keep what they typed; show what changed meanwhile; a second save replaces it,
             # knowingly, because the form now carries the version they have seen.
-            conflict = changed_since(error.task, form.cleaned_data["version"])
+            conflict = changed_since(error.record, form.cleaned_data["version"])
             data = request.POST.copy()
-            data["version"] = error.task.version
-            form = TaskForm(data, initial=TaskForm.initial_for(error.task))
+            data["version"] = error.record.version
+            form = TaskForm(data, initial=TaskForm.initial_for(error.record))
             form.is_valid()
-            task = error.task
+            task = error.record
         except ValidationError as error:
             add_errors(form, error)
         else:

@@ -133,11 +133,7 @@ def person_edit(request: HtmxRequest, pk: int) -> HttpResponse:
             person, clashes = error.record, _clash_rows(Person, error.clashes)
         except StaleEdit as error:
             person = error.record
-            data = request.POST.copy()
-            data["version"] = str(person.version)  # the next save replaces theirs
-            form = PersonForm(data, initial=PersonForm.initial_for(person))
-            form.is_valid()
-            form.add_error(None, "Someone else saved this person meanwhile: save again to replace.")
+            form = _save_again(PersonForm, request, person, PersonForm.initial_for(person))
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -301,11 +297,7 @@ def team_edit(request: HtmxRequest, slug: str) -> HttpResponse:
             team, clashes = error.record, _clash_rows(Team, error.clashes)
         except StaleEdit as error:
             team = error.record
-            data = request.POST.copy()
-            data["version"] = str(team.version)  # the next save replaces theirs
-            form = TeamForm(data, initial=initial)
-            form.is_valid()
-            form.add_error(None, "Someone else saved this team meanwhile: save again to replace.")
+            form = _save_again(TeamForm, request, team, initial)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -313,6 +305,20 @@ def team_edit(request: HtmxRequest, slug: str) -> HttpResponse:
             return redirect("ownership:team_detail", slug=saved.slug)
     context = {"form": form, "team": team, "clashes": clashes}
     return render(request, "ownership/team_form.html", context, status=409 if clashes else 200)
+
+
+def _save_again[F: PersonForm | TeamForm](
+    form_class: type[F], request: HttpRequest, record: Person | Team, initial: dict
+) -> F:
+    """The form as sent, bound to the version saved meanwhile, saying so: when the history
+    holds no version to merge with, saving again replaces theirs."""
+    data = request.POST.copy()
+    data["version"] = str(record.version)
+    form = form_class(data, initial=initial)
+    form.is_valid()
+    what = record._meta.verbose_name
+    form.add_error(None, f"Someone else saved this {what} meanwhile: save again to replace.")
+    return form
 
 
 def _kept(request: HttpRequest, fields: tuple[str, ...]) -> dict[str, str]:

@@ -13,11 +13,9 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.merging import THEIRS, YOURS, Clash, clash_rows
+from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest
 from tasks_registry.campaigns import (
-    CampaignMergeClash,
-    StaleCampaignError,
     create_campaign,
     delete_campaign,
     update_campaign_merging,
@@ -81,15 +79,15 @@ def campaign_edit(request: HtmxRequest, slug: str) -> HttpResponse:
                 keep=keep,
                 **form.changes(),
             )
-        except CampaignMergeClash as error:
+        except ClashingEdit as error:
             # What they typed stays, and the version it was filled from: the next save merges
             # again, with the choices.
-            conflict = campaign = error.campaign
+            conflict = campaign = error.record
             clashes = _clash_rows(error.clashes)
-        except StaleCampaignError as error:
+        except StaleEdit as error:
             # Their input stays; the form now carries the version they have seen, so a second
             # save replaces the other edit knowingly.
-            conflict = error.campaign
+            conflict = error.record
             data = request.POST.copy()
             data["version"] = str(conflict.version)
             form = CampaignForm(data, initial=CampaignForm.initial_for(conflict))

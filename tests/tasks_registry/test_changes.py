@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from tasks_registry.changes import StaleVersionError, create_task, update_task
+from config.merging import StaleEdit
+from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Stage, Task
 from tests.factories import TaskFactory, UserFactory
 
@@ -61,7 +62,7 @@ def test_an_update_that_changes_nothing_writes_nothing(delivery):
 def test_an_update_from_a_stale_version_is_refused_and_changes_nothing(delivery):
     task = create_task(name="Returns notices", stage=delivery, by=None)
     update_task(task=task, by=None, rhythm="weekly on monday")
-    with pytest.raises(StaleVersionError) as refused:
+    with pytest.raises(StaleEdit) as refused:
         update_task(task=task, by=None, expected_version=1, rhythm="weekly on friday")
     assert "version 1" in str(refused.value)
     assert (Task.objects.get().rhythm, Task.objects.get().version) == ("weekly on monday", 2)
