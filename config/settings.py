@@ -381,6 +381,21 @@ OWNERMAP_OVERDUE_GRACE_DAYS = {
 # A task not confirmed in any review for longer than this is stale (a quarter, and a little).
 OWNERMAP_STALE_AFTER_DAYS = env_int("OWNERMAP_STALE_AFTER_DAYS", 92, minimum=1)
 
+# Escalation and attestation defaults per criticality (ownership/policies.py); ops leads edit
+# them in the browser, and what they save replaces these. Each step is who hears of an overdue
+# occurrence and how many business days after it fell overdue (its day plus its grace).
+OWNERMAP_ESCALATION_STEPS = {
+    "critical": [("owner", 0), ("backup", 1), ("escalation", 2), ("last_resort", 3)],
+    "high": [("owner", 0), ("backup", 2), ("escalation", 4), ("last_resort", 6)],
+    "normal": [("owner", 0), ("backup", 3), ("escalation", 6), ("last_resort", 10)],
+}
+# How often an owner attests that a task is still theirs and still right, in days.
+OWNERMAP_ATTEST_EVERY_DAYS = {
+    "critical": env_int("OWNERMAP_ATTEST_DAYS_CRITICAL", 30, minimum=1),
+    "high": env_int("OWNERMAP_ATTEST_DAYS_HIGH", 60, minimum=1),
+    "normal": env_int("OWNERMAP_ATTEST_DAYS_NORMAL", 90, minimum=1),
+}
+
 # Rhythms (tasks_registry/rhythms): holidays are not business days. Comma-separated ISO dates for
 # one year (2026-04-03) and month-days for every year (12-25).
 OWNERMAP_HOLIDAYS = env_holidays("OWNERMAP_HOLIDAYS")

@@ -15,8 +15,8 @@ ops lead at all can leave it without one.
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -95,11 +95,30 @@ def answerer(
 ) -> Answerer:
     if acting.person is not None:
         return Answerer(acting.person, AnswerReason.ACTING_OWNER)
-    on = fallbacks.on
     involved = list(involved)
-    for part in involved:
-        if part.role == Role.ESCALATION and is_available(part.person, on):
-            return Answerer(part.person, AnswerReason.ESCALATION)
+    contact = escalation_contact(involved, fallbacks.on)
+    if contact is not None:
+        return Answerer(contact, AnswerReason.ESCALATION)
+    return next(leads(involved, stage_slug, fallbacks), Answerer(None, AnswerReason.NOBODY))
+
+
+def escalation_contact(involved: Iterable[Involved], on: datetime.date) -> Contact | None:
+    """The task's first escalation contact who is here on the day."""
+    return next(
+        (
+            part.person
+            for part in involved
+            if part.role == Role.ESCALATION and is_available(part.person, on)
+        ),
+        None,
+    )
+
+
+def leads(involved: list[Involved], stage_slug: str, fallbacks: "Fallbacks") -> Iterator[Answerer]:
+    """Those who answer for a task when neither its people nor its escalation contact can, in
+    order: the leads of the teams doing its work, the lead of its stage's team, the ops leads'
+    default. Escalation walks on down this list past anyone it already told."""
+    on = fallbacks.on
     weights: Counter = Counter()
     teams: dict[int, Contact] = {}
     for part in involved:
@@ -113,14 +132,13 @@ def answerer(
         member = teams[team_pk]
         if is_available(member.team_lead, on):
             reason = AnswerReason.TEAM_LEAD if weight else AnswerReason.HOLDERS_TEAM_LEAD
-            return Answerer(member.team_lead, reason, member.team_name or "")
+            yield Answerer(member.team_lead, reason, member.team_name or "")
     stage_lead = fallbacks.stage_team_lead(stage_slug)
     if stage_lead is not None:
-        return Answerer(stage_lead, AnswerReason.STAGE_TEAM_LEAD, stage_lead.team_name or "")
+        yield Answerer(stage_lead, AnswerReason.STAGE_TEAM_LEAD, stage_lead.team_name or "")
     last = fallbacks.last_resort()
     if last is not None:
-        return Answerer(last, AnswerReason.LAST_RESORT)
-    return Answerer(None, AnswerReason.NOBODY)
+        yield Answerer(last, AnswerReason.LAST_RESORT)
 
 
 # Plain SQL, prepared like the ranking (config/settings.py): the ORM's five-table join cost
@@ -250,28 +268,44 @@ def _contact(fields: tuple, team: tuple = (None, None, None)) -> Contact:
     )
 
 
-def answerers(task_ids: Iterable[int], on: datetime.date) -> dict[int, Answerer]:
-    """Who answers for each of these tasks: one query for their people (as plain rows: the
-    dashboard asks for dozens of tasks), and the fallbacks only if some task needs them. For
-    the sweep, the notices and the dashboard, which start from task ids."""
+@dataclass
+class TaskPeople:
+    """A task's people as answering for it needs them: everyone's part, and its owner and
+    backup by role."""
+
+    stage_slug: str = ""
+    involved: list[Involved] = field(default_factory=list)
+    held: dict[str, Contact] = field(default_factory=dict)
+
+    def acting(self, on: datetime.date) -> Acting:
+        return acting_owner(self.held.get(Role.OWNER), self.held.get(Role.BACKUP), on)
+
+
+def task_people(task_ids: Iterable[int]) -> dict[int, TaskPeople]:
+    """Each task's people: one query (as plain rows: the dashboard asks for dozens of tasks),
+    and one more for the stages of tasks nobody is assigned to."""
     task_ids = list(task_ids)
-    parts: dict[int, list[Involved]] = {pk: [] for pk in task_ids}
-    holders: dict[int, dict[str, Contact]] = {pk: {} for pk in task_ids}
-    stages: dict[int, str] = {}
+    found = {pk: TaskPeople() for pk in task_ids}
     for row in Assignment.objects.filter(task_id__in=task_ids).values_list(*_ROWS):
         task_id, stage_slug, role = row[:3]
         lead = _contact(row[12:19]) if row[12] is not None else None
         person = _contact(row[3:10], team=(row[10], row[11], lead))
-        parts[task_id].append(Involved(role, person))
-        holders[task_id][role] = person
-        stages[task_id] = stage_slug
-    missing = [pk for pk in task_ids if pk not in stages]
+        people = found[task_id]
+        people.involved.append(Involved(role, person))
+        people.held[role] = person
+        people.stage_slug = stage_slug
+    missing = [pk for pk, people in found.items() if not people.stage_slug]
     if missing:
-        stages.update(Task.objects.filter(pk__in=missing).values_list("pk", "stage__slug"))
-    fallbacks = Fallbacks(on)
-    found = {}
-    for pk in task_ids:
-        held = holders[pk]
-        acting = acting_owner(held.get(Role.OWNER), held.get(Role.BACKUP), on)
-        found[pk] = answerer(acting, parts[pk], stages.get(pk, ""), fallbacks)
+        for pk, slug in Task.objects.filter(pk__in=missing).values_list("pk", "stage__slug"):
+            found[pk].stage_slug = slug
     return found
+
+
+def answerers(task_ids: Iterable[int], on: datetime.date) -> dict[int, Answerer]:
+    """Who answers for each of these tasks, the fallbacks read only if some task needs them.
+    For the sweep, the notices and the dashboard, which start from task ids."""
+    fallbacks = Fallbacks(on)
+    return {
+        pk: answerer(people.acting(on), people.involved, people.stage_slug, fallbacks)
+        for pk, people in task_people(task_ids).items()
+    }

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 
 from config.form_fields import MultilineField
 from ownership.assignments import KEEP, REMOVE
-from ownership.models import Person, Role, Team
+from ownership.models import Person, Role, StepRole, Team
 from ownership.people_changes import find_person
+from ownership.policies import MAX_ATTEST_EVERY_DAYS, MAX_DELAY_DAYS, MAX_STEPS, Rules, step_field
 from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.completions import SKIP_REASON_MAX
@@ -300,3 +301,83 @@ class SynonymForm(forms.Form):
 
 class AnswerQuestionForm(forms.Form):
     task = forms.CharField(label="Task it is about", max_length=200)
+
+
+class PauseForm(forms.Form):
+    """ "I'm on it — by <date>" for an overdue task's escalation."""
+
+    until = forms.DateField(
+        label="Done by",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the day it will be done by.",
+            "invalid": "Give the day as a date, e.g. 2026-12-11.",
+        },
+    )
+
+
+class PolicyForm(forms.Form):
+    """One criticality's escalation steps (a role and a delay each, in order) and how often its
+    owners attest; the version it was filled from, so two ops leads never undo each other."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    attest_every_days = forms.IntegerField(
+        label="Owners attest every",
+        min_value=1,
+        max_value=MAX_ATTEST_EVERY_DAYS,
+        help_text="days",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        roles = [("", "—")] + [(role.value, role.label) for role in StepRole]
+        for number in range(1, MAX_STEPS + 1):
+            self.fields[step_field(number, "role")] = forms.ChoiceField(
+                label=f"Step {number}", choices=roles, required=False
+            )
+            self.fields[step_field(number, "days")] = forms.IntegerField(
+                label=f"Step {number}: business days after it fell overdue",
+                required=False,
+                min_value=0,
+                max_value=MAX_DELAY_DAYS,
+                error_messages={"min_value": "The delay cannot be negative."},
+            )
+
+    @classmethod
+    def initial_for(cls, rules: Rules) -> dict:
+        initial: dict = {"version": rules.version, "attest_every_days": rules.attest_every_days}
+        for number, step in enumerate(rules.steps, start=1):
+            initial[step_field(number, "role")] = step.role
+            initial[step_field(number, "days")] = step.after_days
+        return initial
+
+    @property
+    def step_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[step_field(number, "role")], self[step_field(number, "days")])
+            for number in range(1, MAX_STEPS + 1)
+        ]
+
+    def clean(self) -> dict:
+        super().clean()
+        steps: list[tuple[str, int]] = []
+        ended = 0
+        for number in range(1, MAX_STEPS + 1):
+            role_field, days_field = step_field(number, "role"), step_field(number, "days")
+            if role_field in self.errors or days_field in self.errors:
+                continue
+            role = self.cleaned_data.get(role_field)
+            days = self.cleaned_data.get(days_field)
+            if not role:
+                if days is not None:
+                    self.add_error(role_field, "Pick who this step reaches, or clear its days.")
+                ended = ended or number
+                continue
+            if ended:
+                self.add_error(role_field, f"Step {ended} is empty: fill the steps in order.")
+            if days is None:
+                self.add_error(days_field, "Say how many business days after it fell overdue.")
+                continue
+            steps.append((role, days))
+        self.cleaned_data["steps"] = steps
+        return self.cleaned_data

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
-from ownership.models import Assignment, Person, Role, Team
+from ownership.models import Assignment, EscalationStep, Person, Role, StepRole, Team
 from ownership.vagueness import Vagueness, is_vague, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
 
@@ -54,6 +54,23 @@ class PersonFacts(NamedTuple):
         return f"{self.name} <{self.email}>"
 
 
+class StepFacts(NamedTuple):
+    """The last escalation step its overdue occurrence reached (ownership/escalation.py)."""
+
+    number: int
+    role: str
+    person_name: str
+    on: datetime.date
+
+    @property
+    def role_label(self) -> str:
+        return StepRole(self.role).label
+
+    @property
+    def escalated(self) -> bool:
+        return self.number > 1
+
+
 @dataclass(slots=True)
 class TaskGaps:
     """One task's gaps, with the facts to show them in words."""
@@ -75,6 +92,7 @@ class TaskGaps:
     cross_team: bool
     owner_load: int
     last_confirmed: datetime.datetime | None
+    step: StepFacts | None
     gaps: list["GapRule"]
     report: "GapReport" = field(repr=False)
 
@@ -219,6 +237,20 @@ NO_BACKUP = GapRule(
     uncovers=True,
     trend_column="No backup",
 )
+
+
+def _overdue_detail(row: TaskGaps) -> str:
+    said = f"Due on {_day(row.next_due_on)}; not confirmed done."
+    step = row.step
+    if step is None:
+        return said
+    told = "Escalated to" if step.escalated else "Told"
+    return (
+        f"{said} {told} {step.person_name} on {step.on:%-d %b} "
+        f"(step {step.number}: {step.role_label.lower()})."
+    )
+
+
 OVERDUE = GapRule(
     code="overdue",
     label="Overdue",
@@ -233,7 +265,7 @@ OVERDUE = GapRule(
             SELECT 1 FROM {completion} c WHERE c.task_id = t.id AND c.due_on = t.next_due_on
         )
     """,
-    detail=lambda row: f"Due on {_day(row.next_due_on)}; not confirmed done.",
+    detail=_overdue_detail,
 )
 VAGUE_DONE = GapRule(
     code="vague_done",
@@ -350,6 +382,7 @@ def _vocabulary() -> dict[str, str]:
         "assignment": Assignment._meta.db_table,
         "person": Person._meta.db_table,
         "completion": Completion._meta.db_table,
+        "step": EscalationStep._meta.db_table,
         "owner": Role.OWNER.value,
         "backup": Role.BACKUP.value,
         "helpers": ", ".join(f"'{role}'" for role in HELPER_ROLES),
@@ -547,6 +580,15 @@ def _datetime(value: datetime.datetime | str | None) -> datetime.datetime | None
     return value
 
 
+# Its overdue occurrence's last escalation step: the newest row is the furthest one.
+_LAST_STEP = """
+        LEFT JOIN {step} esc ON esc.id = (
+            SELECT MAX(e.id) FROM {step} e WHERE e.task_id = t.id AND e.due_on = t.next_due_on
+        )
+        LEFT JOIN {person} ep ON ep.id = esc.person_id
+"""
+
+
 @functools.cache
 def _details_sql() -> str:
     return (
@@ -556,9 +598,11 @@ def _details_sql() -> str:
                op.id, op.name, op.email, op.departed_on, op.away_until, op.role_changed_at,
                bp.id, bp.name, bp.email, bp.departed_on, bp.away_until,
                COALESCE(people.helpers, 0), COALESCE(people.cross_team, 0),
-               COALESCE(owner_load.critical, 0), t.last_confirmed_at
+               COALESCE(owner_load.critical, 0), t.last_confirmed_at,
+               esc.number, esc.role, ep.name, esc.reached_on
         """
         + _FACTS
+        + _LAST_STEP
         + "WHERE t.id IN ({{placeholders}})"
     ).format_map(_vocabulary())
 
@@ -567,6 +611,13 @@ def _person(pk, name, email, departed_on, away_until) -> PersonFacts | None:
     if pk is None:
         return None
     return PersonFacts(pk, name, email, _date(departed_on), _date(away_until))
+
+
+def _step(number, role, person_name, on) -> StepFacts | None:
+    reached_on = _date(on)
+    if number is None or reached_on is None:
+        return None
+    return StepFacts(number, role, person_name, reached_on)
 
 
 def _details(pks: list[int], report: GapReport) -> dict[int, TaskGaps]:
@@ -595,6 +646,7 @@ def _details(pks: list[int], report: GapReport) -> dict[int, TaskGaps]:
             cross_team=bool(row[22]),
             owner_load=row[23],
             last_confirmed=_datetime(row[24]),
+            step=_step(*row[25:29]),
             gaps=report.gaps_of.get(row[0], []),
             report=report,
         )

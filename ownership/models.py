@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from tasks_registry.models import Task
+from tasks_registry.models import Criticality, Task
 
 
 class Team(models.Model):
@@ -160,6 +160,87 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} of {self.task}"
+
+
+class StepRole(models.TextChoices):
+    """Who an escalation step reaches (ownership/escalation.py resolves each to a person)."""
+
+    OWNER = "owner", "Acting owner"
+    BACKUP = "backup", "Backup"
+    ESCALATION = "escalation", "Escalation contact"
+    LAST_RESORT = "last_resort", "Answerer of last resort"
+
+
+class Policy(models.Model):
+    """For the tasks of one criticality: who hears when an occurrence slips, and when, and how
+    often owners attest their tasks. Without a row, the settings' defaults hold
+    (ownership/policies.py, which also writes these)."""
+
+    criticality = models.CharField(max_length=20, choices=Criticality.choices, unique=True)
+    # [[role, business days after the occurrence fell overdue], ...], delays increasing.
+    steps = models.JSONField(default=list)
+    attest_every_days = models.PositiveSmallIntegerField()
+    # Bumped by every save: a form saved from an older version is refused, not merged.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "policies"
+
+    def __str__(self) -> str:
+        return f"Policy for {self.get_criticality_display().lower()} tasks"
+
+
+class EscalationStep(models.Model):
+    """A step of an overdue occurrence's escalation, reached: who was told, when, and why.
+    Unique per occurrence and number, which is what makes the sweep make each step once."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="escalation_steps")
+    # The occurrence escalated: the task's oldest one still open when it fell overdue.
+    due_on = models.DateField()
+    # 1 for the first step; past the policy's last, each weekly repeat counts on.
+    number = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=20, choices=StepRole.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="escalations")
+    reached_on = models.DateField()
+    because = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "due_on", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "due_on", "number"], name="escalation_step_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} escalated to {self.person} on {self.reached_on}"
+
+
+class EscalationPause(models.Model):
+    """ "I'm on it — by <date>": the chain of an overdue occurrence waits until that day."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="escalation_pauses")
+    due_on = models.DateField()
+    until = models.DateField()
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    said_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    said_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "due_on", "created_at", "id"]
+        indexes = [models.Index(fields=["task", "due_on"], name="escalation_pause_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task}: on it until {self.until}"
 
 
 class SearchWord(models.Model):

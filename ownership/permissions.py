@@ -143,3 +143,19 @@ def may_skip(user, task) -> bool:
     if user.is_authenticated and user.is_active and user.has_perm(EDIT_MAP):
         return True
     return may_confirm_done(user, task)
+
+
+def may_pause(user, task, holder_pk: int | None) -> bool:
+    """Who may say "I'm on it" for an overdue task: whoever its escalation reached last (the
+    person who holds it now), and whoever may skip it."""
+    if not (user.is_authenticated and user.is_active and user.has_perm(VIEW_MAP)):
+        return False
+    person_pk = getattr(getattr(user, "person", None), "pk", None)
+    if holder_pk is not None and person_pk == holder_pk:
+        return True
+    return may_skip(user, task)
+
+
+def may_edit_policies(user) -> bool:
+    """Escalation policies and attestation periods are the ops leads' (they edit the map)."""
+    return user.is_authenticated and user.is_active and user.has_perm(EDIT_MAP)

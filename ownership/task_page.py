@@ -12,17 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.rendering import HtmxRequest
+from ownership import escalation
 from ownership.acting import acting_owner
 from ownership.answerer import Fallbacks, Involved, answerer
 from ownership.contacts import Contact
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
-from ownership.forms import AssignmentForm
+from ownership.forms import AssignmentForm, PauseForm
 from ownership.gap_rules import GapRule, TaskGaps, task_gaps
 from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
 from ownership.models import Role
-from ownership.permissions import EDIT_MAP, may_confirm_done
+from ownership.permissions import EDIT_MAP, may_confirm_done, may_pause
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.models import Task
@@ -76,6 +77,10 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     backup = next((a.person for a in by_role[Role.BACKUP]), None)
     may_confirm = may_confirm_done(user, task)
     acting = acting_owner(owner, backup, today)
+    schedule = due.schedule(task, today=today)
+    # Only an overdue task has an escalation: the others pay no query for it.
+    chain = escalation.chain_of(task, today) if schedule.overdue else None
+    holder = chain.current.person_pk if chain and chain.current else None
     involved = [Involved(a.role, Contact.of(a.person)) for a in assignments]
     return {
         "task": task,
@@ -89,7 +94,10 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "gap_lines": gap_lines(gaps, place),
         "history": task_history(task),
         "assign_form": AssignmentForm(),
-        "schedule": due.schedule(task, today=today),
+        "schedule": schedule,
+        "chain": chain,
+        "may_pause": chain is not None and may_pause(user, task, holder),
+        "pause_form": PauseForm(),
         "rhythm": rhythms.stored(task.rhythm),
         "may_confirm": may_confirm,
         # may_skip without asking the database again for the owner and backup.

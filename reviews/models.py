@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ownership.models import Person
+from ownership.models import EscalationStep, Person
 from tasks_registry.models import Campaign, Task
 
 
@@ -155,6 +155,7 @@ class ReviewItem(models.Model):
 class NoticeKind(models.TextChoices):
     SESSION = "session", "Review session coming up"
     OVERDUE = "overdue", "Task overdue"
+    ESCALATION = "escalation", "Overdue task escalated"
     DIGEST = "digest", "Weekly digest"
     SUMMARY = "summary", "Review summary"
 
@@ -175,6 +176,10 @@ class Notice(models.Model):
         Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
     )
     due_on = models.DateField(null=True, blank=True)
+    # The escalation step it tells of (ownership/escalation.py), for an overdue task.
+    step = models.ForeignKey(
+        EscalationStep, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when a sender claims it, cleared again if sending fails; a claim older than
     # OWNERMAP_NOTICE_CLAIM_SECONDS belongs to a sender that died, and is taken over.

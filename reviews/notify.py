@@ -17,6 +17,7 @@ import json
 import logging
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,8 +26,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ownership import escalation
 from ownership.answerer import answerers
-from ownership.models import Assignment, Role
+from ownership.models import Assignment, EscalationStep, Role
 from reviews.models import Notice, NoticeKind, ReviewSession
 from reviews.summary import session_summary
 from tasks_registry import due
@@ -103,11 +105,62 @@ def _why_you(notice: Notice, task: Task, today: datetime.date) -> str:
     return f"Nobody acts for it, so you answer for it until someone does{because}."
 
 
+# Kinds that tell a person what needs them: a person's waiting ones go in one email.
+GROUPED = (NoticeKind.OVERDUE, NoticeKind.ESCALATION)
+
+
+def _section(notice: Notice, today: datetime.date) -> Message | None:
+    """An overdue task's notice as one section of its person's letter; None if the occurrence
+    it tells of was confirmed or skipped since."""
+    task: Task = notice.task
+    missed = due.schedule(task, today=today).overdue
+    if not any(occurrence.due_on == notice.due_on for occurrence in missed):
+        return None
+    chain = escalation.chain_of(task, today)
+    context: dict[str, Any] = {
+        "person": notice.person,
+        "task": task,
+        "missed": missed,
+        "url": link(task.get_absolute_url()),
+        "next_step": chain.next if chain and chain.next and chain.next.person else None,
+    }
+    if notice.kind == NoticeKind.OVERDUE:
+        context["why_you"] = _why_you(notice, task, today)
+    else:
+        context["step"] = notice.step
+        context["told"] = list(
+            EscalationStep.objects.filter(task=task, due_on=notice.due_on)
+            .exclude(pk=notice.step_id)
+            .filter(number__lt=notice.step.number if notice.step else 0)
+            .select_related("person")
+        )
+    return _message(f"reviews/notices/{notice.kind}.txt", context)
+
+
+def _message(template: str, context: dict[str, Any]) -> Message:
+    text = render_to_string(template, context).strip()
+    subject, _, body = text.partition("\n")
+    return Message(subject.strip(), body.strip() + "\n")
+
+
+def letter(person: Any, sections: list[Message]) -> Message:
+    """A person's sections in one email: its subject the one section's, or how many."""
+    context = {"person": person, "sections": sections, "site": settings.OWNERMAP_SITE_NAME}
+    body = render_to_string("reviews/notices/letter.txt", context).strip() + "\n"
+    if len(sections) == 1:
+        return Message(sections[0].subject, body)
+    subject = f"{len(sections)} things need you: {sections[0].subject}"
+    return Message(subject + f" and {len(sections) - 1} more", body)
+
+
 def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | None:
     """The notice in words, as things stand when it is sent; None if there is nothing left to
     say (a digest whose tasks all got done since it was made, an overdue task caught up).
     `today` is for a dry run's simulated day."""
     today = today or timezone.localdate()
+    if notice.kind in GROUPED:
+        section = _section(notice, today)
+        return None if section is None else letter(notice.person, [section])
     context = {"notice": notice, "person": notice.person, "site": settings.OWNERMAP_SITE_NAME}
     if notice.session_id:
         session: ReviewSession = notice.session
@@ -116,23 +169,12 @@ def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | 
         if notice.kind == NoticeKind.SUMMARY:
             context["summary"] = session_summary(session)
             context["url"] = link(reverse("reviews:summary", kwargs={"pk": session.pk}))
-    if notice.task_id:
-        task: Task = notice.task
-        context["task"] = task
-        context["url"] = link(task.get_absolute_url())
-        if notice.kind == NoticeKind.OVERDUE:
-            context["missed"] = due.schedule(task, today=today).overdue
-            if not context["missed"]:
-                return None  # caught up since the sweep made it
-            context["why_you"] = _why_you(notice, task, today)
     if notice.kind == NoticeKind.DIGEST:
         context["rows"] = _digest_tasks(notice, today)
         if not context["rows"]:
             return None
         context["url"] = link(reverse("ownership:my_tasks"))
-    text = render_to_string(f"reviews/notices/{notice.kind}.txt", context).strip()
-    subject, _, body = text.partition("\n")
-    return Message(subject.strip(), body.strip() + "\n")
+    return _message(f"reviews/notices/{notice.kind}.txt", context)
 
 
 def _announce(session: ReviewSession) -> None:
@@ -186,27 +228,64 @@ def _post_to_chat(message: Message) -> None:
         log.warning("chat webhook failed for %r: %s", message.subject, error)
 
 
+def _claim(notice_ids: list[int], now: datetime.datetime) -> list[int]:
+    """Those of the notices this sender claims: each by a single UPDATE, so that of two senders
+    only one gets any notice."""
+    return [
+        pk
+        for pk in notice_ids
+        if Notice.objects.filter(_claimable(now), pk=pk).update(
+            claimed_at=now, attempts=F("attempts") + 1
+        )
+    ]
+
+
 def deliver(notice_id: int) -> bool:
-    """Send one notice if nobody has; True if this call dealt with it (sent it, or found
-    nothing left to say). Raises (after releasing the claim) if the mail server fails, for
-    the caller to retry."""
+    """Send one notice if nobody has, with every other notice waiting for the same person that
+    tells of a task needing them, in one email; True if this call dealt with it (sent it, or
+    found nothing left to say). Raises (after releasing the claims) if the mail server fails,
+    for the caller to retry."""
     now = timezone.now()
-    claimed = Notice.objects.filter(_claimable(now), pk=notice_id).update(
-        claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    if not _claim([notice_id], now):
         return False
-    notice = Notice.objects.select_related("person", "session", "task").get(pk=notice_id)
+    notice = Notice.objects.select_related("person", "session", "task", "step").get(pk=notice_id)
+    batch = [notice]
+    if notice.kind in GROUPED:
+        waiting = list(
+            Notice.objects.filter(_claimable(now), person_id=notice.person_id, kind__in=GROUPED)
+            .exclude(pk=notice_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        claimed = _claim(waiting, now)
+        batch += list(
+            Notice.objects.filter(pk__in=claimed)
+            .select_related("person", "task", "step")
+            .order_by("pk")
+        )
+    ids = [each.pk for each in batch]
     try:
-        message = compose(notice)
+        if notice.kind in GROUPED:
+            today = timezone.localdate()
+            sections = {each.pk: _section(each, today) for each in batch}
+            said = [section for section in sections.values() if section is not None]
+            message = letter(notice.person, said) if said else None
+            empty = [pk for pk, section in sections.items() if section is None]
+        else:
+            message = compose(notice)
+            empty = [] if message is not None else ids
+        if empty:
+            Notice.objects.filter(pk__in=empty).update(skipped_because="nothing left to say")
         if message is None:
-            Notice.objects.filter(pk=notice_id).update(skipped_because="nothing left to say")
             return True
-        _email(message, notice.person.email, notice.key)
+        key = notice.key if len(batch) == 1 else "+".join(each.key for each in batch)
+        _email(message, notice.person.email, key)
     except Exception as error:
-        Notice.objects.filter(pk=notice_id).update(claimed_at=None, last_error=str(error)[:2000])
+        Notice.objects.filter(pk__in=ids, sent_at__isnull=True, skipped_because="").update(
+            claimed_at=None, last_error=str(error)[:2000]
+        )
         raise
-    Notice.objects.filter(pk=notice_id).update(sent_at=timezone.now())
+    Notice.objects.filter(pk__in=ids, skipped_because="").update(sent_at=timezone.now())
     if notice.kind == NoticeKind.SUMMARY and notice.session is not None:
         _announce(notice.session)
     return True

@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
-from ownership.answerer import answerers
+from ownership import escalation
 from ownership.gap_rules import OVERDUE, RULES, GapReport, gap_report
 from ownership.models import Assignment, Person, Role
 from ownership.permissions import EDIT_MAP
@@ -41,7 +41,6 @@ from tasks_registry.rhythms import CampaignRhythm, business_days
 log = logging.getLogger(__name__)
 
 _BATCH = 1000
-_NEWEST_MISS_WITHIN_DAYS = 366
 
 
 def _not_gained() -> set[str]:
@@ -389,62 +388,35 @@ def session_reminders(today: datetime.date) -> list[int]:
     return _record_notices(wanted)
 
 
-def overdue_reminders(report: GapReport) -> list[int]:
-    """To whoever answers for each overdue task (ownership/answerer.py: the acting owner, or
-    whoever stands in when nobody acts for it), one notice however many occurrences are
-    missed: the key holds the newest day the task fell overdue on, so catching up on a
-    backlog sends nothing, and each newly missed day one reminder."""
+def escalations(report: GapReport) -> list[int]:
+    """The next step of each overdue occurrence's escalation that is due (ownership/
+    escalation.py), each with its notice to the person it reaches: the step and its notice in
+    one transaction, made once by their keys however many sweeps run at once. One notice per
+    step, however many occurrences are missed: it says how many."""
     overdue = report.by_rule[OVERDUE]
-    if not overdue:
-        return []
-    wanted = {}
+    made = []
     for start in range(0, len(overdue), 900):
-        chunk = overdue[start : start + 900]
-        answering = {
-            pk: found.person.pk
-            for pk, found in answerers(chunk, report.on).items()
-            if found.person is not None
-        }
-        for task_id, day in _newest_missed(list(answering), report.on).items():
-            wanted[f"overdue:task:{task_id}:{day.isoformat()}"] = {
-                "kind": NoticeKind.OVERDUE,
-                "person_id": answering[task_id],
-                "task_id": task_id,
-                "due_on": day,
-            }
-    return _record_notices(wanted)
-
-
-def _newest_missed(task_ids: list[int], today: datetime.date) -> dict[int, datetime.date]:
-    """For each task, the newest of its days past their grace period, done or not: it only
-    moves forward, whatever gets confirmed or skipped."""
-    tasks = list(
-        Task.objects.filter(pk__in=task_ids, next_due_on__isnull=False).only(
-            "name",
-            "criticality",
-            "rhythm",
-            "rhythm_set_on",
-            "past_rhythms",
-            "created_at",
-            "is_active",
-            "next_due_on",
-        )
-    )
-    if not tasks:
-        return {}
-    # The newest miss is in the last year for any rhythm that repeats within one; a task
-    # missed for longer than that is expanded over that year only, not over all it missed.
-    start = max(
-        min(task.next_due_on for task in tasks if task.next_due_on),
-        today - datetime.timedelta(days=_NEWEST_MISS_WITHIN_DAYS),
-    )
-    # Its earliest open day is a miss too: what a rarer rhythm falls back on.
-    newest = {task.pk: task.next_due_on for task in tasks if task.next_due_on}
-    for occurrence in due.occurrences(tasks, start=start, end=today, today=today):
-        task = occurrence.task
-        if due.state_of(occurrence.due_on, task.criticality, today) == due.OVERDUE:
-            newest[task.pk] = max(occurrence.due_on, newest[task.pk])
-    return newest
+        for chain in escalation.chains(overdue[start : start + 900], report.on):
+            step = chain.due_step(report.on)
+            if step is None or step.person is None:
+                continue
+            key = f"escalation:task:{chain.task_id}:{chain.due_on.isoformat()}:step:{step.number}"
+            try:
+                with transaction.atomic():
+                    reached = escalation.reach(chain, step, report.on)
+                    notice = Notice.objects.create(
+                        key=key,
+                        kind=NoticeKind.OVERDUE if step.number == 1 else NoticeKind.ESCALATION,
+                        person_id=step.person.pk,
+                        task_id=chain.task_id,
+                        due_on=chain.due_on,
+                        step=reached,
+                    )
+            except IntegrityError:
+                log.info("step %s was made by another sweep meanwhile", key)
+                continue
+            made.append(notice.pk)
+    return made
 
 
 def weekly_digests(now: datetime.datetime) -> list[int]:
@@ -510,6 +482,6 @@ def sweep(now: datetime.datetime | None = None) -> Created:
             created.sessions.append(session)
             created.items += session.item_count
     created.notices += session_reminders(today)
-    created.notices += overdue_reminders(gap_report(on=today))
+    created.notices += escalations(gap_report(on=today))
     created.notices += weekly_digests(now)
     return created

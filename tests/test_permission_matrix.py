@@ -37,6 +37,9 @@ MATRIX = {
     "ownership:completion_create": MEMBER,
     # An owner or backup who is a member skips; the object rule (tests/ownership/test_skips.py).
     "ownership:completion_skip": MEMBER,
+    "ownership:escalation_pause": MEMBER,
+    "ownership:policies": MEMBER,
+    "ownership:policy_save": OPS_LEAD,
     "ownership:completion_undo": MEMBER,
     "ownership:my_tasks": MEMBER,
     "ownership:calendar_feeds": MEMBER,

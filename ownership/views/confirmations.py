@@ -13,14 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from config.form_fields import add_errors
 from config.rendering import HtmxRequest
+from ownership import escalation
 from ownership.agenda import MY_TASKS, my_tasks_context, occurrence_key
-from ownership.forms import CompletionForm, SkipForm
-from ownership.permissions import VIEW_MAP, may_confirm_done, may_skip
+from ownership.forms import CompletionForm, PauseForm, SkipForm
+from ownership.permissions import VIEW_MAP, may_confirm_done, may_pause, may_skip
 from ownership.task_page import task_page_answer
 from tasks_registry.completions import record_completion, skip_occurrences, undo_completion
 from tasks_registry.models import Completion, Task
@@ -34,11 +36,13 @@ def _answer(
     failed: tuple[int, datetime.date | None] | None = None,
     form: CompletionForm | None = None,
     skip_form: SkipForm | None = None,
+    pause_form: PauseForm | None = None,
+    task_page: bool = False,
 ) -> HttpResponse:
     """The page the confirmation came from (My tasks or the task's page), or the part of it
     HTMX swaps: updated after a change, or with the refused form and its errors."""
-    on_task_page = request.POST.get("next") == "task"
-    if failed is None and skip_form is None and not request.htmx:
+    on_task_page = task_page or request.POST.get("next") == "task"
+    if failed is None and skip_form is None and pause_form is None and not request.htmx:
         messages.success(request, notice)
         return redirect(task if on_task_page else reverse("ownership:my_tasks"))
     extra: dict[str, Any] = {
@@ -47,6 +51,7 @@ def _answer(
         "failed_key": "",
         "skip_form": skip_form,
         "failed_skip": task.pk if skip_form is not None else None,
+        "pause_form": pause_form,
     }
     if failed is not None:
         task_pk, day = failed
@@ -124,3 +129,27 @@ def completion_undo(request: HtmxRequest, pk: int) -> HttpResponse:
         return _answer(request, task, notice=" ".join(error.messages))
     day = date_format(completion.due_on, "D j M")
     return _answer(request, task, notice=f"“{task.name}” for {day} is open again.")
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def escalation_pause(request: HtmxRequest, slug: str) -> HttpResponse:
+    """ "I'm on it — by <date>": its escalation waits until then (ownership/escalation.py)."""
+    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    chain = escalation.chain_of(task, timezone.localdate())
+    holder = chain.current.person_pk if chain and chain.current else None
+    if not may_pause(request.user, task, holder):
+        raise PermissionDenied(
+            "Only whoever its escalation reached, its owner, its backup or an ops lead says so."
+        )
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        try:
+            made = escalation.pause(task=task, until=form.cleaned_data["until"], by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            day = date_format(made.until, "D j M")
+            notice = f"Noted: you are on it, done by {day}."
+            return _answer(request, task, notice=notice, task_page=True)
+    return _answer(request, task, pause_form=form, task_page=True)

@@ -243,12 +243,13 @@ def test_an_overdue_task_gets_one_reminder_however_many_days_are_missed(tasks):
     scheduling.sweep(at("2026-10-12T14:00"))
     overdue = Notice.objects.filter(kind=NoticeKind.OVERDUE)
     assert overdue.filter(pk__in=made.notices).count() == 1
+    # The chain follows the oldest occurrence still open.
     assert list(overdue.values_list("person__name", "due_on")) == [
-        ("Sam Lee", datetime.date(2026, 10, 11))
+        ("Sam Lee", datetime.date(2026, 10, 5))
     ]
     [message] = [notify.compose(overdue.get(), today=datetime.date(2026, 10, 12))]
     assert message.subject == "Overdue: Returns notices (7 missed since 5 Oct)"
-    # Catching up on the backlog sends nothing new.
+    # Catching up on most of the backlog sends nothing new that day.
     by = UserFactory()
     skip_occurrences(
         task=task,
@@ -259,10 +260,10 @@ def test_an_overdue_task_gets_one_reminder_however_many_days_are_missed(tasks):
         today=datetime.date(2026, 10, 12),
     )
     assert not overdue.filter(pk__in=scheduling.sweep(at("2026-10-12T16:00")).notices)
-    # A newly missed day is a new reminder, still one for the task.
+    # The next day the occurrence left open starts its own chain: still one notice.
     scheduling.sweep(at("2026-10-13T08:00"))
     assert overdue.count() == 2
-    assert overdue.order_by("-due_on").first().due_on == datetime.date(2026, 10, 12)
+    assert overdue.order_by("-due_on").first().due_on == datetime.date(2026, 10, 11)
 
 
 def test_an_owner_who_has_left_is_not_reminded_whoever_answers_for_the_task_is(tasks):

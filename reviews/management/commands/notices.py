@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from reviews.management.moments import moment_arg
+from config.moments import moment_arg
 from reviews.models import Notice
 from reviews.notify import MAX_ATTEMPTS
 

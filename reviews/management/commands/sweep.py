@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews import jobs, notify, scheduling
-from reviews.management.moments import moment_arg
+from config.moments import moment_arg
 from reviews.models import Notice
 
 # --now may run this far ahead of the clock (a command typed a moment before the hour).
