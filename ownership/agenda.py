@@ -12,6 +12,7 @@ from django.utils import timezone
 from ownership.acting import Acting, acting_owner
 from ownership.assignments import owners_and_backups
 from ownership.models import Assignment, Person, Role
+from ownership.policies import Rules, all_rules
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.due import Occurrence
@@ -31,6 +32,13 @@ class MyTask:
     role: str
     acting: Acting
     i_am_acting: bool
+    # For a task they own: the day their last word for it runs out (ownership/attestation.py).
+    attest_by: datetime.date | None = None
+
+    @property
+    def attested_on(self) -> datetime.date | None:
+        attested = self.task.attested_at
+        return timezone.localdate(attested) if attested else None
 
 
 @dataclass
@@ -69,6 +77,11 @@ class MyTasks:
     upcoming: list[Occurrence] = field(default_factory=list)
     recently_done: list[Occurrence] = field(default_factory=list)
     ad_hoc: list[MyTask] = field(default_factory=list)
+
+    @property
+    def owned_count(self) -> int:
+        return sum(1 for item in self.tasks.values() if item.attest_by is not None)
+
     no_rhythm: list[MyTask] = field(default_factory=list)
 
     @property
@@ -92,12 +105,17 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
     if not mine:
         return page
     people = owners_and_backups([a.task_id for a in mine])
+    policies = all_rules() if any(a.role == Role.OWNER for a in mine) else {}
     for assignment in mine:
         owner, backup = people.get(assignment.task_id, (None, None))
         acting = acting_owner(owner, backup, today)
         i_am_acting = acting.person is not None and acting.person.pk == person.pk
         page.tasks[assignment.task_id] = MyTask(
-            assignment.task, assignment.role, acting, i_am_acting
+            assignment.task,
+            assignment.role,
+            acting,
+            i_am_acting,
+            attest_by=_attest_by(assignment, policies) if assignment.role == Role.OWNER else None,
         )
     tasks = [item.task for item in page.tasks.values()]
     missed: dict[int, Missed] = {}
@@ -122,6 +140,15 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
         elif rhythm is None:
             page.no_rhythm.append(item)
     return page
+
+
+def _attest_by(assignment: Assignment, policies: dict[str, Rules]) -> datetime.date:
+    """Their last word for the task (an attestation, or taking it on) plus its period: as the
+    unattested rule counts (ownership/gap_rules.py)."""
+    task = assignment.task
+    said = max(m for m in (task.attested_at, assignment.confirmed_at) if m is not None)
+    every = policies[task.criticality].attest_every_days
+    return timezone.localdate(said) + datetime.timedelta(days=every)
 
 
 def occurrence_key(task_pk: int, day: datetime.date | None) -> str:

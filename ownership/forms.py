@@ -381,3 +381,12 @@ class PolicyForm(forms.Form):
             steps.append((role, days))
         self.cleaned_data["steps"] = steps
         return self.cleaned_data
+
+
+class WrongForm(forms.Form):
+    """ "Something is wrong" with a task: a note for the ops leads."""
+
+    note = forms.CharField(
+        max_length=2000,
+        error_messages={"required": "Say what is wrong: the ops leads read it."},
+    )

@@ -29,7 +29,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
-from ownership.models import Assignment, EscalationStep, Person, Role, StepRole, Team
+from ownership.models import (
+    Assignment,
+    EscalationStep,
+    Person,
+    Policy,
+    Role,
+    StepRole,
+    Team,
+)
 from ownership.vagueness import Vagueness, is_vague, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
 
@@ -93,6 +101,9 @@ class TaskGaps:
     owner_load: int
     last_confirmed: datetime.datetime | None
     step: StepFacts | None
+    attested_at: datetime.datetime | None
+    owner_since: datetime.datetime | None
+    attest_every_days: int
     gaps: list["GapRule"]
     report: "GapReport" = field(repr=False)
 
@@ -113,6 +124,20 @@ class TaskGaps:
 
     def get_criticality_display(self) -> str:
         return Criticality(self.criticality).label
+
+    @property
+    def attested_since(self) -> datetime.datetime | None:
+        """Its owner's last word for it: their attestation, or their taking it on."""
+        moments = [m for m in (self.attested_at, self.owner_since) if m is not None]
+        return max(moments) if moments else None
+
+    @property
+    def attest_by(self) -> datetime.date | None:
+        """The day its owner's last word runs out: past it, the unattested rule flags it."""
+        since = self.attested_since
+        if since is None:
+            return None
+        return timezone.localdate(since) + datetime.timedelta(days=self.attest_every_days)
 
     @property
     def vagueness(self) -> Vagueness | None:
@@ -304,6 +329,33 @@ STALE = GapRule(
 )
 
 
+def _unattested_detail(row: TaskGaps) -> str:
+    assert row.owner is not None  # noqa: S101 - the rule needs an owner
+    every = row.attest_every_days
+    since = row.attested_since
+    if row.attested_at is None or since is None or row.attested_at < since:
+        taken = f"since taking it on {_day(timezone.localdate(since))}" if since else "yet"
+        return f"{row.owner.name} has not attested it {taken} (every {every} days)."
+    return (
+        f"{row.owner.name} last attested it on {_day(timezone.localdate(since))} "
+        f"(every {every} days)."
+    )
+
+
+UNATTESTED = GapRule(
+    code="unattested",
+    label="Unattested",
+    meaning="Its owner has not said it is still theirs and still right within its period.",
+    sql="""
+        o.id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)
+        AND CASE WHEN t.attested_at > o.confirmed_at THEN t.attested_at ELSE o.confirmed_at END
+            < {attested_before}
+    """,
+    detail=_unattested_detail,
+    comes_with_time=True,
+)
+
+
 class GapRules:
     """The rules, most severe first: the dashboard, the command and each task's list follow
     this order."""
@@ -341,6 +393,7 @@ RULES = GapRules(
     NO_RHYTHM,
     OVERLOADED_OWNER,
     STALE,
+    UNATTESTED,
 )
 
 # Roles of people who do or check the work: with any of them and no owner, the task has helpers
@@ -365,13 +418,36 @@ def _stale_before(on: datetime.date) -> datetime.datetime:
     )
 
 
+def _attest_days(criticality: Criticality) -> Callable[[datetime.date], int]:
+    return lambda on: settings.OWNERMAP_ATTEST_EVERY_DAYS[criticality.value]
+
+
 # The values a rule's SQL may bind, computed for the day the report is for.
 PARAMETERS: dict[str, Callable[[datetime.date], Any]] = {
     "today": lambda on: on,
     **{f"due_before_{c.value}": _due_before(c) for c in Criticality},
     "critical_limit": lambda on: settings.OWNERMAP_MAX_CRITICAL_TASKS,
     "stale_before": _stale_before,
+    "midnight": lambda on: datetime.datetime.combine(
+        on, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    ),
+    **{f"attest_days_{c.value}": _attest_days(c) for c in Criticality},
 }
+
+
+def _attested_before() -> str:
+    """The moment before which an owner's last word is too old for the task: midnight today,
+    less the attestation period of its criticality (the ops leads' policy, or the default).
+    Date arithmetic is the database's own: one statement for the whole map either way."""
+    days = (
+        "COALESCE(pol.attest_every_days, CASE t.criticality"
+        " WHEN '{critical}' THEN %(attest_days_critical)s"
+        " WHEN '{high}' THEN %(attest_days_high)s"
+        " ELSE %(attest_days_normal)s END)"
+    ).format(**{c.value: c.value for c in Criticality})
+    if connection.vendor == "postgresql":
+        return f"(%(midnight)s - make_interval(days => {days}))"
+    return f"datetime(%(midnight)s, '-' || {days} || ' days')"
 
 
 def _vocabulary() -> dict[str, str]:
@@ -383,6 +459,8 @@ def _vocabulary() -> dict[str, str]:
         "person": Person._meta.db_table,
         "completion": Completion._meta.db_table,
         "step": EscalationStep._meta.db_table,
+        "policy": Policy._meta.db_table,
+        "attested_before": _attested_before(),
         "owner": Role.OWNER.value,
         "backup": Role.BACKUP.value,
         "helpers": ", ".join(f"'{role}'" for role in HELPER_ROLES),
@@ -414,6 +492,7 @@ _FACTS = """
             WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
             GROUP BY a.person_id
         ) owner_load ON owner_load.person_id = o.person_id
+        LEFT JOIN {policy} pol ON pol.criticality = t.criticality
 """
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
@@ -535,6 +614,8 @@ class GapReport:
     by_rule: dict[GapRule, list[int]]
     gaps_of: dict[int, list[GapRule]]
     coverage: Coverage
+    # Of the tasks with an owner still here, those attested within their period.
+    attested: Coverage = Coverage(0, 0)
 
     @property
     def counts(self) -> dict[GapRule, int]:
@@ -599,7 +680,8 @@ def _details_sql() -> str:
                bp.id, bp.name, bp.email, bp.departed_on, bp.away_until,
                COALESCE(people.helpers, 0), COALESCE(people.cross_team, 0),
                COALESCE(owner_load.critical, 0), t.last_confirmed_at,
-               esc.number, esc.role, ep.name, esc.reached_on
+               esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, o.confirmed_at,
+               pol.attest_every_days
         """
         + _FACTS
         + _LAST_STEP
@@ -647,6 +729,9 @@ def _details(pks: list[int], report: GapReport) -> dict[int, TaskGaps]:
             owner_load=row[23],
             last_confirmed=_datetime(row[24]),
             step=_step(*row[25:29]),
+            attested_at=_datetime(row[29]),
+            owner_since=_datetime(row[30]),
+            attest_every_days=row[31] or settings.OWNERMAP_ATTEST_EVERY_DAYS[row[4]],
             gaps=report.gaps_of.get(row[0], []),
             report=report,
         )
@@ -688,7 +773,7 @@ def gap_report(
 
     gaps_of: dict[int, list[GapRule]] = {}
     flagged = []
-    covered = total = 0
+    covered = total = owned = 0
     # Read once: this loop runs for every active task.
     found, judged = compiled.found, compiled.judged
     owner_here, uncovered, mask = compiled.owner_here, compiled.uncovered, compiled.rule_mask
@@ -697,6 +782,7 @@ def gap_report(
         extra = judged.get(done)
         packed |= compiled.text_bits(done) if extra is None else extra
         rank = packed & 3
+        owned += bool(packed & owner_here)
         if rank <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
             covered += bool(packed & owner_here) and not packed & uncovered
@@ -721,6 +807,7 @@ def gap_report(
         by_rule=by_rule,
         gaps_of=gaps_of,
         coverage=Coverage(covered, total),
+        attested=Coverage(owned - len(by_rule[UNATTESTED]), owned),
     )
 
 

@@ -243,6 +243,50 @@ class EscalationPause(models.Model):
         return f"{self.task}: on it until {self.until}"
 
 
+class Attestation(models.Model):
+    """An owner's word that a task, its backup, its rhythm and its definition of done are still
+    right ("still mine"), or that something is wrong with it, with their note for the ops
+    leads. Written by ownership/attestation.py."""
+
+    class Via(models.TextChoices):
+        MY_TASKS = "my_tasks", "My tasks"
+        TASK_PAGE = "task_page", "the task's page"
+        EMAIL_LINK = "email_link", "a link in an email"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attestations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attestations")
+    attested_at = models.DateTimeField()
+    is_right = models.BooleanField(default=True)
+    note = models.TextField(blank=True)
+    via = models.CharField(max_length=20, choices=Via.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+        indexes = [models.Index(fields=["task", "attested_at"], name="attestation_task_idx")]
+
+    def __str__(self) -> str:
+        word = "still right" if self.is_right else "something is wrong"
+        return f"{self.person} on {self.task}: {word}"
+
+
+class AttestLink(models.Model):
+    """A link in an email that lets one person attest a few tasks without signing in: kept as
+    a hash (config/secret_tokens.py), good until it expires, and used once."""
+
+    secret_hash = models.CharField(max_length=64, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attest_links")
+    task_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Attestation link for {self.person}"
+
+
 class SearchWord(models.Model):
     """Every word the map's tasks, people and teams use, as written, with its stem: the
     vocabulary a misspelt search word is corrected against (trigram-indexed on PostgreSQL, see

@@ -18,7 +18,7 @@ from ownership.answerer import Fallbacks, Involved, answerer
 from ownership.contacts import Contact
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
-from ownership.forms import AssignmentForm, PauseForm
+from ownership.forms import AssignmentForm, PauseForm, WrongForm
 from ownership.gap_rules import GapRule, TaskGaps, task_gaps
 from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
@@ -81,6 +81,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     # Only an overdue task has an escalation: the others pay no query for it.
     chain = escalation.chain_of(task, today) if schedule.overdue else None
     holder = chain.current.person_pk if chain and chain.current else None
+    may_attest = owner is not None and owner.user_id == user.pk and task.is_active
     involved = [Involved(a.role, Contact.of(a.person)) for a in assignments]
     return {
         "task": task,
@@ -98,6 +99,9 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "chain": chain,
         "may_pause": chain is not None and may_pause(user, task, holder),
         "pause_form": PauseForm(),
+        "may_attest": may_attest,
+        "attest_by": gaps.attest_by if gaps is not None and gaps.owner is not None else None,
+        "wrong_form": WrongForm(),
         "rhythm": rhythms.stored(task.rhythm),
         "may_confirm": may_confirm,
         # may_skip without asking the database again for the owner and backup.

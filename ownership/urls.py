@@ -5,6 +5,7 @@ from ownership import (
     fix_in_place,  # noqa: F401 - registers <fix:kind>
 )
 from ownership.views import (
+    attestations,
     calendars,
     confirmations,
     dashboard,
@@ -48,6 +49,10 @@ urlpatterns = [
     ),
     path("tasks/<slug:slug>/done", confirmations.completion_create, name="completion_create"),
     path("tasks/<slug:slug>/skip", confirmations.completion_skip, name="completion_skip"),
+    path("tasks/<slug:slug>/attest", attestations.attest_task, name="attest_task"),
+    path("tasks/<slug:slug>/wrong", attestations.something_wrong, name="something_wrong"),
+    path("my/attest-all", attestations.attest_all, name="attest_all"),
+    path("attest/<str:secret>", attestations.attest_link, name="attest_link"),
     path("tasks/<slug:slug>/on-it", confirmations.escalation_pause, name="escalation_pause"),
     path("policies/", policies.policies, name="policies"),
     path("policies/<str:criticality>", policies.policy_save, name="policy_save"),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ownership.models import EscalationStep, Person
+from ownership.models import Attestation, EscalationStep, Person
 from tasks_registry.models import Campaign, Task
 
 
@@ -156,6 +156,8 @@ class NoticeKind(models.TextChoices):
     SESSION = "session", "Review session coming up"
     OVERDUE = "overdue", "Task overdue"
     ESCALATION = "escalation", "Overdue task escalated"
+    ATTEST = "attest", "Still yours?"
+    ATTEST_PROBLEM = "attest_problem", "Something is wrong with a task"
     DIGEST = "digest", "Weekly digest"
     SUMMARY = "summary", "Review summary"
 
@@ -179,6 +181,10 @@ class Notice(models.Model):
     # The escalation step it tells of (ownership/escalation.py), for an overdue task.
     step = models.ForeignKey(
         EscalationStep, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    # The owner's "something is wrong" it passes on to an ops lead.
+    attestation = models.ForeignKey(
+        Attestation, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when a sender claims it, cleared again if sending fails; a claim older than

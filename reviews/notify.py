@@ -26,8 +26,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership import escalation
+from ownership import attestation, escalation
 from ownership.answerer import answerers
+from ownership.gap_rules import UNATTESTED, gap_report
 from ownership.models import Assignment, EscalationStep, Role
 from reviews.models import Notice, NoticeKind, ReviewSession
 from reviews.summary import session_summary
@@ -106,15 +107,64 @@ def _why_you(notice: Notice, task: Task, today: datetime.date) -> str:
 
 
 # Kinds that tell a person what needs them: a person's waiting ones go in one email.
-GROUPED = (NoticeKind.OVERDUE, NoticeKind.ESCALATION)
+GROUPED = (
+    NoticeKind.OVERDUE,
+    NoticeKind.ESCALATION,
+    NoticeKind.ATTEST,
+    NoticeKind.ATTEST_PROBLEM,
+)
 
 
 def _section(notice: Notice, today: datetime.date) -> Message | None:
-    """An overdue task's notice as one section of its person's letter; None if the occurrence
-    it tells of was confirmed or skipped since."""
-    task: Task = notice.task
+    """The notice as one section of its person's letter; None if there is nothing left to say
+    by the time it goes."""
+    if notice.kind == NoticeKind.ATTEST:
+        return _attest_section(notice, today)
+    if notice.kind == NoticeKind.ATTEST_PROBLEM:
+        task = _task_of(notice)
+        context = {
+            "problem": notice.attestation,
+            "task": task,
+            "url": link(task.get_absolute_url()),
+        }
+        return _message("reviews/notices/attest_problem.txt", context)
+    return _overdue_section(notice, today)
+
+
+def _attest_section(notice: Notice, today: datetime.date) -> Message | None:
+    """The owner's tasks past their attestation period as it is sent, with a link that attests
+    them all at once (ownership/attestation.py)."""
+    owned = Task.objects.filter(
+        is_active=True, assignments__role=Role.OWNER, assignments__person=notice.person
+    )
+    report = gap_report(on=today, tasks=owned)
+    rows = report.rows(report.by_rule[UNATTESTED])
+    if not rows:
+        return None
+    secret = attestation.issue_link(notice.person, [row.pk for row in rows])
+    context = {
+        "rows": rows,
+        "url": link(reverse("ownership:attest_link", kwargs={"secret": secret})),
+        "my_tasks": link(reverse("ownership:my_tasks")),
+        "lifetime": attestation.LINK_LIFETIME.days,
+    }
+    return _message("reviews/notices/attest.txt", context)
+
+
+def _task_of(notice: Notice) -> Task:
+    task = notice.task
+    if task is None:
+        raise ValueError(f"notice {notice.key} is about a task but names none")
+    return task
+
+
+def _overdue_section(notice: Notice, today: datetime.date) -> Message | None:
+    """An overdue task's notice; None if the occurrence it tells of was confirmed or skipped
+    since."""
+    task = _task_of(notice)
     missed = due.schedule(task, today=today).overdue
-    if not any(occurrence.due_on == notice.due_on for occurrence in missed):
+    chain_day = notice.due_on
+    if chain_day is None or not any(occurrence.due_on == chain_day for occurrence in missed):
         return None
     chain = escalation.chain_of(task, today)
     context: dict[str, Any] = {
@@ -127,11 +177,11 @@ def _section(notice: Notice, today: datetime.date) -> Message | None:
     if notice.kind == NoticeKind.OVERDUE:
         context["why_you"] = _why_you(notice, task, today)
     else:
-        context["step"] = notice.step
+        step = notice.step
+        context["step"] = step
         context["told"] = list(
-            EscalationStep.objects.filter(task=task, due_on=notice.due_on)
-            .exclude(pk=notice.step_id)
-            .filter(number__lt=notice.step.number if notice.step else 0)
+            EscalationStep.objects.filter(task=task, due_on=chain_day)
+            .filter(number__lt=step.number if step else 0)
             .select_related("person")
         )
     return _message(f"reviews/notices/{notice.kind}.txt", context)
@@ -248,7 +298,9 @@ def deliver(notice_id: int) -> bool:
     now = timezone.now()
     if not _claim([notice_id], now):
         return False
-    notice = Notice.objects.select_related("person", "session", "task", "step").get(pk=notice_id)
+    notice = Notice.objects.select_related(
+        "person", "session", "task", "step", "attestation__person"
+    ).get(pk=notice_id)
     batch = [notice]
     if notice.kind in GROUPED:
         waiting = list(
@@ -260,7 +312,7 @@ def deliver(notice_id: int) -> bool:
         claimed = _claim(waiting, now)
         batch += list(
             Notice.objects.filter(pk__in=claimed)
-            .select_related("person", "task", "step")
+            .select_related("person", "task", "step", "attestation__person")
             .order_by("pk")
         )
     ids = [each.pk for each in batch]

@@ -20,8 +20,8 @@ from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
 from ownership import escalation
-from ownership.gap_rules import OVERDUE, RULES, GapReport, gap_report
-from ownership.models import Assignment, Person, Role
+from ownership.gap_rules import OVERDUE, RULES, UNATTESTED, GapReport, gap_report
+from ownership.models import Assignment, Attestation, Person, Role
 from ownership.permissions import EDIT_MAP
 from reviews.models import (
     GapBaseline,
@@ -419,6 +419,57 @@ def escalations(report: GapReport) -> list[int]:
     return made
 
 
+def attestation_asks(report: GapReport) -> list[int]:
+    """Each owner with tasks past their attestation period (the unattested rule), asked in one
+    notice for all of them, once a period: the key holds the day the oldest of those periods
+    ran out, which their attesting moves on."""
+    unattested = report.by_rule[UNATTESTED]
+    oldest: dict[int, datetime.date] = {}
+    for start in range(0, len(unattested), 1000):
+        for row in report.rows(unattested[start : start + 1000]):
+            if row.owner is None or row.attest_by is None:
+                continue
+            pk = row.owner.pk
+            oldest[pk] = min(oldest.get(pk, row.attest_by), row.attest_by)
+    return _record_notices(
+        {
+            f"attest:person:{pk}:{day.isoformat()}": {
+                "kind": NoticeKind.ATTEST,
+                "person_id": pk,
+                "due_on": day,
+            }
+            for pk, day in oldest.items()
+        }
+    )
+
+
+def attestation_problems(now: datetime.datetime) -> list[int]:
+    """An owner's "something is wrong" to each ops lead, once: from the last week, so a sweep
+    that was down for a few days still passes it on."""
+    today = timezone.localdate(now)
+    since = now - datetime.timedelta(days=7)
+    problems = list(
+        Attestation.objects.filter(is_right=False, attested_at__gte=since).values_list(
+            "pk", "task_id"
+        )
+    )
+    if not problems:
+        return []
+    leads = list(_people_with(EDIT_MAP, today).values_list("pk", flat=True))
+    return _record_notices(
+        {
+            f"attest-problem:{pk}:person:{lead}": {
+                "kind": NoticeKind.ATTEST_PROBLEM,
+                "person_id": lead,
+                "task_id": task_id,
+                "attestation_id": pk,
+            }
+            for pk, task_id in problems
+            for lead in leads
+        }
+    )
+
+
 def weekly_digests(now: datetime.datetime) -> list[int]:
     """One digest a week to each person who owns or backs up a task due within the week (or
     overdue); the ISO week is in the key. Made from OWNERMAP_DIGEST_HOUR on Monday, or later
@@ -482,6 +533,9 @@ def sweep(now: datetime.datetime | None = None) -> Created:
             created.sessions.append(session)
             created.items += session.item_count
     created.notices += session_reminders(today)
-    created.notices += escalations(gap_report(on=today))
+    report = gap_report(on=today)
+    created.notices += escalations(report)
+    created.notices += attestation_asks(report)
+    created.notices += attestation_problems(now)
     created.notices += weekly_digests(now)
     return created

@@ -8,12 +8,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from config.writes import stamp
 from ownership.assignments import assign_owner
 from ownership.gap_rules import gap_report
-from ownership.models import Person
+from ownership.models import Attestation, Person
 from reviews import scheduling
 from reviews.models import (
     CONFIRMING,
@@ -46,15 +47,25 @@ def _save(session: ReviewSession, by: AbstractBaseUser | None, fields: list[str]
 
 def _note_last_confirmed(task_id: int) -> None:
     """The task's last confirmation, which the stale rule reads, follows its latest confirming
-    outcome: an outcome changed after the fact moves it back too. Not an edit of the task: no
-    new version, no history entry."""
-    latest = (
+    outcome or its owner's latest attestation (ownership/attestation.py), whichever is newer:
+    an outcome changed after the fact moves it back too. Not an edit of the task: no new
+    version, no history entry."""
+    reviewed = Subquery(
         ReviewItem.objects.filter(task_id=OuterRef("pk"), outcome__in=CONFIRMING)
         .values("task_id")
         .annotate(latest=Max("decided_at"))
         .values("latest")
     )
-    Task.objects.filter(pk=task_id).update(last_confirmed_at=Subquery(latest))
+    attested = Subquery(
+        Attestation.objects.filter(task_id=OuterRef("pk"), is_right=True)
+        .values("task_id")
+        .annotate(latest=Max("attested_at"))
+        .values("latest")
+    )
+    # Greatest is NULL on SQLite if either is: each falls back on the other.
+    Task.objects.filter(pk=task_id).update(
+        last_confirmed_at=Greatest(Coalesce(reviewed, attested), Coalesce(attested, reviewed))
+    )
 
 
 def start_session(*, session: ReviewSession, by: AbstractBaseUser | None) -> ReviewSession:

@@ -92,6 +92,8 @@ class Task(models.Model):
     # When a review last confirmed the task as it stands (or as just fixed), written by the
     # reviews app's write functions: the stale rule reads it without knowing about reviews.
     last_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When its owner last attested it is still theirs and still right (ownership/attestation.py).
+    attested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every write through tasks_registry.changes.update_task; a form saved with an
     # older version is refused instead of silently overwriting someone else's change.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -109,6 +111,7 @@ class Task(models.Model):
             "rhythm_set_on",
             "past_rhythms",
             "last_confirmed_at",
+            "attested_at",
         ]
     )
 

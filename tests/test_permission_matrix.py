@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 OUTSIDER, MEMBER, OPS_LEAD, MANAGER = range(4)
 ROLES = {OUTSIDER: "outsider", MEMBER: "member", OPS_LEAD: "ops_lead", MANAGER: "manager"}
 # Reached without any group: signing in and out, one's own password, the health probe, and a
-# calendar feed (its address is the secret; tests/ownership/test_calendar_views.py).
+# calendar feed and an attestation link (their address is the secret;
+# tests/ownership/test_calendar_views.py, tests/ownership/test_attestation.py).
 ANYONE = OUTSIDER
 
 MATRIX = {
@@ -26,6 +27,7 @@ MATRIX = {
     "password_change": ANYONE,
     "password_change_done": ANYONE,
     "ownership:calendar_feed": ANYONE,
+    "ownership:attest_link": ANYONE,
     # Reading the map, and what each member does for themselves.
     "ownership:dashboard": MEMBER,
     # With a session; with a token, tests/ownership/test_api.py.
@@ -38,6 +40,9 @@ MATRIX = {
     # An owner or backup who is a member skips; the object rule (tests/ownership/test_skips.py).
     "ownership:completion_skip": MEMBER,
     "ownership:escalation_pause": MEMBER,
+    "ownership:attest_task": MEMBER,
+    "ownership:attest_all": MEMBER,
+    "ownership:something_wrong": MEMBER,
     "ownership:policies": MEMBER,
     "ownership:policy_save": OPS_LEAD,
     "ownership:completion_undo": MEMBER,

@@ -14,7 +14,7 @@ PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
 API = {"/api/whoowns"}
 # Calendar apps cannot sign in: a feed is opened by the secret in its address, and a wrong one
 # is not found (tests/ownership/test_calendar_views.py).
-SECRET_ADDRESS = {"/calendar/1.ics"}
+SECRET_ADDRESS = {"/calendar/1.ics", "/attest/1"}
 
 
 def _walk(patterns, prefix=""):

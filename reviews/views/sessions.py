@@ -36,8 +36,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
     upcoming, past = session_runner.upcoming_and_past(timezone.localdate())
     for session in past:
         session.figures = figures_of(session)
-    now = map_figures(gap_report(on=timezone.localdate())) if past else {}
+    report = gap_report(on=timezone.localdate())
+    now = map_figures(report) if past else {}
     context = {
+        "report": report,
         "upcoming": upcoming,
         "past": past,
         "chart": trend_chart(past, now),

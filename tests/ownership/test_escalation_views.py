@@ -143,13 +143,13 @@ def slipping(ops_lead):
     assign_owner(task=task, person=owner, by=None)
     assign_backup(task=task, person=backup, by=None)
     for day in (2, 3):
-        scheduling.sweep(timezone.make_aware(datetime.datetime(2026, 12, day, 8)))
+        scheduling.sweep(datetime.datetime(2026, 12, day, 8, tzinfo=datetime.UTC))
     task.refresh_from_db()
     return task, owner, backup
 
 
 def test_the_overdue_rule_and_the_task_page_name_the_step(slipping, client, on_3_dec):
-    task, owner, backup = slipping
+    task, _owner, backup = slipping
     gaps = task_gaps(task, on=datetime.date(2026, 12, 3))
     assert OVERDUE in gaps.gaps
     assert OVERDUE.detail(gaps) == (
@@ -164,7 +164,7 @@ def test_the_overdue_rule_and_the_task_page_name_the_step(slipping, client, on_3
 
 
 def test_im_on_it_from_the_task_page_holds_the_chain_and_says_so(slipping, client, on_3_dec):
-    task, owner, backup = slipping
+    task, _owner, backup = slipping
     client.force_login(backup.user)
     url = reverse("ownership:escalation_pause", args=[task.slug])
     response = client.post(url, {"until": "2026-12-08", "next": "task"}, HTTP_HX_REQUEST="true")
@@ -186,7 +186,7 @@ def test_im_on_it_from_the_task_page_holds_the_chain_and_says_so(slipping, clien
     ],
 )
 def test_im_on_it_refuses_a_bad_day_at_the_field(slipping, client, on_3_dec, until, message):
-    task, owner, backup = slipping
+    task, owner, _backup = slipping
     client.force_login(owner.user)
     url = reverse("ownership:escalation_pause", args=[task.slug])
     response = client.post(url, {"until": until, "next": "task"}, HTTP_HX_REQUEST="true")
@@ -248,7 +248,7 @@ def test_the_command_lists_each_chain_with_its_next_step(slipping):
 def test_an_escalated_task_page_costs_the_same_queries_however_long_its_chain(
     slipping, client, on_3_dec, django_assert_num_queries
 ):
-    task, owner, backup = slipping
+    task, owner, _backup = slipping
     client.force_login(owner.user)
     client.get(task.get_absolute_url())  # the stage leads, cached on the map's version
     # The page's own (tests/ownership/test_task_views.py), and, as it is overdue, its chain:
@@ -258,7 +258,7 @@ def test_an_escalated_task_page_costs_the_same_queries_however_long_its_chain(
         response = client.get(task.get_absolute_url())
     assert response.status_code == 200
     for day in (4, 7, 14, 21):
-        scheduling.sweep(timezone.make_aware(datetime.datetime(2026, 12, day, 8)))
+        scheduling.sweep(datetime.datetime(2026, 12, day, 8, tzinfo=datetime.UTC))
     assert task.escalation_steps.count() == 5
     with django_assert_num_queries(24):
         client.get(task.get_absolute_url())

@@ -88,9 +88,10 @@ def test_my_tasks_takes_the_same_queries_whatever_the_number_of_tasks(
 ):
     for n in range(12):
         _task(mia, name=f"Task {n}", role="owner" if n % 2 else "backup")
-    # session, user, person, their roles with the tasks, the tasks' owners and backups,
-    # the completions (no campaign rhythm: no campaigns query), the header's person
-    with django_assert_num_queries(7):
+    # session, user, person, their roles with the tasks, the tasks' owners and backups, the
+    # attestation periods (they own some), the completions (no campaign rhythm: no campaigns
+    # query), the header's person
+    with django_assert_num_queries(8):
         response = member_client.get(MY)
     assert response.status_code == 200
 

@@ -172,7 +172,7 @@ def test_im_on_it_refuses_a_day_gone_one_too_far_and_a_task_not_overdue(cast):
 
 
 def test_an_away_owners_backup_is_the_first_step_and_the_chain_closes_up(cast):
-    task, people = cast
+    _task, people = cast
     owner = people["owner"]
     owner.away_until = datetime.date(2026, 12, 31)
     owner.save()
@@ -219,7 +219,7 @@ def test_skipping_the_occurrence_ends_its_chain(cast):
 
 
 def test_one_email_per_person_per_sweep_however_many_tasks_need_them(cast, mailoutbox):
-    task, people = cast
+    _task, people = cast
     second = TaskFactory(
         name="Refund queue check",
         criticality=Criticality.CRITICAL,
@@ -246,7 +246,8 @@ def test_one_email_per_person_per_sweep_however_many_tasks_need_them(cast, mailo
         "Overdue: Payment gateway check (due 1 Dec 2026)",
         "Overdue: Refund queue check (due 1 Dec 2026)",
     }
-    assert "&#x27;" not in email.body and "&quot;" not in email.body
+    assert "&#x27;" not in email.body
+    assert "&quot;" not in email.body
     assert email.alternatives[0][1] == "text/html"
     assert Notice.objects.filter(pk__in=made, sent_at__isnull=False).count() == 2
 
@@ -277,7 +278,7 @@ def test_two_sweeps_at_once_make_each_step_exactly_once(reference_data, ops_lead
     def run():
         try:
             results.append(scheduling.sweep(at("2026-12-02")))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:
             errors.append(error)
         finally:
             connection.close()
@@ -290,7 +291,8 @@ def test_two_sweeps_at_once_make_each_step_exactly_once(reference_data, ops_lead
     assert errors == []
     escalations = Notice.objects.filter(key__startswith="escalation:")
     made = sorted(len(escalations.filter(pk__in=result.notices)) for result in results)
-    assert sum(made) == 3 and len(made) == 2
+    assert sum(made) == 3
+    assert len(made) == 2
     assert EscalationStep.objects.count() == 3
     assert escalations.count() == 3
     assert sorted(

@@ -318,9 +318,11 @@ def test_the_session_page_queries_do_not_grow_with_its_items(
         response = client.get(reverse("reviews:session", args=[session.pk]) + "?show=all")
     assert response.content.decode().count("<tr>") == 51  # a page of 50 and the header
     # Session, user with permissions, the open sessions, the past ones (none closed: no trend
-    # to draw), the signed-in person.
-    with django_assert_num_queries(5):
-        client.get(reverse("reviews:session_list"))
+    # to draw), the map's gaps (for the attested share), the signed-in person.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("reviews:session_list"))
+    # Nobody owns any of the 60 tasks: no owned task to attest.
+    assert '<p class="figure" id="attested-figure">—</p>' in response.content.decode()
 
 
 def test_the_reviews_page_queries_do_not_grow_with_its_past_sessions(

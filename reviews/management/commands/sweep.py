@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import jobs, notify, scheduling
 from config.moments import moment_arg
+from reviews import jobs, notify, scheduling
 from reviews.models import Notice
 
 # --now may run this far ahead of the clock (a command typed a moment before the hour).
