@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from config.form_fields import MultilineField
 from ownership.assignments import KEEP, REMOVE
-from ownership.models import Person, Role, StepRole, Team
+from ownership.models import Person, Reach, Role, StepRole, Team
 from ownership.people_changes import find_person
 from ownership.policies import MAX_ATTEST_EVERY_DAYS, MAX_DELAY_DAYS, MAX_STEPS, Rules, step_field
 from ownership.sheets.files import too_large
@@ -389,4 +389,10 @@ class WrongForm(forms.Form):
     note = forms.CharField(
         max_length=2000,
         error_messages={"required": "Say what is wrong: the ops leads read it."},
+    )
+
+
+class ReachForm(forms.Form):
+    reach = forms.ChoiceField(
+        label="How Ownermap reaches you", choices=Reach.choices, widget=forms.RadioSelect
     )

@@ -53,6 +53,14 @@ class Presence:
         return self.away_until is not None and self.away_until >= on
 
 
+class Reach(models.TextChoices):
+    """How a person wants Ownermap's notices: they choose it on their own page. (Chat, by
+    direct message, comes with the Slack connection.)"""
+
+    EMAIL = "email", "Each notice by email"
+    DIGEST = "digest", "Only the weekly digest by email (escalations still come)"
+
+
 class Person(Presence, models.Model):
     """Someone in the map. May have a login; may be away for a while or have left."""
 
@@ -74,6 +82,9 @@ class Person(Presence, models.Model):
         null=True, blank=True, help_text="Last day away; the backup acts until then."
     )
     departed_on = models.DateField(null=True, blank=True, help_text="Day the person left.")
+    reach = models.CharField(
+        "notices by", max_length=10, choices=Reach.choices, default=Reach.EMAIL
+    )
     # Set when the team or title changes: what they own was given to them in their old role.
     role_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every change through ownership.people_changes.update_person: a form saved from

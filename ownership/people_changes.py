@@ -20,6 +20,8 @@ from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
 
 PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "away_until")
+# Only the person themself sets these (set_reach), never someone editing the map.
+OWN_FIELDS = ("reach",)
 _ANGLE_EMAIL = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 
 
@@ -118,7 +120,7 @@ def update_person(
     """Change a person's details. A new team or title marks a change of role, so what they own
     is flagged until someone confirms them in it or hands it over. StaleEdit if the person
     was saved since `expected_version`."""
-    unknown = set(changes) - set(PERSON_FIELDS)
+    unknown = set(changes) - set(PERSON_FIELDS) - set(OWN_FIELDS)
     if unknown:
         raise TypeError(f"update_person() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
@@ -416,3 +418,10 @@ def hand_over(
             for assignment in other_roles(person):
                 unassign(assignment=assignment, by=by, reason=reason)
     return moved
+
+
+def set_reach(*, person: Person, reach: str, by: AbstractBaseUser) -> Person:
+    """How the person wants notices: their own choice, on their own page."""
+    if Person.objects.filter(pk=person.pk, user_id=by.pk).count() != 1:
+        raise ValidationError({"reach": "Only the person themself chooses how they hear."})
+    return update_person(person=person, by=by, reach=reach)

@@ -84,6 +84,7 @@ urlpatterns = [
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit", people.person_edit, name="person_edit"),
     path("people/<int:pk>/away", people.person_away, name="person_away"),
+    path("people/<int:pk>/reach", people.person_reach, name="person_reach"),
     path("people/<int:pk>/departed", people.person_departed, name="person_departed"),
     path("people/<int:pk>/returned", people.person_returned, name="person_returned"),
     path("people/<int:pk>/handover", people.person_handover, name="person_handover"),

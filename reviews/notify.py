@@ -29,7 +29,7 @@ from django.utils import timezone
 from ownership import attestation, escalation
 from ownership.answerer import answerers
 from ownership.gap_rules import UNATTESTED, gap_report
-from ownership.models import Assignment, EscalationStep, Role
+from ownership.models import Assignment, EscalationStep, Reach, Role
 from reviews.models import Notice, NoticeKind, ReviewSession
 from reviews.summary import session_summary
 from tasks_registry import due
@@ -113,6 +113,12 @@ GROUPED = (
     NoticeKind.ATTEST,
     NoticeKind.ATTEST_PROBLEM,
 )
+
+
+# What a person who chose the digest only (Reach.DIGEST) gets in Monday's digest instead:
+# reminders about their own work. What is escalated to them, and what the ops leads must
+# hear, still comes at once.
+WAITS_FOR_DIGEST = (NoticeKind.OVERDUE, NoticeKind.ATTEST)
 
 
 def _section(notice: Notice, today: datetime.date) -> Message | None:
@@ -221,7 +227,9 @@ def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | 
             context["url"] = link(reverse("reviews:summary", kwargs={"pk": session.pk}))
     if notice.kind == NoticeKind.DIGEST:
         context["rows"] = _digest_tasks(notice, today)
-        if not context["rows"]:
+        if notice.person.reach == Reach.DIGEST:
+            context["attest"] = _attest_section(notice, today)
+        if not context["rows"] and not context.get("attest"):
             return None
         context["url"] = link(reverse("ownership:my_tasks"))
     return _message(f"reviews/notices/{notice.kind}.txt", context)
@@ -317,6 +325,15 @@ def deliver(notice_id: int) -> bool:
         )
     ids = [each.pk for each in batch]
     try:
+        quiet = notice.person.reach == Reach.DIGEST
+        if quiet:
+            waits = [each.pk for each in batch if each.kind in WAITS_FOR_DIGEST]
+            Notice.objects.filter(pk__in=waits).update(
+                skipped_because="they chose the weekly digest: it says this"
+            )
+            batch = [each for each in batch if each.pk not in waits]
+            if not batch:
+                return True
         if notice.kind in GROUPED:
             today = timezone.localdate()
             sections = {each.pk: _section(each, today) for each in batch}
@@ -330,7 +347,7 @@ def deliver(notice_id: int) -> bool:
             Notice.objects.filter(pk__in=empty).update(skipped_because="nothing left to say")
         if message is None:
             return True
-        key = notice.key if len(batch) == 1 else "+".join(each.key for each in batch)
+        key = batch[0].key if len(batch) == 1 else "+".join(each.key for each in batch)
         _email(message, notice.person.email, key)
     except Exception as error:
         Notice.objects.filter(pk__in=ids, sent_at__isnull=True, skipped_because="").update(

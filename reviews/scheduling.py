@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from config.writes import stamp
 from ownership import escalation
 from ownership.gap_rules import OVERDUE, RULES, UNATTESTED, GapReport, gap_report
-from ownership.models import Assignment, Attestation, Person, Role
+from ownership.models import Assignment, Attestation, Person, Reach, Role
 from ownership.permissions import EDIT_MAP
 from reviews.models import (
     GapBaseline,
@@ -480,12 +480,11 @@ def weekly_digests(now: datetime.datetime) -> list[int]:
     today = local.date()
     year, week, _ = today.isocalendar()
     soon = today + datetime.timedelta(days=7)
+    # With something due; and anyone who chose the digest only and owns a task, since their
+    # digest also asks them to attest (reviews/notify.py).
     people = (
-        Assignment.objects.filter(
-            role__in=(Role.OWNER, Role.BACKUP),
-            task__is_active=True,
-            task__next_due_on__lte=soon,
-        )
+        Assignment.objects.filter(role__in=(Role.OWNER, Role.BACKUP), task__is_active=True)
+        .filter(Q(task__next_due_on__lte=soon) | Q(role=Role.OWNER, person__reach=Reach.DIGEST))
         .filter(Q(person__departed_on__isnull=True) | Q(person__departed_on__gt=today))
         .values_list("person_id", flat=True)
         .distinct()

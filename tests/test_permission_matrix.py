@@ -40,6 +40,7 @@ MATRIX = {
     # An owner or backup who is a member skips; the object rule (tests/ownership/test_skips.py).
     "ownership:completion_skip": MEMBER,
     "ownership:escalation_pause": MEMBER,
+    "ownership:person_reach": MEMBER,
     "ownership:attest_task": MEMBER,
     "ownership:attest_all": MEMBER,
     "ownership:something_wrong": MEMBER,

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest, render_page
-from ownership.forms import AwayForm, DepartedForm, PersonForm, TeamForm
+from ownership.forms import AwayForm, DepartedForm, PersonForm, ReachForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
     create_person,
@@ -27,6 +27,7 @@ from ownership.people_changes import (
     mark_returned,
     other_roles,
     person_label,
+    set_reach,
     update_person_merging,
     update_team_merging,
 )
@@ -95,6 +96,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "away_form": AwayForm(initial={"away_until": person.away_until}),
         "departed_form": DepartedForm(initial={"departed_on": timezone.localdate()}),
+        "reach_form": ReachForm(initial={"reach": person.reach}),
     }
     return render(request, "ownership/person_detail.html", context)
 
@@ -342,3 +344,23 @@ def _clash_rows(model: type[Person] | type[Team], clashes: list[Clash]) -> list[
             found = names[row["field"]]
             row |= {side: found.get(row[side], "—") for side in ("original", "theirs", "yours")}
     return rows
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
+def person_reach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Someone chooses, on their own page, how Ownermap reaches them."""
+    person = get_object_or_404(Person, pk=pk)
+    if person.user_id != request.user.pk:
+        raise PermissionDenied("Only the person themself chooses how they hear.")
+    form = ReachForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = set_reach(person=person, reach=form.cleaned_data["reach"], by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Noted: {saved.get_reach_display().lower()}.")
+            return redirect("ownership:person_detail", pk=pk)
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return redirect("ownership:person_detail", pk=pk)
