@@ -2,6 +2,8 @@
 the link in the sweep's email, which works without signing in for that one action; and
 "something is wrong", whose note reaches the ops leads (ownership/attestation.py)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
@@ -23,7 +25,7 @@ from tasks_registry.models import Task
 LINK_PAGE = "ownership/attest_link.html"
 
 
-def _answer(request: HtmxRequest, task: Task | None, notice: str, **extra: object) -> HttpResponse:
+def _answer(request: HtmxRequest, task: Task | None, notice: str, **extra: Any) -> HttpResponse:
     """The page it was done from: the task's page, or My tasks (its list of what they hold)."""
     if task is not None and request.POST.get("next") == "task":
         if not request.htmx and not extra:
@@ -101,6 +103,7 @@ def attest_link(request: HttpRequest, secret: str) -> HttpResponse:
     """The email's link: GET shows what it attests (mail scanners fetch links, so a GET
     changes nothing); the button POSTs. Any refusal is a page that says why."""
     user = request.user if request.user.is_authenticated else None
+    context: dict[str, Any]
     try:
         if request.method == "POST":
             made = attestation.use_link(secret, user=user)

@@ -348,7 +348,7 @@ def _clash_rows(model: type[Person] | type[Team], clashes: list[Clash]) -> list[
 
 @require_POST
 @permission_required(VIEW_MAP, raise_exception=True)
-def person_reach(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reach(request: HtmxRequest, pk: int) -> HttpResponse:
     """Someone chooses, on their own page, how Ownermap reaches them."""
     person = get_object_or_404(Person, pk=pk)
     if person.user_id != request.user.pk:
@@ -362,5 +362,5 @@ def person_reach(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Noted: {saved.get_reach_display().lower()}.")
             return redirect("ownership:person_detail", pk=pk)
-    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
     return redirect("ownership:person_detail", pk=pk)
