@@ -101,3 +101,19 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(ReviewSessionFactory)
     task = factory.SubFactory(TaskFactory)
+
+
+def due_1_dec(name: str) -> Task:
+    """A critical task due on the 1st of each month, first on Tuesday 1 Dec 2026, its next due
+    date kept: overdue from 2 Dec, for the escalation tests' clock."""
+    from tasks_registry import due
+
+    task = TaskFactory(
+        name=name,
+        criticality="critical",
+        rhythm="monthly on the 1st",
+        rhythm_set_on=datetime.date(2026, 11, 15),
+    )
+    due.refresh_next_due([task])
+    task.refresh_from_db()
+    return task

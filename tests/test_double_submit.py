@@ -14,6 +14,7 @@ from ownership import people_changes
 from ownership.models import Person, Team
 from tasks_registry import campaigns, changes
 from tasks_registry.models import Campaign, Stage, Task
+from tests.at_once import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,21 +85,14 @@ def test_a_new_form_sent_twice_at_once_makes_one_and_says_so(
         return result
 
     monkeypatch.setattr(module, check_name, checked_then_held)
-    responses = []
 
     def send():
         client = Client(raise_request_exception=False)
         client.force_login(ops_lead)
-        try:
-            responses.append(client.post(reverse(url_name), data))
-        finally:
-            connection.close()
+        return client.post(reverse(url_name), data)
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    responses, errors = at_once(send, timeout=30)
+    assert errors == []
     statuses = sorted(response.status_code for response in responses)
     assert statuses[0] in (200, 400)
     assert statuses[1] == 302

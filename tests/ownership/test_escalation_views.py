@@ -19,9 +19,7 @@ from ownership.models import EscalationStep, Policy
 from ownership.permissions import MEMBERS
 from ownership.policies import all_rules
 from reviews import scheduling
-from tasks_registry import due
-from tasks_registry.models import Criticality
-from tests.factories import PersonFactory, TaskFactory, UserFactory
+from tests.factories import PersonFactory, UserFactory, due_1_dec
 
 pytestmark = pytest.mark.django_db
 
@@ -133,13 +131,7 @@ def slipping(ops_lead):
     backup = PersonFactory(name="Chris Osei", user=UserFactory(username="chris"), team=None)
     owner.user.groups.add(members)
     backup.user.groups.add(members)
-    task = TaskFactory(
-        name="Payment gateway check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    due.refresh_next_due([task])
+    task = due_1_dec("Payment gateway check")
     assign_owner(task=task, person=owner, by=None)
     assign_backup(task=task, person=backup, by=None)
     for day in (2, 3):

@@ -15,10 +15,10 @@ from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.models import EscalationStep
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind
-from tasks_registry import due
 from tasks_registry.completions import record_completion, skip_occurrences
-from tasks_registry.models import Criticality, Task
-from tests.factories import PersonFactory, TaskFactory, UserFactory
+from tasks_registry.models import Task
+from tests.at_once import at_once
+from tests.factories import PersonFactory, UserFactory, due_1_dec
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +38,7 @@ def _person(name: str, *, username: str = "") -> object:
 def cast(ops_lead):
     """A critical task due on 1 Dec with its owner, backup and escalation contact; the ops
     lead (Olu Opslead) is who answers for it last."""
-    task = TaskFactory(
-        name="Payment gateway check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    due.refresh_next_due([task])
-    task.refresh_from_db()
+    task = due_1_dec("Payment gateway check")
     people = {
         "owner": _person("Olive Owner", username="olive"),
         "backup": _person("Ben Backup", username="ben"),
@@ -188,13 +181,7 @@ def test_an_away_owners_backup_is_the_first_step_and_the_chain_closes_up(cast):
 
 
 def test_a_task_nobody_owns_reaches_a_person_at_the_first_step(ops_lead):
-    task = TaskFactory(
-        name="Orphan check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    due.refresh_next_due([task])
+    due_1_dec("Orphan check")
     assert _sweep("2026-12-02") == [("1", NoticeKind.OVERDUE, "Olu Opslead")]
     step = EscalationStep.objects.get()
     assert step.role == "last_resort"
@@ -220,13 +207,7 @@ def test_skipping_the_occurrence_ends_its_chain(cast):
 
 def test_one_email_per_person_per_sweep_however_many_tasks_need_them(cast, mailoutbox):
     _task, people = cast
-    second = TaskFactory(
-        name="Refund queue check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    due.refresh_next_due([second])
+    second = due_1_dec("Refund queue check")
     assign_owner(task=second, person=people["owner"], by=None)
     made = list(
         Notice.objects.filter(
@@ -257,13 +238,7 @@ def test_two_sweeps_at_once_make_each_step_exactly_once(reference_data, ops_lead
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL: SQLite writes one at a time")
     for number in range(3):
-        task = TaskFactory(
-            name=f"Slipping task {number}",
-            criticality=Criticality.CRITICAL,
-            rhythm="monthly on the 1st",
-            rhythm_set_on=datetime.date(2026, 11, 15),
-        )
-        due.refresh_next_due([task])
+        task = due_1_dec(f"Slipping task {number}")
         assign_owner(task=task, person=_person(f"Owner {number}"), by=None)
     barrier = threading.Barrier(2, timeout=10)
     real = escalation.reach
@@ -273,21 +248,7 @@ def test_two_sweeps_at_once_make_each_step_exactly_once(reference_data, ops_lead
         return real(chain, step, on)
 
     monkeypatch.setattr(escalation, "reach", both_at_once)
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(scheduling.sweep(at("2026-12-02")))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results, errors = at_once(lambda: scheduling.sweep(at("2026-12-02")))
     assert errors == []
     escalations = Notice.objects.filter(key__startswith="escalation:")
     made = sorted(len(escalations.filter(pk__in=result.notices)) for result in results)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from config.celery import app as real_app
 from reviews import jobs, scheduling
 from reviews.models import Notice, NoticeKind, ReviewItem, ReviewSession
+from tests.at_once import at_once
 from tests.config.test_celery import TEST_REDIS, _redis_up
 from tests.conftest import require_service
 from tests.factories import TaskFactory
@@ -235,21 +236,7 @@ def test_two_sweeps_at_once_on_postgresql_make_one_session(tasks, monkeypatch):
 
     monkeypatch.setattr(scheduling, "facilitator", both_at_once)
     now = timezone.now()
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(scheduling.sweep(now))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(lambda: scheduling.sweep(now), timeout=30)
     assert errors == []
     assert sorted(len(r.sessions) for r in results) == [0, 1]
     assert ReviewSession.objects.count() == 1

@@ -13,9 +13,7 @@ from ownership.models import Person, Reach
 from ownership.permissions import MEMBERS
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind
-from tasks_registry import due
-from tasks_registry.models import Criticality
-from tests.factories import PersonFactory, TaskFactory, UserFactory
+from tests.factories import PersonFactory, TaskFactory, UserFactory, due_1_dec
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +54,8 @@ def test_someone_chooses_on_their_own_page_and_nobody_else_can(client, member, q
 def test_the_digest_only_holds_back_their_own_reminders_not_what_is_escalated_to_them(
     quiet_olive, ops_lead, mailoutbox
 ):
-    own = TaskFactory(
-        name="Payment gateway check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    backed = TaskFactory(
-        name="Refund queue check",
-        criticality=Criticality.CRITICAL,
-        rhythm="monthly on the 1st",
-        rhythm_set_on=datetime.date(2026, 11, 15),
-    )
-    due.refresh_next_due([own, backed])
+    own = due_1_dec("Payment gateway check")
+    backed = due_1_dec("Refund queue check")
     assign_owner(task=own, person=quiet_olive, by=None)
     assign_owner(task=backed, person=PersonFactory(name="Sam Lee", team=None), by=None)
     assign_backup(task=backed, person=quiet_olive, by=None)
