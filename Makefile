@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -c requirements.lock
 	touch $(STAMP)
 
-# The embedded default: SQLite file, no Redis, DEBUG on for this command only.
+# The embedded default: SQLite file, no Redis, DEBUG on for this command only. The demo store
+# keeps England's public holidays unless the environment names another country.
 run: export DJANGO_DEBUG = true
+run: export OWNERMAP_HOLIDAY_COUNTRY ?= GB
+run: export OWNERMAP_HOLIDAY_SUBDIVISION ?= ENG
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

@@ -91,3 +91,29 @@ def env_weekday(name: str, default: str) -> int:
     if value not in WEEKDAYS:
         raise ImproperlyConfigured(f"{name}={value!r} is not a weekday: use one of {WEEKDAYS}.")
     return WEEKDAYS.index(value)
+
+
+def env_public_holidays(country_name: str, subdivision_name: str) -> tuple[str, str]:
+    """A country (ISO 3166-1, e.g. GB) and optional subdivision (e.g. ENG) whose public holidays
+    the `holidays` package knows; ("", "") when the country is unset."""
+    import holidays
+
+    country = env_str(country_name).strip().upper()
+    subdivision = env_str(subdivision_name).strip().upper()
+    if not country:
+        if subdivision:
+            raise ImproperlyConfigured(f"{subdivision_name} needs {country_name} set too.")
+        return "", ""
+    known = holidays.list_supported_countries()
+    if country not in known:
+        raise ImproperlyConfigured(
+            f"{country_name}={country!r} is not a country the holidays package knows: use a "
+            "two-letter ISO code such as GB, US, DE, FR or NL."
+        )
+    if subdivision and subdivision not in known[country]:
+        some = ", ".join(known[country][:8])
+        raise ImproperlyConfigured(
+            f"{subdivision_name}={subdivision!r} is not a subdivision of {country}: "
+            f"one of {some}{'…' if len(known[country]) > 8 else ''}."
+        )
+    return country, subdivision

@@ -9,6 +9,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -17,6 +18,7 @@ from config.env import (
     env_holidays,
     env_int,
     env_list,
+    env_public_holidays,
     env_str,
     env_timezone,
     env_weekday,
@@ -330,10 +332,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Exactly one beat runs this (docker-compose.yml's beat service, or the worker's -B in `make run`).
 # What is due lives in the database: the sweep finds it, so a missed tick costs nothing.
+OWNERMAP_REFRESH_HOUR = env_int("OWNERMAP_REFRESH_HOUR", 2, minimum=0)
+if OWNERMAP_REFRESH_HOUR > 23:
+    raise ImproperlyConfigured("OWNERMAP_REFRESH_HOUR is an hour of the day, 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
     "sweep": {
         "task": "reviews.sweep",
         "schedule": env_int("OWNERMAP_SWEEP_EVERY_SECONDS", 300, minimum=10),
+    },
+    # Every next due date again, at night: holidays and time zone changes take effect alone.
+    "refresh-due-dates": {
+        "task": "tasks_registry.refresh_due_dates",
+        "schedule": crontab(hour=OWNERMAP_REFRESH_HOUR, minute=30),
     },
 }
 # The weekly digest is made by the week's first sweep from this hour on Monday (local time), or
@@ -399,6 +409,11 @@ OWNERMAP_ATTEST_EVERY_DAYS = {
 # Rhythms (tasks_registry/rhythms): holidays are not business days. Comma-separated ISO dates for
 # one year (2026-04-03) and month-days for every year (12-25).
 OWNERMAP_HOLIDAYS = env_holidays("OWNERMAP_HOLIDAYS")
+# And a country's public holidays, from the `holidays` package: its ISO code (GB, US, DE…) and,
+# where they differ within it, a subdivision (ENG, NY, BY…). Unset, none.
+OWNERMAP_HOLIDAY_COUNTRY, OWNERMAP_HOLIDAY_SUBDIVISION = env_public_holidays(
+    "OWNERMAP_HOLIDAY_COUNTRY", "OWNERMAP_HOLIDAY_SUBDIVISION"
+)
 # "My tasks" and the completion form look this many days ahead.
 OWNERMAP_DUE_SOON_DAYS = env_int("OWNERMAP_DUE_SOON_DAYS", 30, minimum=1)
 

@@ -1,9 +1,11 @@
-"""Business days: weekdays that are not holidays. The holidays come from settings
-(OWNERMAP_HOLIDAYS): fixed dates, and month-days that recur every year."""
+"""Business days: weekdays that are not holidays. The holidays are a country's public holidays
+(OWNERMAP_HOLIDAY_COUNTRY and _SUBDIVISION, from the maintained `holidays` package) and the
+company's own days off (OWNERMAP_HOLIDAYS): fixed dates, and month-days that recur every year."""
 
 import datetime
 from functools import cache
 
+import holidays
 from django.conf import settings
 
 _ONE_DAY = datetime.timedelta(days=1)
@@ -21,9 +23,22 @@ def _holidays(spec: tuple[str, ...]) -> tuple[frozenset[datetime.date], frozense
     return frozenset(dates), frozenset(yearly)
 
 
+@cache
+def _public(country: str, subdivision: str, year: int) -> frozenset[datetime.date]:
+    """The country's public holidays of one year, observed days included: a set, since every
+    rhythm asks of each day it walks."""
+    found = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    return frozenset(found)
+
+
 def is_holiday(day: datetime.date) -> bool:
     dates, yearly = _holidays(tuple(settings.OWNERMAP_HOLIDAYS))
-    return day in dates or (day.month, day.day) in yearly
+    if day in dates or (day.month, day.day) in yearly:
+        return True
+    country = settings.OWNERMAP_HOLIDAY_COUNTRY
+    return bool(country) and day in _public(
+        country, settings.OWNERMAP_HOLIDAY_SUBDIVISION, day.year
+    )
 
 
 def is_business_day(day: datetime.date) -> bool:
