@@ -60,7 +60,8 @@ class TaskForm(RhythmPickerForm, VersionedForm):
 
     name = forms.CharField(max_length=200)
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), empty_label=None)
-    criticality = forms.ChoiceField(choices=Criticality.choices)
+    # Most work is normal: a new task starts there, not at the top of the list.
+    criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.NORMAL)
     definition_of_done = MultilineField(
         label="Definition of done",
         required=False,

@@ -53,7 +53,8 @@ def suggest_people(text: str, *, limit: int = 8) -> QuerySet[Person]:
 
 
 def find_person(text: str) -> Person:
-    """The one person meant by "Name <email>", an email, or a name only one person has."""
+    """The one person meant by "Name <email>", an email, or a name (or first name) only one
+    person has."""
     text = text.strip()
     if not text:
         raise ValidationError("Type a name or an email address.", code="required")
@@ -69,6 +70,11 @@ def find_person(text: str) -> Person:
             )
         return person
     matches = list(Person.objects.filter(name__iexact=text).select_related("team")[:5])
+    if not matches and " " not in text:
+        # A first name only one person on the map has ("Emma") is as good as the full name.
+        matches = list(
+            Person.objects.filter(name__istartswith=f"{text} ").select_related("team")[:5]
+        )
     if len(matches) == 1:
         return matches[0]
     if matches:

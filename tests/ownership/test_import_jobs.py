@@ -69,7 +69,7 @@ def test_applying_queues_a_job_and_the_page_follows_it_to_the_end(client, ops_le
     ended = client.get(progress, HTTP_HX_REQUEST="true")
     assert (ended.status_code, ended["HX-Refresh"]) == (204, "true")
     done = client.get(response.url).content.decode()
-    assert "Imported map.csv: 2 new and 0 updated tasks, 1 new people." in done
+    assert "Imported map.csv: 2 new and 0 updated tasks, 1 new person." in done
     assert ImportJob.objects.get().state == ApplyState.DONE
 
 

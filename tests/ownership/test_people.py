@@ -18,12 +18,24 @@ def test_a_person_is_found_from_a_label_an_email_or_a_unique_name(typed):
     assert find_person(typed) == irene
 
 
+def test_a_first_name_only_one_person_has_finds_them():
+    irene = PersonFactory(name="Irene Costa")
+    assert find_person("irene") == irene
+
+
+def test_a_first_name_two_people_share_asks_for_the_email():
+    PersonFactory(name="Irene Costa", email="irene@example.com")
+    PersonFactory(name="Irene Adler", email="adler@example.com")
+    with pytest.raises(ValidationError, match="More than one person is called Irene"):
+        find_person("Irene")
+
+
 def test_a_near_miss_name_suggests_the_closest_people():
     PersonFactory(name="Irene Costa")
     with pytest.raises(ValidationError) as refused:
-        find_person("Irene")
+        find_person("Irene Cost")
     assert refused.value.messages == [
-        "Nobody in the map is called “Irene”. Did you mean Irene Costa?"
+        "Nobody in the map is called “Irene Cost”. Did you mean Irene Costa?"
     ]
 
 

@@ -45,7 +45,7 @@ def test_a_good_sheet_is_previewed_then_applied(client, ops_lead, sam):
     assert "Apply the import" in html
 
     response = client.post(reverse("ownership:import_apply", args=[upload.pk]), follow=True)
-    assert "Imported map.csv: 2 new and 0 updated tasks, 1 new people." in response.content.decode()
+    assert "Imported map.csv: 2 new and 0 updated tasks, 1 new person." in response.content.decode()
     assert sorted(Task.objects.values_list("name", flat=True)) == [
         "Gift wrap station",
         "Parcel insurance claims",
