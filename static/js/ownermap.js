@@ -1,5 +1,6 @@
 // Keyboard for the "who owns this?" box: "/" focuses it from anywhere, the arrow keys walk the
-// results, Enter opens the focused one (a plain link), Escape goes back to typing.
+// results, Enter opens the focused one (a plain link), Escape closes the results and goes back
+// to typing; a click anywhere else closes them too.
 (function () {
   "use strict";
 
@@ -11,6 +12,12 @@
     return Array.prototype.slice.call(
       document.querySelectorAll("#lookup-results .result-link, .results .result-link")
     );
+  }
+
+  // The live results under the box, closed by emptying them: the next keystroke asks again.
+  function closeResults() {
+    var live = document.getElementById("lookup-results");
+    if (live && live.firstChild) live.replaceChildren();
   }
 
   function isTyping(element) {
@@ -35,6 +42,7 @@
     if (!inBox && index === -1) return;
     if (event.key === "Escape") {
       event.preventDefault();
+      closeResults();
       box.focus();
       return;
     }
@@ -62,8 +70,11 @@
     }
   });
 
-  // A review summary's Print button (an inline onclick would break the Content-Security-Policy).
   document.addEventListener("click", function (event) {
+    // A review summary's Print button (an inline onclick would break the Content-Security-Policy).
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
+    var box = searchBox();
+    var live = document.getElementById("lookup-results");
+    if (box && live && event.target !== box && !live.contains(event.target)) closeResults();
   });
 })();

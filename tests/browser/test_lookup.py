@@ -63,3 +63,22 @@ def test_without_javascript_the_search_box_submits_to_a_results_page(
     expect(page).to_have_url(re.compile(r"/search/\?q=parcel\+damaged$"))
     expect(page.locator(".result-card").first).to_contain_text("Packaging and presentation")
     context.close()
+
+
+def test_escape_or_a_click_elsewhere_closes_the_results(demo_store, live_server, sign_in):
+    page = sign_in("member", "ownermap-demo")
+    expect(ask(page, "refund not received")).to_contain_text("Refund processing")
+    page.keyboard.press("Escape")
+    expect(page.locator("#lookup-results .result-card")).to_have_count(0)
+    expect(page.locator("#lookup")).to_be_focused()
+    # Typing again asks again; from a result, Escape also closes and returns to the box.
+    page.locator("#lookup").press_sequentially(" refund", delay=15)
+    expect(page.locator("#lookup-results .result-card").first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    expect(page.locator("#lookup-results .result-card")).to_have_count(0)
+    expect(page.locator("#lookup")).to_be_focused()
+    page.locator("#lookup").press_sequentially("s", delay=15)
+    expect(page.locator("#lookup-results .result-card").first).to_be_visible()
+    page.locator("h1, h2").first.click()
+    expect(page.locator("#lookup-results .result-card")).to_have_count(0)
