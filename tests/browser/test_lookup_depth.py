@@ -82,7 +82,7 @@ def test_an_ops_lead_adds_search_words_and_a_member_finds_with_them(
     page.get_by_label("When people type").fill("zalando")
     page.get_by_label("they mean").fill("zalando")
     page.get_by_role("button", name="Add").click()
-    expect(page.locator("#id_means-error")).to_contain_text("cannot mean itself")
+    expect(page.locator("#id_means_error")).to_contain_text("cannot mean itself")
     page.get_by_label("they mean").fill("marketplace")
     page.get_by_role("button", name="Add").click()
     expect(page.locator(".flash-success")).to_contain_text("“zalando → marketplace”")

@@ -87,8 +87,8 @@ def test_a_wrong_policy_is_refused_at_its_field_and_nothing_is_saved(
     response = lead_client.post(url, _save(**fields), **htmx_headers)
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'id="id_critical-{field}-error">' in html
-    assert message in html.split(f'id="id_critical-{field}-error">')[1].split("</small>")[0]
+    assert f'id="id_critical-{field}_error">' in html
+    assert message in html.split(f'id="id_critical-{field}_error">')[1].split("</small>")[0]
     assert not Policy.objects.exists()
     # Without HTMX, the whole page with the same error, as a 400.
     page = lead_client.post(url, _save(**fields))

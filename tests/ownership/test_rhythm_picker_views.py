@@ -1,5 +1,7 @@
 """Setting a rhythm: the picker on the task form, its live preview, and the dashboard's fix."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -89,7 +91,7 @@ def test_a_rhythm_typed_in_words_that_cannot_be_read_is_refused_where_it_was_typ
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_rhythm_text-error"' in html
+    assert 'id="id_rhythm_text_error"' in html
     assert "“whenever Bob remembers” is not a rhythm Ownermap can read." in html
     assert 'value="whenever Bob remembers"' in html
     assert Task.objects.get(pk=task.pk).rhythm == "weekly on monday"
@@ -176,3 +178,19 @@ def test_the_dashboard_fix_saves_the_canonical_words(client, ops_lead, htmx_head
     )
     assert "now falls due weekly on monday" in response.content.decode()
     assert Task.objects.get(pk=task.pk).rhythm == "weekly on monday"
+
+
+def test_a_refused_rhythm_says_why_once_and_every_description_it_points_to_exists(client, ops_lead):
+    task = TaskFactory(name="Month-end close")
+    client.force_login(ops_lead)
+    response = client.post(
+        reverse("ownership:task_edit", kwargs={"slug": task.slug}),
+        _task_form(task, name="", rhythm_mode="text", rhythm_text="weekly on mondy"),
+    )
+    html = response.content.decode()
+    assert html.count("“mondy” is not a day of the week.") == 1
+    described = {
+        ref for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split()
+    }
+    assert {"id_rhythm_text_error", "id_name_error"} <= described
+    assert [ref for ref in described if f'id="{ref}"' not in html] == []

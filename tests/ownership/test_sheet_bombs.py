@@ -70,7 +70,7 @@ def _refused(client, ops_lead, data: bytes, name: str) -> str:
     response = _upload(client, data, name)
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="id_file-error"' in html  # at the field
+    assert 'id="id_file_error"' in html  # at the field
     assert not MapImport.objects.exists()
     return html
 

@@ -90,7 +90,7 @@ def test_a_file_that_cannot_be_read_is_refused_at_the_field(client, ops_lead, da
     response = _upload(client, data, name)
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="id_file-error"' in html
+    assert 'id="id_file_error"' in html
     assert message in html
     assert not MapImport.objects.exists()
 

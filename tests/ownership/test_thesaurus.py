@@ -84,7 +84,7 @@ def test_a_bad_entry_is_shown_at_its_field_and_nothing_is_saved(client, ops_lead
     before = SearchSynonym.objects.count()
     response = client.post("/search-words/", {"words": "box", "means": "box", "two_way": ""})
     assert response.status_code == 400
-    assert 'id="id_means-error"' in response.content.decode()
+    assert 'id="id_means_error"' in response.content.decode()
     assert "cannot mean itself" in response.content.decode()
     assert SearchSynonym.objects.count() == before
 

@@ -233,7 +233,7 @@ def test_a_missing_task_with_a_bad_rhythm_is_refused_and_nothing_is_written(
     )
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["rhythm"]
-    assert 'id="id_rhythm-error"' in response.content.decode()
+    assert 'id="id_rhythm_error"' in response.content.decode()
     assert not session.items.filter(task__name="Half task").exists()
 
 
