@@ -199,11 +199,11 @@ class _PersonFix(Fix):
         field.widget.attrs.update(
             {
                 "list": f"{self.form_id}-people",
-                "hx-get": _suggestions_url(get_script_prefix()),
-                "hx-trigger": "input changed delay:200ms",
-                "hx-target": f"#{self.form_id}-people",
-                "hx-swap": "innerHTML",
-                "hx-sync": "this:replace",
+                "data-hx-get": _suggestions_url(get_script_prefix()),
+                "data-hx-trigger": "input changed delay:200ms",
+                "data-hx-target": f"#{self.form_id}-people",
+                "data-hx-swap": "innerHTML",
+                "data-hx-sync": "this:replace",
             }
         )
 

@@ -28,9 +28,7 @@ def _contrast_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_text_keeps_its_contrast_in_both_colour_schemes(
-    demo_store, live_server, browser, scheme
-):
+def test_text_keeps_its_contrast_in_both_colour_schemes(demo_store, live_server, browser, scheme):
     require_service(AXE.exists(), f"axe-core is not installed at {AXE}")
     context = browser.new_context(color_scheme=scheme)
     try:
@@ -45,4 +43,3 @@ def test_text_keeps_its_contrast_in_both_colour_schemes(
         assert found == {}
     finally:
         context.close()
-

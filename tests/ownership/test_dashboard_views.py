@@ -61,7 +61,7 @@ def test_editors_see_the_fix_in_place(client, cast, request):
     client.force_login(request.getfixturevalue(cast))
     html = client.get(DASHBOARD).content.decode()
     assert f'id="fix-{task.pk}-contributors_no_owner-owner"' in html
-    assert f'hx-post="{_fix("owner", task)}"' in html
+    assert f'data-hx-post="{_fix("owner", task)}"' in html
     assert f'action="{_fix("owner", task)}"' in html  # works without JavaScript too
 
 

@@ -56,7 +56,7 @@ def test_applying_queues_a_job_and_the_page_follows_it_to_the_end(client, ops_le
     assert not Task.objects.exists()  # the request wrote nothing of the map
     page = client.get(response.url).content.decode()
     assert 'id="import-progress"' in page
-    assert f'hx-get="{reverse("ownership:import_progress", args=[upload.pk])}"' in page
+    assert f'data-hx-get="{reverse("ownership:import_progress", args=[upload.pk])}"' in page
     assert "You can leave this page and come back" in page
     assert "Apply the import" not in page
 

@@ -73,7 +73,7 @@ def test_each_card_marks_the_words_that_matched_and_says_why(member_client, htmx
 def test_every_page_has_the_search_box(member_client):
     html = member_client.get(reverse("ownership:task_list")).content.decode()
     assert 'id="lookup"' in html
-    assert f'hx-get="{SEARCH}"' in html
+    assert f'data-hx-get="{SEARCH}"' in html
     assert 'aria-keyshortcuts="/"' in html
 
 
