@@ -10,6 +10,7 @@ body of its own (a 405 from @require_GET, say) into JSON.
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
@@ -25,7 +26,7 @@ TITLES = {
 }
 MESSAGES = {
     400: "The request was malformed. Go back and try again.",
-    403: "This account may not open this page or do this. Ask an ops lead if it should.",
+    403: "This account may not open this page or do this.",
     404: "There is no page at this address: it may have been renamed or removed.",
     405: "This address does not take that kind of request.",
     413: "The request is larger than Ownermap reads.",
@@ -37,13 +38,34 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def error_response(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, message: str = "", **context: object
+) -> HttpResponse:
     message = message or MESSAGES.get(status, "The request failed.")
     if is_api(request):
         return JsonResponse({"error": message, "status": status}, status=status)
-    title = TITLES.get(status, "The request failed")
-    html = loader.get_template("errors/error.html").render({"title": title, "message": message})
+    title = str(context.pop("title", "")) or TITLES.get(status, "The request failed")
+    html = loader.get_template("errors/error.html").render(
+        {"title": title, "message": message, **context}
+    )
     return HttpResponse(html, status=status)
+
+
+def _who_grants_access() -> list[str]:
+    """The people who can give an account its role: the ops leads by name (a few), else the
+    admins. Nothing if even that cannot be read: the page must not fail too."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    try:
+        leads = users.filter(groups__name="Ops leads", person__isnull=False)
+        names = [f"{name} (ops lead)" for name in leads.values_list("person__name", flat=True)]
+        if not names:
+            admins = users.filter(is_superuser=True)
+            names = [f"{user.get_full_name() or user.get_username()} (admin)" for user in admins]
+        return sorted(names)[:3]
+    except DatabaseError:
+        return []
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -53,11 +75,30 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # A PermissionDenied raised with words meant for the person says what they may not do.
     said = str(exception) if exception is not None and exception.args else ""
-    return error_response(request, 403, said)
+    if is_api(request):
+        return error_response(request, 403, said)
+    user = getattr(request, "user", None)
+    ask = _who_grants_access()
+    if (
+        user is not None
+        and user.is_authenticated
+        and not user.is_superuser
+        and not user.groups.exists()
+    ):
+        return error_response(
+            request,
+            403,
+            "Your account has no role on the map yet, so it sees nothing of it. Ask for one: "
+            "members read the map, ops leads edit it, managers run its reviews.",
+            title="No role yet",
+            ask=ask,
+        )
+    return error_response(request, 403, said, ask=ask)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_response(request, 404)
+    user = getattr(request, "user", None)
+    return error_response(request, 404, search=bool(user and user.is_authenticated))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

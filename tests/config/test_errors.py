@@ -76,14 +76,36 @@ def test_a_500_page_is_in_the_sites_layout_and_needs_nothing_but_its_words(
     assert "/static/css/ownermap.css" in html
 
 
-def test_a_missing_page_and_a_forbidden_one_are_pages_in_the_layout(client, member):
+def test_a_missing_page_and_a_forbidden_one_are_pages_in_the_layout(client, member, ops_lead):
     client.force_login(member)
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404
     assert "<h1>Nothing here</h1>" in missing.content.decode()
+    # A missing page offers the lookup: what they came for may be a question.
+    assert '<form method="get" action="/search/" role="search"' in missing.content.decode()
     forbidden = client.get(reverse("ownership:import_upload"))
     assert forbidden.status_code == 403
-    assert "<h1>Not for this account</h1>" in forbidden.content.decode()
+    html = forbidden.content.decode()
+    assert "<h1>Not for this account</h1>" in html
+    assert "Who can give it access: Olu Opslead (ops lead)." in html
+
+
+def test_an_account_with_no_role_is_told_so_and_whom_to_ask(client, outsider, ops_lead):
+    client.force_login(outsider)
+    response = client.get(reverse("ownership:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>No role yet</h1>" in html
+    assert "Your account has no role on the map yet" in html
+    assert "Who can give it access: Olu Opslead (ops lead)." in html
+
+
+def test_with_no_ops_lead_the_admins_are_named(client, outsider):
+    from tests.factories import UserFactory
+
+    UserFactory(username="root", is_superuser=True, first_name="Ada", last_name="Admin")
+    client.force_login(outsider)
+    assert "Who can give it access: Ada Admin (admin)." in client.get("/").content.decode()
 
 
 def test_a_form_sent_without_its_token_says_how_to_recover(member):
