@@ -14,6 +14,8 @@ admin.site.site_title = "Ownermap admin"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # What a browser or a bookmark asks for without reading the page's <link rel="icon">.
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

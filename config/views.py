@@ -2,7 +2,9 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,3 +46,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = found["database"] == "ok"
     status = "ok" if healthy and found["broker"] == "ok" else "degraded" if healthy else "down"
     return JsonResponse({"status": status, **found}, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site's icon, at its hashed static address (read when asked: the manifest may not
+    exist yet when the URLs load)."""
+    return redirect(static("img/ownermap.svg"), permanent=True)

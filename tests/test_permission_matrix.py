@@ -22,6 +22,7 @@ ANYONE = OUTSIDER
 
 MATRIX = {
     "healthz": ANYONE,
+    "favicon": ANYONE,
     "login": ANYONE,
     "logout": ANYONE,
     "password_change": ANYONE,

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.test_permission_matrix import MATRIX
 
 # Deliberately public: the sign-in pages themselves and the load balancer's health probe.
-PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/healthz", "/favicon.ico"}
 # The JSON API answers 401 instead of redirecting a program to an HTML sign-in page.
 API = {"/api/whoowns"}
 # Calendar apps cannot sign in: a feed is opened by the secret in its address, and a wrong one

@@ -243,6 +243,12 @@ def _table(records, file_name: str) -> Table:
         raise SheetError(f"{file_name} is not well-formed CSV: {error}.") from None
     if headers is None:
         raise SheetError(f"{file_name} is empty: there is no header and no row to read.")
+    if not rows and len(headers) == 1:
+        # One line, one cell: a note or a list pasted into a text file, not a table.
+        raise SheetError(
+            f"{file_name} holds a line of text, not a table: a map's first row names its "
+            "columns (task, stage, owner…), with one task per row under it."
+        )
     if not rows:
         raise SheetError(f"{file_name} has column names but no rows under them.")
     return Table(headers, rows)

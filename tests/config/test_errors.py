@@ -131,3 +131,10 @@ def test_a_body_over_the_cap_is_refused_from_its_length_before_it_is_read(
     assert "The request is 100.0 MB; Ownermap reads up to 1.0 MB." in response.content.decode()
     api = client.get(API, CONTENT_LENGTH=str(100_000_000))
     assert (api.status_code, _json(api)["status"]) == (413, 413)
+
+
+def test_the_favicon_is_there_for_anyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/ownermap.svg")
+    assert client.get(response["Location"]).status_code == 200
