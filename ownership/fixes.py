@@ -267,7 +267,9 @@ class _TaskFieldFix(Fix):
         return {"version": task.version, cls.field_name: getattr(task, cls.field_name)}
 
     def conflict_message(self, current: Task) -> str:
-        value = getattr(current, self.field_name) or "(empty)"
+        # One line each, kept apart in a sentence: a checklist must not read as one run-on line.
+        lines = [line.strip() for line in (getattr(current, self.field_name) or "").splitlines()]
+        value = " / ".join(line for line in lines if line) or "(empty)"
         return (
             "Someone else changed this task while you were typing. Its "
             f"{self.short_label.lower()} now reads: “{value}”. Your text is kept below: "

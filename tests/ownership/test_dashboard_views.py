@@ -313,7 +313,9 @@ def test_a_stale_definition_of_done_is_refused_with_what_changed_and_the_typing_
 ):
     task = TaskFactory(name="Size guide", definition_of_done="check it")
     opened_at = task.version
-    update_task(task=task, by=manager, definition_of_done="Every size chart reviewed monthly")
+    update_task(
+        task=task, by=manager, definition_of_done="Every size chart reviewed monthly\nLog kept"
+    )
     client.force_login(ops_lead)
     typed = "Size charts match the supplier spec sheet"
     response = client.post(
@@ -323,11 +325,12 @@ def test_a_stale_definition_of_done_is_refused_with_what_changed_and_the_typing_
     )
     html = response.content.decode()
     assert "Someone else changed this task while you were typing" in html
-    assert "“Every size chart reviewed monthly”" in html
+    # Their checklist's lines stay apart in the sentence.
+    assert "“Every size chart reviewed monthly / Log kept”" in html
     assert typed in html
     assert 'name="version" value="2"' in html  # saving again replaces theirs, knowingly
     task.refresh_from_db()
-    assert task.definition_of_done == "Every size chart reviewed monthly"
+    assert task.definition_of_done == "Every size chart reviewed monthly\nLog kept"
 
 
 def test_setting_a_rhythm_clears_the_no_rhythm_flag(client, ops_lead, htmx_headers):
