@@ -1,0 +1,56 @@
+"""Every page reachable from the navigation, as each role, at a desktop's width and a phone's:
+axe-core finds no serious or critical violation, and no page is wider than the screen."""
+
+import pytest
+
+from tests.browser.conftest import AXE, _signed_in
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+ROLES = ["member", "opslead", "manager"]
+
+
+def _nav_links(page) -> list[str]:
+    """The header's links, as this role sees them (the admin's excepted: Django's own pages)."""
+    hrefs = page.eval_on_selector_all(
+        ".site-header nav a[href^='/']", "links => links.map(link => link.getAttribute('href'))"
+    )
+    return sorted({href for href in hrefs if not href.startswith("/admin")})
+
+
+def _serious(page) -> list[str]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("() => axe.run(document)")
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        f"{[node['target'] for node in violation['nodes']][:3]}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_in_the_navigation_is_accessible_and_fits(
+    demo_store, live_server, browser, role, width
+):
+    require_service(AXE.exists(), f"axe-core is not installed at {AXE}")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = _signed_in(context.new_page(), live_server.url, role, "ownermap-demo")
+        found: dict[str, list[str]] = {}
+        for path in _nav_links(page):
+            page.goto(live_server.url + path)
+            page.wait_for_load_state()
+            problems = _serious(page)
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wide > 0:
+                problems.append(f"{wide} px wider than the screen")
+            if problems:
+                found[path] = problems
+        assert found == {}
+    finally:
+        context.close()
