@@ -67,8 +67,20 @@ RACI_LETTERS = {
 
 @dataclass(frozen=True)
 class RaciMatrix:
-    people: list[Person]
+    people: list[Person]  # by team, then by name
     rows: list[tuple[Task, list[str]]]
+
+    @property
+    def teams(self) -> list[tuple[str, int]]:
+        """The people's teams in column order, each with how many columns it spans."""
+        groups: list[tuple[str, int]] = []
+        for person in self.people:
+            name = person.team.name if person.team else "No team"
+            if groups and groups[-1][0] == name:
+                groups[-1] = (name, groups[-1][1] + 1)
+            else:
+                groups.append((name, 1))
+        return groups
 
 
 def raci_matrix(tasks: QuerySet[Task]) -> RaciMatrix:
@@ -79,7 +91,11 @@ def raci_matrix(tasks: QuerySet[Task]) -> RaciMatrix:
         .select_related("person__team")
         .order_by()
     )
-    people = sorted({a.person for a in assignments}, key=lambda p: (p.name, p.pk))
+    # Grouped by team, so a manager reads a department's share across the map at a glance.
+    people = sorted(
+        {a.person for a in assignments},
+        key=lambda p: (p.team is None, p.team.name if p.team else "", p.name, p.pk),
+    )
     column = {person.pk: index for index, person in enumerate(people)}
     cells: dict[int, list[str]] = {task.pk: [""] * len(people) for task in tasks}
     for assignment in assignments:

@@ -10,6 +10,9 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ownership.sheets.columns import escape
@@ -264,12 +267,38 @@ def write_csv(header: list[str], rows) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def write_xlsx(header: list[str], rows, title: str) -> bytes:
+def write_xlsx(
+    header: list[str],
+    rows: list[list[str]],
+    title: str,
+    *,
+    frozen_columns: int = 0,
+    data_rows: int | None = None,
+) -> bytes:
+    """A sheet a manager can read: the header bold and frozen (with the first `frozen_columns`
+    columns), each column as wide as what it holds (within reason), and a filter over the header
+    and the first `data_rows` rows (all of them by default: a legend below stays out of it)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append([escape(cell) for cell in header])
+    sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}2"
+    measured = rows[: len(rows) if data_rows is None else data_rows][:500]
+    for index, name in enumerate(header, start=1):
+        cells = (str(row[index - 1]) for row in measured if len(row) >= index)
+        longest = max([len(name), *(len(cell) for cell in cells)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 4), 60)
+    last_row = 1 + (len(rows) if data_rows is None else data_rows)
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
+    bold = Font(bold=True)
+    sheet.append([_bold_cell(sheet, escape(cell), bold) for cell in header])
     for row in rows:
         sheet.append([escape(cell) for cell in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _bold_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell

@@ -151,7 +151,8 @@ def map_export(request: HttpRequest, extension: str) -> HttpResponse:
     header, rows = map_table(active_tasks_filtered(stage=filters.stage, team=filters.team))
     name = _file_name("ownermap", filters, extension)
     if extension == "xlsx":
-        return _download(write_xlsx(header, rows, "Ownership map"), XLSX_TYPE, name)
+        sheet = write_xlsx(header, rows, "Ownership map", frozen_columns=1)
+        return _download(sheet, XLSX_TYPE, name)
     return _download(write_csv(header, rows), CSV_TYPE, name)
 
 
@@ -163,5 +164,7 @@ def raci_export(request: HttpRequest, extension: str) -> HttpResponse:
     header, rows = raci_table(matrix)
     name = _file_name("ownermap-raci", filters, extension)
     if extension == "xlsx":
-        return _download(write_xlsx(header, rows, "RACI"), XLSX_TYPE, name)
+        # Task and stage stay in view; the legend under the rows stays out of the filter.
+        sheet = write_xlsx(header, rows, "RACI", frozen_columns=2, data_rows=len(matrix.rows))
+        return _download(sheet, XLSX_TYPE, name)
     return _download(write_csv(header, rows), CSV_TYPE, name)

@@ -10,6 +10,9 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 ROLES = ["member", "opslead", "manager"]
+# Reached from a page rather than the header, and among the heaviest: the RACI matrix, and a
+# task with everything on it (an overdue occurrence, its escalation, people, history).
+ALSO = ["/map/raci", "/tasks/pricing-updates/"]
 
 
 def _nav_links(page) -> list[str]:
@@ -42,7 +45,7 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
     try:
         page = _signed_in(context.new_page(), live_server.url, role, "ownermap-demo")
         found: dict[str, list[str]] = {}
-        for path in _nav_links(page):
+        for path in [*_nav_links(page), *ALSO]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
             problems = _serious(page)

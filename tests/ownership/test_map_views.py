@@ -171,3 +171,17 @@ def test_recent_changes_say_what_changed_about_a_person(client, ops_lead):
     assert "<strong>Olu Opslead</strong> changed Daniel Kim: team, title" in html
     assert "Title: Merchandiser → Integration Developer" in html
     assert "→ IT</li>" in html
+
+
+def test_the_raci_matrix_groups_its_people_by_team_under_a_team_header(member_client):
+    _store(size=1)
+    response = member_client.get(reverse("ownership:raci"))
+    matrix = response.context["matrix"]
+    teams = [person.team.name if person.team else "No team" for person in matrix.people]
+    # Each team's people side by side, teams in order, as the header row groups them.
+    assert [team for team, _ in matrix.teams] == list(dict.fromkeys(teams))
+    assert sum(span for _, span in matrix.teams) == len(matrix.people)
+    html = response.content.decode()
+    for team, span in matrix.teams:
+        assert f'<th scope="colgroup" colspan="{span}">{team}</th>' in html
+    assert 'role="region" aria-label="RACI matrix: scrolls both ways' in html

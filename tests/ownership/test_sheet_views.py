@@ -188,6 +188,13 @@ def test_the_raci_matrix_downloads_as_xlsx(member_client, small_map):
         ("Stocktake", "Fulfilment", None),
         ("'=Refund letters", "Returns & refunds", "A"),
     ]
+    # A manager can read it: the header bold and frozen with task and stage, widths that fit,
+    # and a filter over the rows, not the legend under them.
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref == "A1:C3"
+    assert sheet.column_dimensions["B"].width == len("Returns & refunds") + 2
+    assert rows[-1][0] == "Legend"
 
 
 def test_the_export_queries_do_not_grow_with_the_map(member_client, sam, django_assert_num_queries):
