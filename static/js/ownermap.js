@@ -77,4 +77,28 @@
     var live = document.getElementById("lookup-results");
     if (box && live && event.target !== box && !live.contains(event.target)) closeResults();
   });
+
+  // An in-place update (htmx) replaces the region it changed, live region and all, so screen
+  // readers would miss what it says: its message ("… is still yours: noted", an error) is read
+  // out through the page's one persistent live region instead.
+  function announce(text) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer || !text) return;
+    announcer.textContent = "";
+    // A change the reader notices: empty, then the words, a frame later.
+    window.requestAnimationFrame(function () {
+      announcer.textContent = text;
+    });
+  }
+
+  var SAID = "[role=alert], [role=status]";
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (mutation) {
+      mutation.addedNodes.forEach(function (node) {
+        if (node.nodeType !== 1 || node.id === "announcer") return;
+        var said = node.matches(SAID) ? node : node.querySelector(SAID);
+        if (said) announce(said.textContent.trim());
+      });
+    });
+  }).observe(document.body, { childList: true, subtree: true });
 })();

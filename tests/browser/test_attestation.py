@@ -41,6 +41,8 @@ def test_an_owner_attests_all_their_tasks_in_one_click_and_the_count_drops(
     assert_accessible(page, "#mine")
     page.get_by_role("button", name="All 3 I own are still mine and still right").click()
     expect(page.locator("#mine [role=status]")).to_have_text("All 3 tasks you own: noted.")
+    # Read out too: the region the update replaced cannot announce it itself.
+    expect(page.locator("#announcer")).to_have_text("All 3 tasks you own: noted.")
     expect(mine.locator(".badge-bad", has_text="unattested")).to_have_count(0)
     assert_accessible(page, "#mine")
     page.get_by_role("link", name="Dashboard").click()
