@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.module_loading import import_string
 
 API_PREFIX = "/api/"
 
@@ -52,18 +53,11 @@ def error_response(
 
 
 def _who_grants_access() -> list[str]:
-    """The people who can give an account its role: the ops leads by name (a few), else the
-    admins. Nothing if even that cannot be read: the page must not fail too."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True)
+    """Whom to ask for access, by name (OWNERMAP_WHO_GRANTS_ACCESS names the function: the
+    people and their groups are the apps', not config's). Nothing if that cannot be read: the
+    page must not fail too."""
     try:
-        leads = users.filter(groups__name="Ops leads", person__isnull=False)
-        names = [f"{name} (ops lead)" for name in leads.values_list("person__name", flat=True)]
-        if not names:
-            admins = users.filter(is_superuser=True)
-            names = [f"{user.get_full_name() or user.get_username()} (admin)" for user in admins]
-        return sorted(names)[:3]
+        return list(import_string(settings.OWNERMAP_WHO_GRANTS_ACCESS)())
     except DatabaseError:
         return []
 

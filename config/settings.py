@@ -372,6 +372,8 @@ LOGGING = {
 # --- Ownermap ------------------------------------------------------------------------------------
 
 OWNERMAP_SITE_NAME = env_str("OWNERMAP_SITE_NAME", "Ownermap")
+# Whom a refused page names as able to grant access (config/errors.py): the apps' own answer.
+OWNERMAP_WHO_GRANTS_ACCESS = "ownership.permissions.who_grants_access"
 # Who answers for a task when nobody else can (ownership/answerer.py): this person, by email;
 # unset, the first ops lead by name.
 OWNERMAP_LAST_RESORT_EMAIL = env_str("OWNERMAP_LAST_RESORT_EMAIL", "")

@@ -159,3 +159,15 @@ def may_pause(user, task, holder_pk: int | None) -> bool:
 def may_edit_policies(user) -> bool:
     """Escalation policies and attestation periods are the ops leads' (they edit the map)."""
     return user.is_authenticated and user.is_active and user.has_perm(EDIT_MAP)
+
+
+def who_grants_access() -> list[str]:
+    """The people who can give an account its role, for the 403 page: the ops leads by name (a
+    few), else the admins (settings.OWNERMAP_WHO_GRANTS_ACCESS)."""
+    users = get_user_model().objects.filter(is_active=True)
+    leads = users.filter(groups__name=OPS_LEADS, person__isnull=False)
+    names = [f"{name} (ops lead)" for name in leads.values_list("person__name", flat=True)]
+    if not names:
+        admins = users.filter(is_superuser=True)
+        names = [f"{user.get_full_name() or user.get_username()} (admin)" for user in admins]
+    return sorted(names)[:3]

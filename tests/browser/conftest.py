@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -162,3 +163,12 @@ def demo_store(reference_data):
     if not _DEMO.restore():
         call_command("seed_demo", stdout=io.StringIO())
         _DEMO.take()
+
+
+# What a page looks like to a person (its accessibility, its width, its HTML) does not depend on
+# the database under it: checked once, on the embedded default, not again on PostgreSQL, where
+# CI's second run would double the longest tests for nothing.
+once_whatever_the_database = pytest.mark.skipif(
+    "postgresql" in settings.DATABASES["default"]["ENGINE"],
+    reason="pages' accessibility and HTML do not depend on the database: checked on SQLite",
+)
