@@ -1,6 +1,7 @@
 """Small things a new user meets on their first day (issue 18's list): each says what it means."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,3 +40,10 @@ def test_the_campaign_form_says_which_time_zone_its_times_are_in(
     client.force_login(ops_lead)
     html = client.get(reverse("tasks_registry:campaign_create")).content.decode()
     assert words in html
+
+
+def test_each_search_landmark_on_a_page_has_its_own_name(member_client):
+    html = member_client.get(reverse("ownership:search"), {"q": "refund"}).content.decode()
+    names = re.findall(r'role="search"[^>]*aria-label="([^"]+)"', html)
+    assert len(names) == 2
+    assert len(set(names)) == 2
