@@ -26,7 +26,20 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
   }
 
+  // Escape in the phone's menu folds it and gives the focus back to its "Menu" button.
+  function closeMenu(event) {
+    var menu = document.querySelector(".menu-toggle[open]");
+    var active = document.activeElement;
+    if (!menu || !active || !active.closest(".menu-toggle, .site-menu, .site-user")) return false;
+    if (active.closest(".site-user details[open]")) return false; // Pico's account menu first
+    event.preventDefault();
+    menu.open = false;
+    menu.querySelector("summary").focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && closeMenu(event)) return;
     var box = searchBox();
     if (!box) return;
     if (event.key === "/" && !isTyping(document.activeElement) && !event.ctrlKey && !event.metaKey) {

@@ -1,7 +1,8 @@
 """Every page reachable from the navigation, as each role, at a desktop's width in the light
 colour scheme and a phone's in the dark one: axe-core finds no serious or critical violation
-(colour contrast among them, so both schemes are held to 4.5:1), and no page is wider than the
-screen."""
+(colour contrast among them, so both schemes are held to 4.5:1), with the phone's menu, the
+dashboard's folded fixes and the lookup's dropdown open; and no page is wider than the screen,
+down to the narrowest phone (360 px)."""
 
 import pytest
 
@@ -55,12 +56,105 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
         for path in [*_nav_links(page), *ALSO]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
+            _open_everything(page, path)
             problems = _serious(page)
-            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            if wide > 0:
-                problems.append(f"{wide} px wider than the screen")
+            problems += _wider_than_the_screen(page, [width, 360] if width < 768 else [width])
             if problems:
                 found[path] = problems
         assert found == {}
+    finally:
+        context.close()
+
+
+def _open_everything(page, path: str) -> None:
+    """What a person opens is checked too: the phone's menu, the fixes folded in details on the
+    dashboard, and on the dashboard the lookup's live answers under the search box."""
+    if page.is_visible(".menu-toggle summary"):
+        page.click(".menu-toggle summary")
+    if path == "/":
+        page.eval_on_selector_all(".fix details", "folds => folds.forEach(f => { f.open = true; })")
+        page.fill("#lookup", "refund")
+        page.wait_for_selector("#lookup-results .result-link")
+
+
+def _wider_than_the_screen(page, widths: list[int]) -> list[str]:
+    problems = []
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wide > 0:
+            problems.append(f"{wide} px wider than a {width} px screen")
+    return problems
+
+
+def test_the_phone_menu_opens_below_the_search_box_and_escape_folds_it(
+    demo_store, live_server, browser
+):
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    try:
+        page = _signed_in(context.new_page(), live_server.url, "member", "ownermap-demo")
+        people = page.get_by_role("link", name="People")
+        assert not people.is_visible()
+        search = page.locator("#lookup").bounding_box()
+        assert search is not None
+        assert search["width"] > 300  # the box is the row's width
+
+        page.get_by_text("Menu", exact=True).click()
+        assert people.is_visible()
+        assert people.bounding_box()["y"] > search["y"]  # the links come under the search box
+        people.focus()
+        page.keyboard.press("Escape")
+        assert not people.is_visible()
+        assert page.evaluate("document.activeElement.textContent") == "Menu"
+
+        page.set_viewport_size({"width": 1280, "height": 800})
+        assert people.is_visible()  # a desktop has no menu: the links are always there
+        assert not page.get_by_text("Menu", exact=True).is_visible()
+    finally:
+        context.close()
+
+
+# How a control is marked out: its outline, shadow, border, background and underline (a change
+# of text colour alone is too faint to count), and its group's (Pico rings a search box or a
+# role=group as a whole when one of its parts has the focus).
+LOOK = """e => {
+  const ring = el => { const s = getComputedStyle(el); return [
+    s.outlineStyle === 'none' ? '' : s.outlineStyle + s.outlineWidth + s.outlineColor,
+    s.boxShadow, s.borderTopWidth === '0px' ? '' : s.borderColor, s.backgroundColor,
+    s.textDecorationLine].join(' '); };
+  const group = e.closest('[role=group], [role=search]');
+  return ring(e) + ' | ' + (group ? ring(group) : '');
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/tasks/pricing-updates/", "/my/"])
+def test_the_keyboard_focus_is_visible_on_every_control(demo_store, live_server, browser, path):
+    """WCAG 2.4.7: each control the Tab key reaches looks different while it has the focus."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    try:
+        page = _signed_in(context.new_page(), live_server.url, "opslead", "ownermap-demo")
+        page.goto(live_server.url + path)
+        page.evaluate(
+            f"""() => {{ const look = {LOOK}; window.unfocused = new Map(
+              [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
+              .map(e => [e, look(e)])); }}"""
+        )
+        invisible, reached = [], 0
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            found = page.evaluate(
+                f"""() => {{ const e = document.activeElement, look = {LOOK};
+                  if (!window.unfocused.has(e)) return null;
+                  const same = window.unfocused.get(e) === look(e);
+                  window.unfocused.delete(e);
+                  return same ? e.outerHTML.slice(0, 80) : ''; }}"""
+            )
+            if found is None:
+                continue
+            reached += 1
+            if found:
+                invisible.append(found)
+        assert reached > 10
+        assert invisible == []
     finally:
         context.close()

@@ -71,8 +71,8 @@ def test_my_tasks_shows_a_backup_their_tasks_too_and_who_is_acting(member_client
     assign_backup(task=task, person=mia, by=None)
     html = member_client.get(MY).content.decode()
     assert "Vendor calls" in html
-    assert "<td>backup</td>" in html
-    assert "<td>Olga Owner</td>" in html
+    assert '<td data-label="You are">backup</td>' in html
+    assert '<td data-label="Acting now">Olga Owner</td>' in html
 
 
 def test_my_tasks_without_a_linked_person_says_how_to_fix_it(client):
