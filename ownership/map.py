@@ -1,13 +1,16 @@
 """Reading the map: tasks with their owner and backup, in a fixed number of queries."""
 
 import datetime
+import math
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from ownership.acting import Acting, acting_owner
+from ownership.gap_rules import GapReport, GapRule
 from ownership.models import Assignment, Person, Role
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import Criticality, Stage, Task
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,71 @@ def task_rows(tasks: QuerySet[Task], *, on: datetime.date) -> list[TaskRow]:
     return rows
 
 
+# The map by stage shows each column's first cards, what is most wrong first, and links to the
+# stage's own pages: a phone parses every card it is sent (5,000 cards blocked Lighthouse's
+# mobile profile 0.8 s, even with off-screen cards left unrendered by content-visibility).
+MAP_COLUMN_SIZE = 24
+MAP_PAGE_SIZE = 96
+_CRITICALITY_RANK = {value: rank for rank, value in enumerate(Criticality.values)}
+
+Card = tuple[TaskRow, list[GapRule]]
+
+
+@dataclass(frozen=True)
+class StageColumn:
+    stage: Stage
+    cards: list[Card]
+    count: int  # the stage's tasks, shown or not
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def _most_wrong_first(tasks: QuerySet[Task], report: GapReport) -> dict[int, list[int]]:
+    """Each stage's task ids: those with the most severe gaps first, then by criticality and
+    name. One query, of four columns a task."""
+    order = []
+    for pk, stage_id, criticality, name in tasks.values_list(
+        "pk", "stage_id", "criticality", "name"
+    ):
+        gaps = report.gaps_of.get(pk)
+        worst = min(rule.severity for rule in gaps) if gaps else math.inf
+        order.append(((worst, _CRITICALITY_RANK[criticality], name.casefold(), pk), stage_id))
+    by_stage: dict[int, list[int]] = {}
+    for key, stage_id in sorted(order):
+        by_stage.setdefault(stage_id, []).append(key[-1])
+    return by_stage
+
+
+def _cards(ids: list[int], report: GapReport, on: datetime.date) -> list[Card]:
+    rows = {row.task.pk: row for row in task_rows(Task.objects.filter(pk__in=ids), on=on)}
+    return [(rows[pk], report.gaps_of.get(pk, [])) for pk in ids]
+
+
+def stage_columns(
+    tasks: QuerySet[Task], stages: list[Stage], report: GapReport, *, on: datetime.date
+) -> list[StageColumn]:
+    """A column per stage with its first MAP_COLUMN_SIZE cards; four queries."""
+    by_stage = _most_wrong_first(tasks, report)
+    shown = {stage.pk: by_stage.get(stage.pk, [])[:MAP_COLUMN_SIZE] for stage in stages}
+    every = [pk for ids in shown.values() for pk in ids]
+    cards = {card[0].task.pk: card for card in _cards(every, report, on)}
+    return [
+        StageColumn(stage, [cards[pk] for pk in shown[stage.pk]], len(by_stage.get(stage.pk, [])))
+        for stage in stages
+    ]
+
+
+def stage_page(
+    tasks: QuerySet[Task], report: GapReport, number: str | int | None, *, on: datetime.date
+) -> tuple[list[Card], Page]:
+    """One page of one stage's cards (`tasks` are that stage's), in the columns' order."""
+    ids = [pk for stage_ids in _most_wrong_first(tasks, report).values() for pk in stage_ids]
+    page = Paginator(ids, MAP_PAGE_SIZE).get_page(number)
+    return _cards(list(page.object_list), report, on), page
+
+
 def active_tasks(*, stage: Stage | None = None) -> QuerySet[Task]:
     tasks = Task.objects.filter(is_active=True)
     if stage is not None:
@@ -83,9 +151,30 @@ class RaciMatrix:
         return groups
 
 
+# Rows of the matrix on one page: a browser lays out rows x people cells, the headers held in
+# place as it scrolls. On Lighthouse's mobile profile (bench/lighthouse.py), a store of 1,060
+# tasks on one page blocked the main thread 5.5 s; at 5,000 tasks and 240 people, 50 rows a
+# page blocked it 0.2 s and 25 rows 0.08 s.
+RACI_PAGE_SIZE = 25
+
+
+def _raci_order(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    return tasks.select_related("stage").order_by("stage__order", "name", "pk")
+
+
 def raci_matrix(tasks: QuerySet[Task]) -> RaciMatrix:
     """Tasks by the people with a RACI part in any of them; two queries."""
-    tasks = list(tasks.select_related("stage").order_by("stage__order", "name", "pk"))
+    return _matrix(list(_raci_order(tasks)))
+
+
+def raci_page(tasks: QuerySet[Task], number: str | int | None) -> tuple[RaciMatrix, Page]:
+    """One page of the matrix, its columns only the people with a part on that page; three
+    queries (the count among them). A page number out of range shows the nearest page."""
+    page = Paginator(_raci_order(tasks), RACI_PAGE_SIZE).get_page(number)
+    return _matrix(list(page.object_list)), page
+
+
+def _matrix(tasks: list[Task]) -> RaciMatrix:
     assignments = list(
         Assignment.objects.filter(task__in=[t.pk for t in tasks], role__in=list(RACI_LETTERS))
         .select_related("person__team")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from ownership.dashboard_sections import Filters
 from ownership.gap_rules import active_tasks_filtered, gap_report
-from ownership.map import raci_matrix, task_rows, tasks_of_team
+from ownership.map import raci_page, stage_columns, stage_page, task_rows, tasks_of_team
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP
 
@@ -23,14 +23,15 @@ def map_by_stage(request: HttpRequest) -> HttpResponse:
     """A column per stage of the customer journey, a card per task with its owner and gaps."""
     today = timezone.localdate()
     filters = Filters.from_query(request.GET)
-    tasks = active_tasks_filtered(team=filters.team)
+    tasks = active_tasks_filtered(stage=filters.stage, team=filters.team)
     report = gap_report(on=today, tasks=tasks)
-    cards = _with_gaps(task_rows(tasks, on=today), report)
-    columns = [
-        (stage, [card for card in cards if card[0].task.stage_id == stage.pk])
-        for stage in filters.stages
-    ]
-    context = {"columns": columns, "filters": filters, "today": today, "count": len(cards)}
+    context: dict[str, object] = {"filters": filters, "count": report.task_count}
+    if filters.stage is None:
+        context["columns"] = stage_columns(tasks, filters.stages, report, on=today)
+    else:
+        context["cards"], context["page"] = stage_page(
+            tasks, report, request.GET.get("page"), on=today
+        )
     return render(request, "ownership/map_stages.html", context)
 
 
@@ -62,5 +63,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def raci(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
-    return render(request, "ownership/raci.html", {"matrix": matrix, "filters": filters})
+    tasks = active_tasks_filtered(stage=filters.stage, team=filters.team)
+    matrix, page = raci_page(tasks, request.GET.get("page"))
+    context = {"matrix": matrix, "page": page, "filters": filters}
+    return render(request, "ownership/raci.html", context)

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.map import MAP_COLUMN_SIZE, MAP_PAGE_SIZE, RACI_PAGE_SIZE
 from ownership.models import Role
 from tasks_registry.changes import update_task
 from tasks_registry.models import Stage
@@ -32,8 +33,8 @@ def test_the_map_by_stage_puts_each_task_in_its_stages_column_with_its_gaps(memb
     _store(size=1)
     response = member_client.get(reverse("ownership:map_by_stage"))
     columns = {
-        stage.slug: [row.task.name for row, gaps in cards]
-        for stage, cards in response.context["columns"]
+        column.stage.slug: [row.task.name for row, gaps in column.cards]
+        for column in response.context["columns"]
     }
     assert columns["fulfilment"] == ["Stock task 0"]
     assert columns["promotions-pricing"] == ["Promo code QA"]
@@ -47,10 +48,62 @@ def test_the_map_by_stage_takes_the_same_queries_whatever_its_size(
     member_client, size, django_assert_num_queries
 ):
     _store(size)
-    # session, user, person; stages, teams; gap report; tasks with owners (2)
-    with django_assert_num_queries(8):
+    # session, user, person; stages, teams; gap report; each stage's order; cards with owners (2)
+    with django_assert_num_queries(9):
         response = member_client.get(reverse("ownership:map_by_stage"))
     assert response.context["count"] == size + 1
+
+
+def _stage_of(size, *, gaps_from=None):
+    """`size` fulfilment tasks, each owned and backed up; from `gaps_from` on, unowned."""
+    stage = Stage.objects.get(slug="fulfilment")
+    owner, backup = PersonFactory(name="Mark Jensen"), PersonFactory(name="Ana Silva")
+    for n in range(size):
+        task = TaskFactory(name=f"Stock task {n:03}", stage=stage, criticality="normal")
+        if gaps_from is None or n < gaps_from:
+            assign_owner(task=task, person=owner, by=None)
+            assign_backup(task=task, person=backup, by=None)
+    return stage
+
+
+def test_a_long_stage_shows_its_first_cards_most_wrong_first_and_links_to_the_rest(
+    member_client, settings
+):
+    _stage_of(MAP_COLUMN_SIZE + 6, gaps_from=MAP_COLUMN_SIZE + 4)
+    response = member_client.get(reverse("ownership:map_by_stage"))
+    column = next(c for c in response.context["columns"] if c.stage.slug == "fulfilment")
+    names = [row.task.name for row, gaps in column.cards]
+    assert len(names) == MAP_COLUMN_SIZE
+    # The two unowned tasks come first, then the rest by name; the last four wait.
+    last = MAP_COLUMN_SIZE + 5
+    assert names[:3] == [f"Stock task {last - 1:03}", f"Stock task {last:03}", "Stock task 000"]
+    assert (column.count, column.more) == (MAP_COLUMN_SIZE + 6, 6)
+    html = response.content.decode()
+    assert f'<a href="?stage=fulfilment">All {MAP_COLUMN_SIZE + 6} in Fulfilment →</a>' in html
+    assert "6 more in Fulfilment: the CSV or Excel download has every task." in html
+
+
+def test_a_stages_own_page_shows_all_its_cards_a_page_at_a_time(
+    member_client, django_assert_num_queries
+):
+    _stage_of(MAP_PAGE_SIZE + 3)
+    TaskFactory(name="Elsewhere", stage=Stage.objects.get(slug="delivery"))
+    url = reverse("ownership:map_by_stage")
+    # session, user, person; stages, teams; gap report; the order; cards with owners (2)
+    with django_assert_num_queries(9):
+        first = member_client.get(url, {"stage": "fulfilment"})
+    assert len(first.context["cards"]) == MAP_PAGE_SIZE
+    html = first.content.decode()
+    assert f"1\N{EN DASH}{MAP_PAGE_SIZE} of {MAP_PAGE_SIZE + 3} tasks" in html
+    assert '<a href="?stage=fulfilment&amp;page=2">Next →</a>' in html
+    assert "Elsewhere" not in html
+    second = member_client.get(url, {"stage": "fulfilment", "page": "2"})
+    assert [row.task.name for row, gaps in second.context["cards"]] == [
+        f"Stock task {n:03}" for n in range(MAP_PAGE_SIZE, MAP_PAGE_SIZE + 3)
+    ]
+    # A page past the end, or not a number, shows the nearest page rather than an error.
+    assert member_client.get(url, {"stage": "fulfilment", "page": "99"}).status_code == 200
+    assert member_client.get(url, {"stage": "fulfilment", "page": "x"}).status_code == 200
 
 
 def test_the_map_filters_by_team(member_client):
@@ -98,9 +151,30 @@ def test_the_raci_matrix_takes_the_same_queries_whatever_its_size(
     member_client, django_assert_num_queries
 ):
     _store(size=10)
-    # session, user, person; stages, teams; tasks; assignments
-    with django_assert_num_queries(7):
+    # session, user, person; stages, teams; count, tasks; assignments
+    with django_assert_num_queries(8):
         assert member_client.get(reverse("ownership:raci")).status_code == 200
+
+
+def test_the_raci_matrix_comes_a_page_of_tasks_at_a_time_with_only_their_people(member_client):
+    _stage_of(RACI_PAGE_SIZE + 1)
+    late = TaskFactory(name="Zoned returns", stage=Stage.objects.get(slug="returns-refunds"))
+    assign_owner(task=late, person=PersonFactory(name="Rosa Late"), by=None)
+    url = reverse("ownership:raci")
+    first = member_client.get(url)
+    assert len(first.context["matrix"].rows) == RACI_PAGE_SIZE
+    assert "Rosa Late" not in first.content.decode()
+    assert f"1\N{EN DASH}{RACI_PAGE_SIZE} of {RACI_PAGE_SIZE + 2} tasks" in first.content.decode()
+    second = member_client.get(url, {"page": "2"}).context["matrix"]
+    assert [task.name for task, _ in second.rows] == [
+        f"Stock task {RACI_PAGE_SIZE:03}",
+        "Zoned returns",
+    ]
+    assert [person.name for person in second.people] == ["Mark Jensen", "Rosa Late"]
+    # The page links keep the filters.
+    filtered = member_client.get(url, {"stage": "fulfilment"}).content.decode()
+    assert f"1\N{EN DASH}{RACI_PAGE_SIZE} of {RACI_PAGE_SIZE + 1} tasks" in filtered
+    assert '<a href="?stage=fulfilment&amp;page=2">Next →</a>' in filtered
 
 
 def test_the_raci_csv_downloads_with_the_same_letters_and_escapes_formulas(member_client):
