@@ -104,13 +104,23 @@
     });
   }
 
+  // A refused change answers with its form alone: the success message of the change before it
+  // would stay on screen beside the new error, as if this one had worked too.
+  function dropOldSuccesses(keep) {
+    document.querySelectorAll(".flash-success").forEach(function (old) {
+      if (!keep.contains(old)) old.remove();
+    });
+  }
+
   var SAID = "[role=alert], [role=status]";
   new MutationObserver(function (mutations) {
     mutations.forEach(function (mutation) {
       mutation.addedNodes.forEach(function (node) {
         if (node.nodeType !== 1 || node.id === "announcer") return;
         var said = node.matches(SAID) ? node : node.querySelector(SAID);
-        if (said) announce(said.textContent.trim());
+        if (!said) return;
+        if (said.matches("[role=alert]")) dropOldSuccesses(node);
+        announce(said.textContent.trim());
       });
     });
   }).observe(document.body, { childList: true, subtree: true });
