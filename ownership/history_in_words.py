@@ -80,7 +80,14 @@ def _task_record_entry(record, previous, stages, *, subject="", url="") -> Histo
         changes = _field_changes(record, previous, stages)
         if not changes:
             return None
-        summary = "edited " + ", ".join(change.label for change in changes)
+        said = []
+        # Retiring and restoring are said as such, not as an edit of the "is active" field.
+        if record.is_active != previous.is_active:
+            said.append("restored the task to the map" if record.is_active else "retired the task")
+            changes = [change for change in changes if change.label != _field_label("is_active")]
+        if changes:
+            said.append("edited " + ", ".join(change.label for change in changes))
+        summary = " and ".join(said)
     return HistoryEntry(
         record.history_date,
         record.history_user,

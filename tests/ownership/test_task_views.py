@@ -158,6 +158,21 @@ def test_the_task_page_shows_its_history_with_who_changed_what(member_client, op
     assert "Deadline rhythm: weekly on monday → weekly on friday" in html
 
 
+def test_the_history_says_a_task_was_retired_and_restored_not_that_is_active_was_edited(
+    member_client, ops_lead
+):
+    task = TaskFactory(name="Returns notices", rhythm="weekly on monday")
+    update_task(task=task, by=ops_lead, is_active=False)
+    update_task(task=task, by=ops_lead, is_active=True, rhythm="weekly on friday")
+    html = member_client.get(task.get_absolute_url()).content.decode()
+    assert "<strong>Olu Opslead</strong> retired the task" in html
+    assert (
+        "<strong>Olu Opslead</strong> restored the task to the map and edited deadline rhythm"
+        in html
+    )
+    assert "is active" not in html.lower()
+
+
 def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     member_client, django_assert_num_queries
 ):
