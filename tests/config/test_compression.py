@@ -1,7 +1,14 @@
 """Pages travel compressed; static files are compressed ahead of time and served hashed."""
 
+import re
+
 import pytest
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.templatetags.static import static
+from django.test import RequestFactory
 from django.urls import reverse
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -13,3 +20,26 @@ def test_pages_are_compressed_for_a_browser_that_takes_gzip(client, member):
     assert "Accept-Encoding" in response["Vary"]
     plain = client.get(reverse("ownership:dashboard"))
     assert not plain.has_header("Content-Encoding")
+
+
+def test_static_files_in_production_are_hashed_compressed_and_cached_for_good(tmp_path, settings):
+    """What `collectstatic` makes for production: a name that changes with the content, so the
+    browser may keep it forever, and a gzip copy made ahead of time."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    call_command("collectstatic", "--no-input", verbosity=0)
+    url = static("css/ownermap.css")
+    assert re.fullmatch(r"/static/css/ownermap\.[0-9a-f]{12}\.css", url)
+    serve = WhiteNoiseMiddleware(lambda request: HttpResponse(status=404))
+    response = serve(RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert response["Content-Encoding"] == "gzip"
+    # The unhashed name still answers (an old page), but may not be kept long.
+    plain = serve(RequestFactory().get("/static/css/ownermap.css"))
+    assert "immutable" not in plain["Cache-Control"]
