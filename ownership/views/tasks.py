@@ -1,8 +1,8 @@
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -30,7 +30,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
     """A slug a task had before a rename: to the task's page under its current slug."""
-    previous = get_object_or_404(PreviousSlug.objects.select_related("task"), slug=slug)
+    previous = PreviousSlug.objects.select_related("task").filter(slug=slug).first()
+    if previous is None:
+        # Read out by Django's debug page too (make run): the words a person typed, not a model.
+        raise Http404(f"No task on the map is at “{slug}”: it may have been mistyped.")
     return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
 
 

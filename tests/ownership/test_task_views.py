@@ -194,8 +194,13 @@ def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     assert response.status_code == 200
 
 
-def test_an_unknown_task_is_a_404(member_client):
+def test_an_unknown_task_is_a_404_that_says_so_in_words(member_client, settings):
     assert member_client.get(reverse("ownership:task_detail", args=["nope"])).status_code == 404
+    # Django's debug page (make run) shows the reason: words, not a model's name.
+    settings.DEBUG = True
+    html = member_client.get(reverse("ownership:task_detail", args=["nope"])).content.decode()
+    assert "No task on the map is at “nope”: it may have been mistyped." in html
+    assert "PreviousSlug" not in html
 
 
 def test_the_task_page_is_forbidden_to_an_outsider(client, outsider):
