@@ -25,7 +25,7 @@ def map_by_stage(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     tasks = active_tasks_filtered(stage=filters.stage, team=filters.team)
     report = gap_report(on=today, tasks=tasks)
-    context: dict[str, object] = {"filters": filters, "count": report.task_count}
+    context: dict[str, object] = {"filters": filters, "today": today, "count": report.task_count}
     if filters.stage is None:
         context["columns"] = stage_columns(tasks, filters.stages, report, on=today)
     else:

@@ -3,10 +3,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.map import MAP_COLUMN_SIZE, MAP_PAGE_SIZE, RACI_PAGE_SIZE
 from ownership.models import Role
+from ownership.people_changes import mark_departed
 from tasks_registry.changes import update_task
 from tasks_registry.models import Stage
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
@@ -41,6 +43,18 @@ def test_the_map_by_stage_puts_each_task_in_its_stages_column_with_its_gaps(memb
     html = response.content.decode()
     assert "contributors, no owner" in html  # the promo task's gap mark
     assert "nobody owns this" in html
+
+
+def test_a_card_on_the_map_marks_an_owner_who_left_or_is_away(member_client):
+    today = timezone.localdate()
+    left, leaver = TaskFactory(name="Left behind"), PersonFactory()
+    assign_owner(task=left, person=leaver, by=None)
+    mark_departed(person=leaver, on=today, by=None)
+    away = TaskFactory(name="Waiting")
+    assign_owner(task=away, person=PersonFactory(away_until=today), by=None)
+    html = member_client.get(reverse("ownership:map_by_stage")).content.decode()
+    assert html.count('">departed</span>') == 1
+    assert html.count('">away</span>') == 1
 
 
 @pytest.mark.parametrize("size", [2, 12])
