@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.lookup import DATABASE_URL, QUERIES, percentile  # noqa: E402
+from bench.serving import session_cookie, start_gunicorn  # noqa: E402
 
 VARIANTS = {
     "as built": "",
@@ -56,34 +57,11 @@ def session_key(backend: str) -> str:
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
-
-    user = User.objects.get(username="bench-member")
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = backend
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
+    return session_cookie("bench-member", backend)
 
 
 def start(variant: str, port: int) -> subprocess.Popen:
-    # The arguments are this script's own.
-    server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env={**ENV, "FAST_PATH_VARIANT": variant},
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    sys.exit(f"gunicorn did not start for {variant!r}")
+    return start_gunicorn({**ENV, "FAST_PATH_VARIANT": variant}, port)
 
 
 def round_of(port: int, cookie: str) -> list[float]:

@@ -17,16 +17,17 @@ Run it on a quiet machine: the performance score and TBT move with the load of t
 """
 
 import argparse
-import http.client
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.serving import session_cookie, start_gunicorn  # noqa: E402
+
 LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PORT = 8790
@@ -89,36 +90,7 @@ def sessions(env: dict[str, str], usernames: set[str]) -> dict[str, str]:
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
-
-    cookies = {}
-    for username in usernames:
-        user = User.objects.get(username=username)
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "ownership.permissions.GroupPermissionBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        cookies[username] = store.session_key
-    return cookies
-
-
-def start(env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - this checkout's own gunicorn
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("gunicorn did not start")
+    return {username: session_cookie(username) for username in usernames}
 
 
 def audit(path: str, cookie: str, form_factor: str, folder: Path) -> dict:
@@ -185,7 +157,7 @@ def main() -> None:
             for name, page in pages().items()
             if not arguments.only or name in arguments.only
         }
-        server = start(env)
+        server = start_gunicorn(env, PORT, workers=2)
         try:
             print(f"{'page':<12} {'profile':<8} {'a11y':>4} {'b.p.':>4} {'perf':>4} "
                   f"{'TBT ms':>7} {'LCP ms':>7} {'KiB':>6}  failed audits")  # fmt: skip
