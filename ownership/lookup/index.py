@@ -14,7 +14,9 @@ pairs too, so that words typed together rank text where they stand together.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,30 +233,46 @@ def _write_postings(postings: list[tuple[str, int, float, int, int]]) -> None:
 # Signal receivers keep the index in step with every write path (the app's write functions, the
 # admin, data loads) without each of them having to remember. They only maintain derived data;
 # no business rule lives here. Bulk loads that bypass signals call reindex_tasks() themselves.
+_paused: ContextVar[bool] = ContextVar("search_index_paused", default=False)
+
+
+@contextmanager
+def index_paused() -> Iterator[None]:
+    """Inside, saves leave the index alone: for a bulk write that reindexes everything it wrote
+    once, afterwards (seed_demo reindexed each task at every save of it and its people: two
+    thirds of its time)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def _reindex(task_ids: Iterable[int]) -> None:
+    if not _paused.get():
+        reindex_tasks(task_ids)
 
 
 @receiver(post_save, sender=Task, dispatch_uid="search_index_task_saved")
 def _task_saved(sender: type, instance: Task, **kwargs: Any) -> None:
-    reindex_tasks([instance.pk])
+    _reindex([instance.pk])
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="search_index_assignment_saved")
 @receiver(post_delete, sender=Assignment, dispatch_uid="search_index_assignment_deleted")
 def _assignment_changed(sender: type, instance: Assignment, **kwargs: Any) -> None:
-    reindex_tasks([instance.task_id])
+    _reindex([instance.task_id])
 
 
 @receiver(post_save, sender=Person, dispatch_uid="search_index_person_saved")
 def _person_saved(sender: type, instance: Person, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
-    reindex_tasks(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))
+    _reindex(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))
 
 
 @receiver(post_save, sender=Team, dispatch_uid="search_index_team_saved")
 def _team_saved(sender: type, instance: Team, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
-    reindex_tasks(
-        Assignment.objects.filter(person__team=instance).values_list("task_id", flat=True)
-    )
+    _reindex(Assignment.objects.filter(person__team=instance).values_list("task_id", flat=True))

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from ownership.acting import ActingReason
 from ownership.assignments import assign, assign_backup, assign_owner, unassign
 from ownership.lookup import answer_data, lookup
+from ownership.lookup.index import index_paused, reindex_tasks
 from ownership.lookup.words import stem
 from ownership.models import Role
 from tasks_registry.changes import update_task
@@ -95,6 +96,17 @@ def test_the_index_follows_people_and_team_changes():
     assert names(lookup("logistics")) == ["Order accuracy audit"]
     unassign(assignment=contribution, by=None)
     assert names(lookup("costa")) == []
+
+
+def test_a_bulk_write_with_the_index_paused_is_found_once_it_reindexes():
+    with index_paused():
+        task = TaskFactory(name="Lantern QA")
+        update_task(task=task, by=None, aliases="voucher broken")
+        assert names(lookup("voucher")) == []  # nothing indexed at each save
+    reindex_tasks([task.pk])
+    assert names(lookup("voucher")) == ["Lantern QA"]
+    update_task(task=task, by=None, aliases="gift card")  # saves index again after it
+    assert names(lookup("gift card")) == ["Lantern QA"]
 
 
 def test_the_answer_names_the_owner_backup_and_their_contacts():

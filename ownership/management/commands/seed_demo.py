@@ -14,7 +14,7 @@ from config.writes import stamp
 from ownership import demo_data
 from ownership.acting import acting_owner
 from ownership.assignments import assign, owners_and_backups, unassign
-from ownership.lookup.index import reindex_tasks
+from ownership.lookup.index import index_paused, reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
@@ -46,17 +46,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
         with transaction.atomic():
-            teams = self._teams()
-            people = self._people(teams)
-            for team_name, key in demo_data.TEAM_LEADS.items():
-                upsert(Team, {"name": team_name}, {"lead": people[key]})
-            self._campaigns(today)
-            self._tasks(people)
-            # After the assignments: the departed were given their tasks while still here.
-            self._presence(people, today)
-            self._users(people)
-            self._accounts(people)
-            self._completions(today)
+            with index_paused():  # every task is reindexed below, once
+                teams = self._teams()
+                people = self._people(teams)
+                for team_name, key in demo_data.TEAM_LEADS.items():
+                    upsert(Team, {"name": team_name}, {"lead": people[key]})
+                self._campaigns(today)
+                self._tasks(people)
+                # After the assignments: the departed were given their tasks while still here.
+                self._presence(people, today)
+                self._users(people)
+                self._accounts(people)
+                self._completions(today)
             # Whatever wrote the database before, the demo's tasks answer lookups afterwards.
             reindex_tasks(Task.objects.values_list("pk", flat=True))
         self._report()
