@@ -129,10 +129,13 @@ def _wait_for_mail(count: int) -> None:
     """The worker runs in a thread of this process, so the locmem outbox is shared. Waiting on
     it rather than polling the database keeps this thread off tables the worker is writing
     (SQLite's shared in-memory test database refuses that rather than waiting)."""
-    for _ in range(200):
+    # As long as the tasks' own .get(timeout=30): on a slow minute of these machines the worker
+    # took more than the 10 s this waited before, and the test then failed further on.
+    for _ in range(600):
         if len(mail.outbox) >= count:
             return
         threading.Event().wait(0.05)
+    raise AssertionError(f"{len(mail.outbox)} of {count} emails sent after 30 s")
 
 
 @pytest.mark.redis
