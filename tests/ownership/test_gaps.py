@@ -322,3 +322,25 @@ def test_the_whole_maps_gaps_take_one_query_whatever_its_size(size):
     assert len(queries) == 1
     assert report.task_count == size
     assert report.counts[OVERDUE] == size
+
+
+def test_a_batch_of_details_counts_its_owners_whole_load_and_only_its_own_helpers(settings):
+    """The details of a few tasks aggregate only for them, yet an owner's load still counts
+    every critical task they own, in the batch or not."""
+    settings.OWNERMAP_MAX_CRITICAL_TASKS = 2
+    busy = PersonFactory(name="Ana Busy")
+    owned = [TaskFactory(name=f"Critical {n}", criticality="critical") for n in range(3)]
+    for task in owned:
+        assign_owner(task=task, person=busy, by=None)
+    helped = owned[0]
+    for _ in range(2):
+        assign(
+            task=helped, person=PersonFactory(team=TeamFactory()), role=Role.CONTRIBUTOR, by=None
+        )
+    assign(task=owned[1], person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)
+    report = gap_report(on=TODAY)
+    [row] = report.rows([helped.pk])  # a batch of one: the others are outside it
+    assert (row.owner_load, row.helpers, row.cross_team) == (3, 2, True)
+    assert OVERLOADED_OWNER.detail(row) == (
+        "Ana Busy is accountable for 3 critical tasks (the limit is 2)."
+    )
