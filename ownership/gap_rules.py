@@ -655,10 +655,14 @@ class GapReport:
     def rows(self, pks: list[int]) -> list[TaskGaps]:
         """The facts to show these tasks and their gaps, in the order given: one query per
         thousand tasks (one, on any page)."""
-        found: dict[int, TaskGaps] = {}
+        return list(self.each_row(pks))
+
+    def each_row(self, pks: list[int]) -> Iterator[TaskGaps]:
+        """rows(), a thousand at a time: what goes through the whole map holds one batch."""
         for start in range(0, len(pks), 1000):
-            found.update(_details(pks[start : start + 1000], self))
-        return [found[pk] for pk in pks if pk in found]
+            batch = pks[start : start + 1000]
+            found = _details(batch, self)
+            yield from (found[pk] for pk in batch if pk in found)
 
 
 def _date(value: datetime.date | str | None) -> datetime.date | None:

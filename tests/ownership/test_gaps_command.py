@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ownership.assignments import assign, assign_backup, assign_owner
-from ownership.gap_rules import NO_OWNER
+from ownership.gap_rules import NO_OWNER, GapReport
 from ownership.models import Role
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
 
@@ -37,6 +37,24 @@ def test_the_json_lists_every_active_task_most_severe_first():
     ]
     assert data[0]["slug"] == "promo-code-setup-and-qa"
     assert data[0]["details"]["contributors_no_owner"] == "2 people help; nobody is accountable."
+
+
+def test_the_json_is_written_item_by_item_as_the_whole_list_would_print(monkeypatch):
+    each_row = GapReport.each_row
+
+    def _in_batches_of_two(report, pks):
+        for start in range(0, len(pks), 2):
+            yield from each_row(report, pks[start : start + 2])
+
+    monkeypatch.setattr(GapReport, "each_row", _in_batches_of_two)
+    assert _run("--json") == "[]\n"
+    for n in range(5):
+        TaskFactory(name=f"Task “{n}”", rhythm="")
+    out = _run("--json")
+    data = json.loads(out)
+    assert len(data) == 5
+    # Three batches, and the very text json.dumps gives the whole list.
+    assert out == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_the_text_output_ends_with_a_count_per_rule_and_the_coverage():

@@ -1,6 +1,8 @@
 """Every active task with its gaps, the most severe first: the dashboard on the command line."""
 
 import json
+import textwrap
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -26,10 +28,11 @@ def task_data(task: TaskGaps) -> dict[str, Any]:
     }
 
 
-def ordered(report: GapReport, tasks: QuerySet[Task]) -> list[TaskGaps]:
-    """Tasks with gaps by their most severe one (ranked as on the dashboard), then the rest."""
+def ordered(report: GapReport, tasks: QuerySet[Task]) -> Iterator[TaskGaps]:
+    """Tasks with gaps by their most severe one (ranked as on the dashboard), then the rest; a
+    thousand at a time."""
     clean = tasks.exclude(pk__in=list(report.gaps_of)).order_by("stage__order", "name", "pk")
-    return report.rows(report.flagged + list(clean.values_list("pk", flat=True)))
+    return report.each_row(report.flagged + list(clean.values_list("pk", flat=True)))
 
 
 class Command(BaseCommand):
@@ -57,10 +60,11 @@ class Command(BaseCommand):
         report = gap_report(on=timezone.localdate(), tasks=active)
         tasks = ordered(report, active)
         if options["json"]:
-            data = [task_data(task) for task in tasks]
-            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            self._write_json(tasks)
             return
+        count = 0
         for task in tasks:
+            count += 1
             if not task.gaps:
                 continue
             spans = ", cross-team" if task.cross_team else ""
@@ -74,5 +78,16 @@ class Command(BaseCommand):
         percent = "—" if coverage.percent is None else f"{coverage.percent}%"
         self.stdout.write(
             f"Coverage: {percent} of critical and high tasks fully covered "
-            f"({coverage.covered} of {coverage.total}); {len(tasks)} active tasks."
+            f"({coverage.covered} of {coverage.total}); {count} active tasks."
         )
+
+    def _write_json(self, tasks: Iterator[TaskGaps]) -> None:
+        """The list written as it is read, item by item (the same text json.dumps would give
+        the whole list): at 100,000 tasks the whole list was held twice, as rows and as data."""
+        opening = "\n"
+        self.stdout.write("[", ending="")
+        for task in tasks:
+            item = json.dumps(task_data(task), indent=2, ensure_ascii=False)
+            self.stdout.write(opening + textwrap.indent(item, "  "), ending="")
+            opening = ",\n"
+        self.stdout.write("]" if opening == "\n" else "\n]")
