@@ -492,22 +492,17 @@ _FACTS = """
         LEFT JOIN (
             SELECT a.person_id, COUNT(*) AS critical
             FROM {assignment} a JOIN {task} ct ON ct.id = a.task_id
-            WHERE a.role = '{owner}' AND ct.is_active
-              AND ct.criticality = '{critical}'{only_their_owners}
+            WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
             GROUP BY a.person_id
         ) owner_load ON owner_load.person_id = o.person_id
 """
-# The two aggregates above read the whole assignment table: once for the whole map, but reading
-# the details of a batch of tasks, only that batch's (the database does not carry the batch's
-# ids into them, and gaps --json paid for the whole map once per thousand tasks).
-_WHOLE_MAP = {"only_these_tasks": "", "only_their_owners": ""}
-_ONE_BATCH = {
-    "only_these_tasks": "\n            WHERE a.task_id IN ({{placeholders}})",
-    "only_their_owners": (
-        "\n              AND a.person_id IN (SELECT oa.person_id FROM {assignment} oa"
-        " WHERE oa.role = '{owner}' AND oa.task_id IN ({{placeholders}}))"
-    ),
-}
+# The people of each task come from the whole assignment table: once for the whole map, but
+# reading the details of a batch of tasks, only that batch's (the database does not carry the
+# batch's ids into the group, and gaps --json grouped the whole map once per thousand tasks).
+# The owners' load stays whole: narrowed to the batch's owners, PostgreSQL grouped it again
+# for each row (66 rows: 27 ms -> 102 ms), and it reads the owner rows alone.
+_WHOLE_MAP = {"only_these_tasks": ""}
+_ONE_BATCH = {"only_these_tasks": "\n            WHERE a.task_id IN ({{placeholders}})"}
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
