@@ -13,7 +13,7 @@ move it (a rhythm, a completion, a campaign).
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -221,27 +221,41 @@ def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
             "name",
         )
     tasks = list(tasks)
-    campaigns = None
-    if any(span.is_campaign for task in tasks for span in rhythm_spans.spans(task)):
-        campaigns = campaign_dates()
     done = _done_days([task.pk for task in tasks])
-    # Tasks with no confirmations yet and the same rhythm set on the same day are due on the
-    # same day: a generated or imported map has thousands of them.
-    unconfirmed: dict[tuple, datetime.date | None] = {}
     moved = []
-    for task in tasks:
-        if task.pk in done:
-            value = next_due(task, campaigns=campaigns, done=done[task.pk])
-        else:
-            key = rhythm_spans.key(task)
-            if key not in unconfirmed:
-                unconfirmed[key] = next_due(task, campaigns=campaigns, done=set())
-            value = unconfirmed[key]
+    for task, value in zip(tasks, _due_dates(tasks, done), strict=True):
         if value != task.next_due_on:
             task.next_due_on = value
             moved.append(task)
     Task.objects.bulk_update(moved, ["next_due_on"], batch_size=500)
     return len(moved)
+
+
+def fill_next_due(tasks: list[Task]) -> None:
+    """Set next_due_on on new tasks before they are first saved (none has a completion yet): a
+    bulk load writes them with their due dates instead of updating every row afterwards."""
+    for task, value in zip(tasks, _due_dates(tasks, {}), strict=True):
+        task.next_due_on = value
+
+
+def _due_dates(
+    tasks: list[Task], done: dict[int, set[datetime.date]]
+) -> Iterator[datetime.date | None]:
+    """Each task's next due date, given the days it was done on (by task id)."""
+    campaigns = None
+    if any(span.is_campaign for task in tasks for span in rhythm_spans.spans(task)):
+        campaigns = campaign_dates()
+    # Tasks with no confirmations yet and the same rhythm set on the same day are due on the
+    # same day: a generated or imported map has thousands of them.
+    unconfirmed: dict[tuple, datetime.date | None] = {}
+    for task in tasks:
+        if task.pk in done:
+            yield next_due(task, campaigns=campaigns, done=done[task.pk])
+            continue
+        key = rhythm_spans.key(task)
+        if key not in unconfirmed:
+            unconfirmed[key] = next_due(task, campaigns=campaigns, done=set())
+        yield unconfirmed[key]
 
 
 def campaign_tasks() -> list[Task]:

@@ -116,6 +116,11 @@ def posting_weights(fields: dict[MatchField, list[str]]) -> dict[str, tuple[floa
     }
 
 
+# Tasks reindexed together: a query's ids stay well under PostgreSQL's 65,535 parameters, and a
+# bulk load's postings (about fifty a task) are held for one batch at a time, not the whole map.
+REINDEX_BATCH = 2000
+
+
 @transaction.atomic
 def reindex_tasks(task_ids: Iterable[int]) -> None:
     """Rewrite the postings of these tasks, the counts of the terms they had or have, and add
@@ -123,6 +128,21 @@ def reindex_tasks(task_ids: Iterable[int]) -> None:
     ids = sorted(set(task_ids))
     if not ids:
         return
+    changed: set[str] = set()
+    vocabulary: set[str] = set()
+    for start in range(0, len(ids), REINDEX_BATCH):
+        changed |= _reindex_batch(ids[start : start + REINDEX_BATCH], vocabulary)
+    _count_terms(changed, whole_map=len(ids) > 1000)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=word, stem=stem(word)) for word in sorted(vocabulary)],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+
+
+def _reindex_batch(ids: list[int], vocabulary: set[str]) -> set[str]:
+    """Rewrite these tasks' postings and add their words to `vocabulary`; the terms they had
+    or have now, whose counts change."""
     people: dict[int, list[str]] = defaultdict(list)
     for task_id, person, team in Assignment.objects.filter(task_id__in=ids).values_list(
         "task_id", "person__name", "person__team__name"
@@ -149,7 +169,6 @@ def reindex_tasks(task_ids: Iterable[int]) -> None:
         )
     )
     postings: list[tuple[str, int, float, int, int]] = []
-    vocabulary: set[str] = set()
     renamed: list[Task] = []
     for task in tasks:
         search_names = search_names_of(task)
@@ -171,12 +190,7 @@ def reindex_tasks(task_ids: Iterable[int]) -> None:
     )
     SearchPosting.objects.filter(task_id__in=ids).delete()
     _write_postings(postings)
-    _count_terms(old_terms | {term for term, *_ in postings}, whole_map=len(ids) > 1000)
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=word, stem=stem(word)) for word in sorted(vocabulary)],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
+    return old_terms | {term for term, *_ in postings}
 
 
 def _count_terms(changed: set[str], *, whole_map: bool) -> None:

@@ -109,6 +109,35 @@ def test_a_bulk_write_with_the_index_paused_is_found_once_it_reindexes():
     assert names(lookup("gift card")) == ["Lantern QA"]
 
 
+def test_a_reindex_of_many_tasks_goes_batch_by_batch_to_the_same_index(monkeypatch):
+    """Batches keep a bulk load's ids under PostgreSQL's parameter limit and its postings out
+    of memory; the index they leave is the one a single pass leaves."""
+    from ownership.lookup import index
+    from ownership.models import SearchPosting, SearchTerm, SearchWord
+
+    with index_paused():
+        tasks = [TaskFactory(name=f"Lantern check {n}", aliases="voucher") for n in range(5)]
+        TaskFactory(name="Refund letter", aliases="voucher")
+    everything = [task.pk for task in tasks]
+
+    def state():
+        return (
+            sorted(SearchPosting.objects.values_list("word", "task_id", "weight", "field")),
+            sorted(SearchTerm.objects.values_list("term", "tasks")),
+            sorted(SearchWord.objects.values_list("word", flat=True)),
+        )
+
+    reindex_tasks(everything)
+    whole = state()
+    SearchPosting.objects.all().delete()
+    SearchTerm.objects.all().delete()
+    monkeypatch.setattr(index, "REINDEX_BATCH", 2)
+    reindex_tasks(everything)
+    assert state() == whole
+    assert dict(whole[1])["voucher"] == 5  # the sixth task was never indexed
+    assert names(lookup("lantern check")) == [f"Lantern check {n}" for n in range(5)]
+
+
 def test_the_answer_names_the_owner_backup_and_their_contacts():
     task = TaskFactory(name="Inventory sync", rhythm="daily", definition_of_done="Stock matches")
     assign_owner(

@@ -12,9 +12,9 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ownership import demo_data
-from ownership.lookup.index import reindex_tasks
+from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role, Team
-from tasks_registry.due import refresh_next_due
+from tasks_registry.due import fill_next_due
 from tasks_registry.models import Stage, Task
 
 BRANDS = [
@@ -64,7 +64,6 @@ class Command(BaseCommand):
                 team.lead = next(p for p in people if p.team_id == team.pk)
             Team.objects.bulk_update(teams, ["lead"])
             tasks = self._tasks(run, n_tasks, rng)
-            refresh_next_due(tasks)
             self._assignments(tasks, people, rng)
             reindex_tasks(task.pk for task in tasks)
         # A bulk load leaves the planner with the old table sizes until autovacuum comes round
@@ -108,7 +107,10 @@ class Command(BaseCommand):
         variants = [(brand, region) for brand in BRANDS for region in REGIONS]
         rng.shuffle(variants)
         tasks = []
-        for n in range(count):
+        # Names are unique whatever their case: a second run goes on numbering where the last
+        # one stopped (the demo store's names have no dash).
+        first = Task.objects.filter(name__contains=" — ").count()
+        for n in range(first, first + count):
             spec = demo_data.TASKS[n % len(demo_data.TASKS)]
             brand, region = variants[(n // len(demo_data.TASKS)) % len(variants)]
             cycle = n // (len(demo_data.TASKS) * len(variants))
@@ -133,6 +135,9 @@ class Command(BaseCommand):
                     metric=spec["metric"],
                 )
             )
+        fill_next_due(tasks)
+        for task in tasks:  # set now, or the reindex would update every row for it
+            task.search_names = search_names_of(task)
         return bulk_create_with_history(
             tasks, Task, batch_size=1000, default_change_reason="generated"
         )
