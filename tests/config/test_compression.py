@@ -22,6 +22,27 @@ def test_pages_are_compressed_for_a_browser_that_takes_gzip(client, member):
     assert not plain.has_header("Content-Encoding")
 
 
+def test_compressed_pages_carry_no_secret_an_attacker_could_guess_byte_by_byte(client, ops_lead):
+    """BREACH guesses a secret a page repeats, from the compressed length of many responses.
+    Django's GZipMiddleware pads every response with up to 100 random bytes (in the gzip
+    header's file name: "Heal the Breach"), and the only secret a page repeats, the CSRF
+    token, is masked afresh on each response. API tokens and calendar addresses are new ones
+    each time they are shown."""
+    import gzip
+
+    client.force_login(ops_lead)
+    responses = [
+        client.get(reverse("ownership:dashboard"), HTTP_ACCEPT_ENCODING="gzip") for _ in range(2)
+    ]
+    tokens = []
+    for response in responses:
+        assert response["Content-Encoding"] == "gzip"
+        assert response.content[3] & 0x08  # FLG.FNAME: the random padding is there
+        html = gzip.decompress(response.content).decode()
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+    assert tokens[0] != tokens[1]
+
+
 def test_static_files_in_production_are_hashed_compressed_and_cached_for_good(tmp_path, settings):
     """What `collectstatic` makes for production: a name that changes with the content, so the
     browser may keep it forever, and gzip and Brotli copies made ahead of time."""
