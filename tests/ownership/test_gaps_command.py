@@ -77,3 +77,40 @@ def test_an_unknown_filter_is_refused_with_the_known_ones(option, message):
     TeamFactory(name="Warehouse", slug="warehouse")
     with pytest.raises(CommandError, match=message):
         _run(option, "nope")
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_json_takes_the_same_statements_whatever_the_maps_size(
+    size, django_assert_num_queries
+):
+    team = TeamFactory()
+    for n in range(size):
+        task = TaskFactory(name=f"Task {n}", rhythm="" if n % 2 else "every monday")
+        assign(task=task, person=PersonFactory(team=team), role=Role.CONTRIBUTOR, by=None)
+    # The stages; the gap report; every active task's id in order; the details, one
+    # statement per thousand tasks.
+    with django_assert_num_queries(4):
+        data = json.loads(_run("--json"))
+    assert len(data) == size
+
+
+def test_the_whole_maps_details_in_one_pass_are_those_looked_up_task_by_task(monkeypatch):
+    """Past a batch, the details come from one pass over the map (the helpers and owners'
+    loads aggregated once); a page's few, each looked up: both in the order asked, alike."""
+    from ownership import gap_rules
+
+    team, other = TeamFactory(), TeamFactory()
+    busy = PersonFactory(team=team)
+    for n in range(7):
+        task = TaskFactory(name=f"Task {n}", criticality="critical" if n % 2 else "normal")
+        if n % 3:
+            assign_owner(task=task, person=busy, by=None)
+        assign(task=task, person=PersonFactory(team=other), role=Role.CONTRIBUTOR, by=None)
+        if n == 4:
+            assign_backup(task=task, person=PersonFactory(team=team), by=None)
+    looked_up = _run("--json")
+    monkeypatch.setattr(gap_rules, "DETAILS_BATCH", 2)
+    assert _run("--json") == looked_up
+    data = json.loads(looked_up)
+    assert len(data) == 7
+    assert [item["owner"] for item in data].count(busy.name) == 4
