@@ -206,9 +206,13 @@ def _table(records, file_name: str) -> Table:
     max_chars = settings.OWNERMAP_IMPORT_MAX_CELL_CHARS
     headers: list[str] | None = None
     rows = []
+    # One string for each value the sheet repeats (stages, criticalities, people, rhythms): a
+    # 100,000-row sheet held 1.7 million cells, most of them copies.
+    values: dict[str, str] = {}
     try:
         for number, record in enumerate(records, start=1):
             cells = [cell.strip() if cell else "" for cell in record]
+            cells = [values.setdefault(cell, cell) for cell in cells]
             while cells and not cells[-1]:
                 cells.pop()
             if len(cells) > _MAX_COLUMNS:

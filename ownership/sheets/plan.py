@@ -168,6 +168,12 @@ class _Planner:
         self.new_people: dict[str, PersonRef] = {}
         self.new_by_name: dict[str, list[PersonRef]] = {}  # filled once the first pass is done
         self._rhythms: dict[str, str | rhythms.RhythmError] = {}
+        self._texts: dict[str, str] = {}
+
+    def one_copy(self, text: str) -> str:
+        """The same text for every row that has it: a large sheet repeats its definitions of
+        done, aliases and systems thousands of times."""
+        return self._texts.setdefault(text, text)
 
     def problem(self, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(row, column, message))
@@ -180,10 +186,9 @@ class _Planner:
         found: dict[str, str | None] = {}
         for name, index in self.columns.items():
             raw = cells[index] if index < len(cells) else ""
-            found[name] = unescape(raw)
+            found[name] = usable_cell(raw)
             if "\x00" in raw:
                 self.problem(number, name, "The cell holds a NUL character; retype it.")
-                found[name] = None
             elif looks_like_formula(raw):
                 self.problem(
                     number,
@@ -191,7 +196,6 @@ class _Planner:
                     f"“{raw[:60]}” looks like a spreadsheet formula, which Ownermap does not "
                     "run: type the value itself (or start the cell with an apostrophe).",
                 )
-                found[name] = None
         return found
 
     # --- People ----------------------------------------------------------------------------
@@ -343,10 +347,10 @@ class _Planner:
                 values["rhythm"] = rhythm
         for name in ("definition_of_done", "description"):
             if name in cells:
-                values[name] = normalise_text(cells[name])
+                values[name] = self.one_copy(normalise_text(cells[name]))
         for name in ("aliases", "systems"):
             if name in cells:
-                values[name] = "\n".join(split_words(cells[name]))
+                values[name] = self.one_copy("\n".join(split_words(cells[name])))
         if "patterns" in cells:
             claimed = self._patterns(number, cells["patterns"], task, map_)
             if claimed is not None:
@@ -357,6 +361,14 @@ class _Planner:
             else:
                 values["metric"] = cells["metric"]
         return values
+
+
+def usable_cell(raw: str) -> str | None:
+    """A cell's value unescaped, or None for one that cannot be used: a NUL character, or what
+    looks like a spreadsheet formula (_Planner.cells says why, at the cell)."""
+    if "\x00" in raw or looks_like_formula(raw):
+        return None
+    return unescape(raw)
 
 
 def _name_from_email(email: str) -> str:
@@ -407,15 +419,22 @@ def plan_import(table: Table, file_name: str) -> ImportPlan:
         )
         return ImportPlan(file_name, [], planner.unknown, [], planner.problems, [])
 
-    rows = [(number, planner.cells(number, raw)) for number, raw in table.rows]
-    names = {cells["task"].strip().lower() for _, cells in rows if cells["task"]}
+    # The rows' cells are read as each row is planned, not all kept at once beside the sheet
+    # (at 100,000 rows they weighed as much again as the sheet itself).
+    task_column = planner.columns["task"]
+    names = {
+        name.strip().lower()
+        for _, raw in table.rows
+        if task_column < len(raw) and (name := usable_cell(raw[task_column]))
+    }
     map_ = _Map(names)
 
     # First pass: names, task fields, and the people cells split into tokens (new people given
     # with an email are known after this pass, so later rows can name them).
     seen: dict[str, int] = {}
-    parsed = []
-    for number, cells in rows:
+    parsed: list[Any] = []
+    for number, raw in table.rows:
+        cells = planner.cells(number, raw)
         if cells["task"] is None:
             continue  # its problem is recorded
         name = cells["task"].strip()
@@ -447,7 +466,8 @@ def plan_import(table: Table, file_name: str) -> ImportPlan:
     for person in planner.new_people.values():
         planner.new_by_name.setdefault(person.name.lower(), []).append(person)
     plans = []
-    for number, name, task, values, tokens in parsed:
+    for at, (number, name, task, values, tokens) in enumerate(parsed):
+        parsed[at] = None  # planned: its tokens need not stay
         plan = RowPlan(row=number, name=name, task=task)
         if task is not None and task.slug != name.lower() and task.name != name:
             values["name"] = name  # the same name in other letter case

@@ -248,3 +248,20 @@ def test_the_json_lists_errors_as_row_column_and_message():
             "message": "There is no stage “Fulfilmint”; the closest is “Fulfilment”.",
         }
     ]
+
+
+def test_a_sheets_repeated_texts_are_held_once_and_an_unusable_task_cell_said_once():
+    """A large sheet repeats its definitions of done thousands of times: the plan keeps one
+    copy. The task column is read before the rows are planned; its problem is still said once."""
+    plan = _plan(
+        [
+            _row(task="Gift wrap station", done="Wraps restocked to 200"),
+            _row(task="Returns desk", done="Wraps restocked to 200"),
+            _row(task="=CMD()"),
+        ]
+    )
+    first, second = (row.values["definition_of_done"] for row in plan.rows)
+    assert first == "Wraps restocked to 200"
+    assert first is second
+    assert [problem.row for problem in plan.problems] == [4]
+    assert "looks like a spreadsheet formula" in plan.problems[0].message
