@@ -725,16 +725,10 @@ def _details_sql(whole: bool) -> str:
     vocabulary["in_batch"] = _IN_BATCH[postgres]
     fragments = _WHOLE_MAP if whole else _ONE_BATCH
     scope = {name: fragment.format_map(vocabulary) for name, fragment in fragments.items()}
-    if whole:
-        owner_load = "COALESCE(owner_load.critical, 0)"
-        chosen = _IN_ORDER[postgres] + "\nORDER BY " + _GIVEN_ORDER[postgres]
-    else:
-        owner_load = _OWNER_LOAD_OF_ROW.format_map(vocabulary)
-        chosen = (
-            "WHERE t.id {in_batch}\nORDER BY array_position(%s, t.id)"
-            if postgres
-            else ("JOIN json_each(%s) AS given ON given.value = t.id\nORDER BY given.key")
-        )
+    owner_load = (
+        "COALESCE(owner_load.critical, 0)" if whole else _OWNER_LOAD_OF_ROW.format_map(vocabulary)
+    )
+    chosen = _IN_ORDER[postgres] + "\nORDER BY " + _GIVEN_ORDER[postgres]
     return (
         """
         SELECT t.id, t.name, t.slug, s.name, t.criticality, t.rhythm, t.definition_of_done,
