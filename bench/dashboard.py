@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Importing bench/lookup.py sets the environment (database, settings) both benches use.
-from lookup import ensure_data, ensure_database, percentile
+from common import ensure_gap_data, machine_speed, percentile
+from lookup import ensure_data, ensure_database
 
 RUNS = 30
 
@@ -32,34 +33,6 @@ def timed(function, runs: int) -> list[float]:
         function()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def machine_speed() -> float:
-    """Milliseconds for a fixed pure-Python loop: these machines' speed varies up to twofold
-    from minute to minute, and this says which kind of minute the figures come from."""
-    started = time.perf_counter()
-    total = 0
-    for number in range(2_000_000):
-        total += number
-    return (time.perf_counter() - started) * 1000
-
-
-def ensure_gap_data() -> None:
-    """The generated map's rhythms were set the day it was made, and it has no history older
-    than a quarter: give a third of the tasks a due date in the last month and a fifth an age of
-    200 days, so that the overdue and stale rules have work to do. Idempotent."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tasks_registry_task SET next_due_on = CURRENT_DATE - (id % 30)::int "
-            "WHERE id % 3 = 0 AND next_due_on IS DISTINCT FROM CURRENT_DATE - (id % 30)::int"
-        )
-        cursor.execute(
-            "UPDATE tasks_registry_task SET created_at = created_at - interval '200 days' "
-            "WHERE id % 5 = 0 AND created_at > now() - interval '150 days'"
-        )
-        cursor.execute("VACUUM (ANALYZE) tasks_registry_task")
 
 
 def main() -> None:

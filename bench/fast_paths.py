@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.lookup import DATABASE_URL, QUERIES, percentile  # noqa: E402
+from bench.common import QUERIES, percentile  # noqa: E402
+from bench.lookup import DATABASE_URL  # noqa: E402
 from bench.serving import session_cookie, start_gunicorn  # noqa: E402
 
 VARIANTS = {

@@ -50,40 +50,6 @@ def fresh_database() -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def sheet(stages: list[str], names: list[str], rng: random.Random) -> tuple[list, list]:
-    from ownership.sheets.columns import LABELS
-    from tasks_registry.rhythms import EXAMPLES
-
-    # Every kind of rhythm, and no rhythm at all.
-    rhythms = [*EXAMPLES, "every business day", ""]
-
-    rows = []
-    for n in range(ROWS):
-        owner, backup, *helpers = rng.sample(names, 5)
-        if n % 4 == 0:  # a quarter of the owners are new to the map
-            owner = f"New Owner {n} <new.owner.{n}@shop.example>"
-        cells = {
-            "Task": f"Recurring task {n:05d} for {rng.choice(['EU', 'US', 'UK', 'APAC'])}",
-            "Stage": stages[n % len(stages)],
-            "Criticality": rng.choice(["critical", "high", "normal", "normal"]),
-            "Owner": owner,
-            "Backup": backup if n % 3 else "",
-            "Contributors": "; ".join(helpers[: rng.randint(0, 3)]),
-            "Checker": rng.choice(names) if n % 5 == 0 else "",
-            "Escalation": "",
-            "Consulted": "",
-            "Informed": "",
-            "Rhythm": rhythms[n % len(rhythms)],
-            "Definition of done": "Checked against the sheet\nSigned off in #ops\n0 errors left",
-            "Aliases": "; ".join(rng.sample(["promo", "stock", "refund", "carrier", "feed"], 2)),
-            "Systems": rng.choice(["ERP", "PIM; CMS", "WMS", "helpdesk"]),
-            "Metric": rng.choice(["order accuracy", "refund delay", ""]),
-            "Description": f"Generated row {n} for the import benchmark.",
-        }
-        rows.append([cells[label] for label in LABELS])
-    return LABELS, rows
-
-
 def main() -> None:
     as_xlsx = "--xlsx" in sys.argv
     fresh_database()
@@ -94,7 +60,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from dashboard import machine_speed
+    from common import machine_speed, sheet
 
     from ownership.models import Person, Team
     from ownership.sheets.apply import apply_import
@@ -109,7 +75,7 @@ def main() -> None:
         for n in range(PEOPLE)
     )
     header, rows = sheet(
-        list(Stage.objects.values_list("name", flat=True)), [p.name for p in people], rng
+        ROWS, list(Stage.objects.values_list("name", flat=True)), [p.name for p in people], rng
     )
     data = write_xlsx(header, rows, "Map") if as_xlsx else write_csv(header, rows)
     name = "map.xlsx" if as_xlsx else "map.csv"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import QUERIES, percentile  # noqa: E402 - the benches' questions
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ownermap_bench"
@@ -41,28 +42,6 @@ os.environ.update(
 )
 TASKS, PEOPLE = 10_000, 2_000
 ROUNDS = 5
-
-QUERIES = [
-    "discount code doesn't work", "discount code is wrong", "promo code not applying",
-    "holiday cutoff", "christmas delivery", "will it arrive by christmas", "shiping cutof",
-    "refund letter", "where is my refund", "refund not received", "parcel damaged",
-    "box crushed", "wrong item sent", "missing item in parcel", "stock wrong",
-    "shows in stock but isn't", "sold out still showing", "price wrong on website",
-    "sale prices", "bundle", "gift card", "reward points", "checkout broken", "can't pay",
-    "card declined", "payment letter", "fraud check", "order on hold", "where is my order",
-    "tracking", "change shipping address", "late delivery", "lost parcel", "return label",
-    "returns policy", "warranty claim", "broken product", "supplier late", "purchase order",
-    "invoice mismatch", "vat wrong", "site slow", "site down", "erp sync", "orders not in erp",
-    "product feed", "filters wrong", "colour filter broken", "site search no results",
-    "product description wrong", "photos missing", "size chart", "newsletter", "ads budget",
-    "seo broken links", "chatbot wrong answer", "support script", "promo calendar",
-    "forecast warehouse", "contract renewal", "leaver access", "packing slow",
-]  # fmt: skip
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def ensure_database(*, fresh: bool = False) -> None:

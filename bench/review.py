@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard import ensure_gap_data, machine_speed
+from common import ensure_gap_data, machine_speed
 from lookup import ensure_data, ensure_database
 
 ROUNDS = 3
