@@ -80,9 +80,7 @@ def test_an_unknown_filter_is_refused_with_the_known_ones(option, message):
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_the_json_takes_the_same_statements_whatever_the_maps_size(
-    size, django_assert_num_queries
-):
+def test_the_json_takes_the_same_statements_whatever_the_maps_size(size, django_assert_num_queries):
     team = TeamFactory()
     for n in range(size):
         task = TaskFactory(name=f"Task {n}", rhythm="" if n % 2 else "every monday")
