@@ -729,6 +729,10 @@ def _details_sql(whole: bool) -> str:
         "COALESCE(owner_load.critical, 0)" if whole else _OWNER_LOAD_OF_ROW.format_map(vocabulary)
     )
     chosen = _IN_ORDER[postgres] + "\nORDER BY " + _GIVEN_ORDER[postgres]
+    if postgres and not whole:
+        # A few tasks are looked up by their ids: joined to the list instead, PostgreSQL built
+        # every task's row first and kept the few at the end (66 rows: 555 ms at 100,000 tasks).
+        chosen = "WHERE t.id = ANY(%s)\nORDER BY array_position(%s, t.id)"
     return (
         """
         SELECT t.id, t.name, t.slug, s.name, t.criticality, t.rhythm, t.definition_of_done,
