@@ -8,9 +8,11 @@ class OwnershipConfig(AppConfig):
 
     def ready(self) -> None:
         from config import idle_sessions  # noqa: F401  (marks a session seen at sign-in)
+        from ownership import assignment_summary  # noqa: F401  (connects its receivers)
         from ownership.lookup import index  # noqa: F401  (connects the index's receivers)
 
         post_migrate.connect(_lookup_after_migrate, sender=self, dispatch_uid="lookup_migrate")
+        post_migrate.connect(_summaries_after_migrate, sender=self, dispatch_uid="summary_migrate")
 
 
 def _lookup_after_migrate(sender, using: str = "default", **kwargs) -> None:
@@ -28,3 +30,17 @@ def _lookup_after_migrate(sender, using: str = "default", **kwargs) -> None:
     thesaurus.sync_built_in()
     if not SearchTerm.objects.filter(term=index.ALL_TASKS).exists() and Task.objects.exists():
         index.reindex_tasks(Task.objects.values_list("pk", flat=True))
+
+
+def _summaries_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """After every migrate: the assignment summaries built where they never have been (the
+    migration that made their table leaves it empty)."""
+    from django.db import connections
+
+    from ownership.assignment_summary import summarize_every_task
+    from ownership.models import Assignment, AssignmentSummary
+
+    if AssignmentSummary._meta.db_table not in connections[using].introspection.table_names():
+        return  # migrated backwards, below the summaries' table
+    if not AssignmentSummary.objects.exists() and Assignment.objects.exists():
+        summarize_every_task()

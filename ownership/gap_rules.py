@@ -32,6 +32,7 @@ from django.utils import timezone
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
 from ownership.models import (
     Assignment,
+    AssignmentSummary,
     EscalationStep,
     Person,
     Policy,
@@ -232,7 +233,7 @@ CONTRIBUTORS_NO_OWNER = GapRule(
     code="contributors_no_owner",
     label="Contributors, no owner",
     meaning="People do or check the work, but nobody is accountable for it.",
-    sql="o.id IS NULL AND COALESCE(people.helpers, 0) > 0",
+    sql="f.owner_id IS NULL AND COALESCE(f.helpers, 0) > 0",
     detail=_helpers_detail,
     fixes=(OwnerFix,),
     trend_column="No owner",
@@ -241,7 +242,7 @@ NO_OWNER = GapRule(
     code="no_owner",
     label="No owner",
     meaning="Nobody at all is assigned.",
-    sql="o.id IS NULL AND COALESCE(people.helpers, 0) = 0",
+    sql="f.owner_id IS NULL AND COALESCE(f.helpers, 0) = 0",
     detail=lambda row: "Nobody is assigned to it at all.",
     fixes=(OwnerFix,),
     trend_column="No owner",
@@ -250,7 +251,7 @@ OWNER_DEPARTED = GapRule(
     code="owner_departed",
     label="Owner departed or changed role",
     meaning="The owner has left, or changed team or title since taking it on.",
-    sql="op.departed_on <= %(today)s OR op.role_changed_at > o.confirmed_at",
+    sql="op.departed_on <= %(today)s OR op.role_changed_at > f.owner_confirmed_at",
     detail=_departed_detail,
     fixes=(KeepOwnerFix, OwnerFix),
 )
@@ -258,7 +259,7 @@ NO_BACKUP = GapRule(
     code="no_backup",
     label="No backup",
     meaning="Nobody can step in: no backup, or the backup is away or has left.",
-    sql="b.id IS NULL OR bp.departed_on <= %(today)s OR bp.away_until >= %(today)s",
+    sql="f.backup_id IS NULL OR bp.departed_on <= %(today)s OR bp.away_until >= %(today)s",
     detail=_backup_detail,
     fixes=(BackupFix,),
     uncovers=True,
@@ -349,8 +350,8 @@ UNATTESTED = GapRule(
     label="Unattested",
     meaning="Its owner has not said it is still theirs and still right within its period.",
     sql="""
-        o.id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)
-        AND o.confirmed_at < {attest_cutoff}
+        f.owner_id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)
+        AND f.owner_confirmed_at < {attest_cutoff}
         AND (t.attested_at IS NULL OR t.attested_at < {attest_cutoff})
     """,
     detail=_unattested_detail,
@@ -398,9 +399,6 @@ RULES = GapRules(
     UNATTESTED,
 )
 
-# Roles of people who do or check the work: with any of them and no owner, the task has helpers
-# but nobody accountable. Escalation, consulted and informed people do not do the work.
-HELPER_ROLES = (Role.CONTRIBUTOR, Role.BACKUP, Role.CHECKER)
 _CRITICALITY_RANK = {Criticality.CRITICAL: 0, Criticality.HIGH: 1, Criticality.NORMAL: 2}
 
 
@@ -461,6 +459,7 @@ def _vocabulary() -> dict[str, str]:
         "task": Task._meta.db_table,
         "stage": Stage._meta.db_table,
         "assignment": Assignment._meta.db_table,
+        "summary": AssignmentSummary._meta.db_table,
         "person": Person._meta.db_table,
         "completion": Completion._meta.db_table,
         "step": EscalationStep._meta.db_table,
@@ -468,29 +467,19 @@ def _vocabulary() -> dict[str, str]:
         "attest_cutoff": _attest_cutoff(),
         "owner": Role.OWNER.value,
         "backup": Role.BACKUP.value,
-        "helpers": ", ".join(f"'{role}'" for role in HELPER_ROLES),
         **{c.value: c.value for c in Criticality},
     }
 
 
-# Each task with its owner and backup (one row each: the database guarantees it, so they join
-# without grouping) and three small aggregates: how many helpers, whether they come from two
-# teams or more (MIN <> MAX: a hash aggregate, twice as fast as COUNT(DISTINCT)), and the
-# owner's load of critical tasks.
+# Each task with its assignments summarized (ownership/assignment_summary.py: its owner, backup,
+# how many help and whether they come from two teams or more) and its owner's load of critical
+# tasks.
 _FACTS = """
         FROM {task} t
         JOIN {stage} s ON s.id = t.stage_id
-        LEFT JOIN {assignment} o ON o.task_id = t.id AND o.role = '{owner}'
-        LEFT JOIN {person} op ON op.id = o.person_id
-        LEFT JOIN {assignment} b ON b.task_id = t.id AND b.role = '{backup}'
-        LEFT JOIN {person} bp ON bp.id = b.person_id
-        LEFT JOIN (
-            SELECT a.task_id,
-                   COUNT(*) FILTER (WHERE a.role IN ({helpers})) AS helpers,
-                   CASE WHEN MIN(p.team_id) <> MAX(p.team_id) THEN 1 ELSE 0 END AS cross_team
-            FROM {assignment} a JOIN {person} p ON p.id = a.person_id{only_these_tasks}
-            GROUP BY a.task_id
-        ) people ON people.task_id = t.id{owner_load}
+        LEFT JOIN {summary} f ON f.task_id = t.id
+        LEFT JOIN {person} op ON op.id = f.owner_id
+        LEFT JOIN {person} bp ON bp.id = f.backup_id{owner_load}
 """
 # An owner's load: how many active critical tasks they own. For the whole map, every owner's
 # at once; for a batch of tasks, each row's owner's alone, counted through the index on the
@@ -503,17 +492,12 @@ _OWNER_LOADS = """
             FROM {assignment} a JOIN {task} ct ON ct.id = a.task_id
             WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
             GROUP BY a.person_id
-        ) owner_load ON owner_load.person_id = o.person_id"""
+        ) owner_load ON owner_load.person_id = f.owner_id"""
 _OWNER_LOAD_OF_ROW = """(
             SELECT COUNT(*) FROM {assignment} la JOIN {task} lt ON lt.id = la.task_id
-            WHERE la.person_id = o.person_id AND la.role = '{owner}' AND lt.is_active
+            WHERE la.person_id = f.owner_id AND la.role = '{owner}' AND lt.is_active
               AND lt.criticality = '{critical}'
         )"""
-# The people of each task come from the whole assignment table: once for the whole map, but
-# reading the details of a batch of tasks, only that batch's (the database does not carry the
-# batch's ids into the group, and gaps --json grouped the whole map once per thousand tasks).
-_WHOLE_MAP = {"only_these_tasks": "", "owner_load": _OWNER_LOADS}
-_ONE_BATCH = {"only_these_tasks": "\n            WHERE a.task_id {in_batch}", "owner_load": ""}
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
@@ -581,9 +565,10 @@ def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
     terms = [f"CASE t.criticality {ranks} ELSE 3 END"]
     terms += [f"CASE WHEN ({rule.sql}) THEN {bits[rule]} ELSE 0 END" for rule in rules if rule.sql]
     terms += [
-        "CASE WHEN o.id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)"
+        "CASE WHEN f.owner_id IS NOT NULL"
+        " AND (op.departed_on IS NULL OR op.departed_on > %(today)s)"
         f" THEN {owner_here} ELSE 0 END",
-        f"CASE WHEN COALESCE(people.cross_team, 0) = 1 THEN 0 ELSE {single_team} END",
+        f"CASE WHEN f.cross_team THEN 0 ELSE {single_team} END",
         f's."order" * {1 << stage_shift}',
     ]
     # The answer is packed in one integer per task: reading a value costs about as much as a
@@ -592,11 +577,10 @@ def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
         "SELECT t.id, t.definition_of_done, t.name, "
         + "\n          + ".join(terms)
         + _FACTS
-        + "WHERE t.id IN ({{task_ids}})"
+        + "WHERE {{scope}}"
     )
     vocabulary = _vocabulary()
-    whole = {name: fragment.format_map(vocabulary) for name, fragment in _WHOLE_MAP.items()}
-    sql = template.format_map({**vocabulary, **whole})
+    sql = template.format_map({**vocabulary, "owner_load": _OWNER_LOADS.format_map(vocabulary)})
     parameters = tuple(_PARAMETER.findall(sql))
     return _Compiled(
         sql=_PARAMETER.sub("%s", sql),
@@ -708,7 +692,6 @@ _LAST_STEP = """
 # statement's text is the same whatever their number and PostgreSQL prepares it once; with
 # their place in the order given, which the rows come back in.
 DETAILS_BATCH = 1000
-_IN_BATCH = {True: "= ANY(%s)", False: "IN (SELECT value FROM json_each(%s))"}
 # The tasks chosen, in the order given, by database and by whether the whole map is read. On
 # PostgreSQL a few are looked up by their ids: joined to the list instead, the planner built
 # every task's row first and kept the few at the end (66 rows: 555 ms at 100,000 tasks).
@@ -723,13 +706,11 @@ _IN_ORDER = {
 
 @functools.cache
 def _details_sql(whole: bool) -> str:
-    """The details of the tasks given, in their order: a few, each looked up with its own
-    helpers and owner's load; or many, with everyone's aggregated once, as for the rules."""
+    """The details of the tasks given, in their order: a few, each with its own owner's load
+    counted; or many, with every owner's counted once, as for the rules."""
     postgres = connection.vendor == "postgresql"
     vocabulary = _vocabulary()
-    vocabulary["in_batch"] = _IN_BATCH[postgres]
-    fragments = _WHOLE_MAP if whole else _ONE_BATCH
-    scope = {name: fragment.format_map(vocabulary) for name, fragment in fragments.items()}
+    vocabulary["owner_load"] = _OWNER_LOADS.format_map(vocabulary) if whole else ""
     owner_load = (
         "COALESCE(owner_load.critical, 0)" if whole else _OWNER_LOAD_OF_ROW.format_map(vocabulary)
     )
@@ -739,18 +720,18 @@ def _details_sql(whole: bool) -> str:
                t.version, t.created_at, t.next_due_on,
                op.id, op.name, op.email, op.departed_on, op.away_until, op.role_changed_at,
                bp.id, bp.name, bp.email, bp.departed_on, bp.away_until,
-               COALESCE(people.helpers, 0), COALESCE(people.cross_team, 0),
+               COALESCE(f.helpers, 0), COALESCE(f.cross_team, FALSE),
                """
         + owner_load
         + """, t.last_confirmed_at,
-               esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, o.confirmed_at,
+               esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, f.owner_confirmed_at,
                pol.attest_every_days
         """
         + _FACTS
         + _LAST_STEP
         + "LEFT JOIN {policy} pol ON pol.criticality = t.criticality\n"
         + _IN_ORDER[postgres, whole]
-    ).format_map({**vocabulary, **scope})
+    ).format_map(vocabulary)
 
 
 def _person(pk, name, email, departed_on, away_until) -> PersonFacts | None:
@@ -816,14 +797,20 @@ def gap_report(
     tasks: QuerySet[Task] | None = None,
 ) -> GapReport:
     """Every active task (of the stage or team, if given) with its gaps: one query."""
-    if tasks is None:
-        tasks = active_tasks_filtered(stage=stage, team=team)
-    ids_sql, ids_params = tasks.order_by().values("pk").query.sql_with_params()
+    if tasks is None and stage is None and team is None:
+        # The whole map by its own column: as a list of ids, PostgreSQL read every task twice
+        # and joined the two (about 100 ms of 800 at 100,000 tasks).
+        scope, scope_params = "t.is_active", []
+    else:
+        if tasks is None:
+            tasks = active_tasks_filtered(stage=stage, team=team)
+        ids_sql, ids_params = tasks.order_by().values("pk").query.sql_with_params()
+        scope, scope_params = f"t.id IN ({ids_sql})", list(ids_params)
     compiled = _compile(RULES.rules)
     # Prepared once per connection (server-side binding, config/settings.py): planning this
     # statement cost several milliseconds on each load.
     with connection.cursor() as cursor:
-        cursor.execute(compiled.sql.format(task_ids=ids_sql), [*compiled.values(on), *ids_params])
+        cursor.execute(compiled.sql.format(scope=scope), [*compiled.values(on), *scope_params])
         rows = cursor.fetchall()
 
     gaps_of: dict[int, list[GapRule]] = {}

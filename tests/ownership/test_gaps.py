@@ -266,6 +266,14 @@ def test_within_a_rule_critical_tasks_come_before_the_rest():
     assert [row.name for row in ranked] == ["B", "C", "A"]
 
 
+def test_within_a_criticality_earlier_stages_come_first_then_names():
+    first, last = Stage.objects.order_by("order")[0], Stage.objects.order_by("-order")[0]
+    TaskFactory(name="A late", stage=last)
+    TaskFactory(name="B early", stage=first)
+    TaskFactory(name="c early", stage=first)
+    assert [row.name for row in _rows(NO_OWNER)] == ["B early", "c early", "A late"]
+
+
 def test_each_task_lists_its_gaps_most_severe_first():
     task = TaskFactory(rhythm="", definition_of_done="ok")
     assign(task=task, person=PersonFactory(), role=Role.CONTRIBUTOR, by=None)

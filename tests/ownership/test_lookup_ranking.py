@@ -145,4 +145,7 @@ def test_reindex_search_rebuilds_the_index_and_the_search_words(capsys):
     assert names("cart") == []
     call_command("reindex_search")
     assert names("cart") == ["Abandoned basket emails"]
-    assert "Reindexed 1 tasks and the search words." in capsys.readouterr().out
+    assert (
+        "Reindexed 1 tasks and the search words, and summarized their people."
+        in capsys.readouterr().out
+    )

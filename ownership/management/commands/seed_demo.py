@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from config.writes import stamp
 from ownership import demo_data
 from ownership.acting import acting_owner
+from ownership.assignment_summary import summarize_every_task
 from ownership.assignments import assign, owners_and_backups, unassign
 from ownership.lookup.index import index_paused, reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
@@ -58,7 +59,9 @@ class Command(BaseCommand):
                 self._users(people)
                 self._accounts(people)
                 self._completions(today)
-            # Whatever wrote the database before, the demo's tasks answer lookups afterwards.
+            # Whatever wrote the database before (the owners' confirmations are backdated in
+            # bulk), the demo's tasks answer lookups and show their gaps afterwards.
+            summarize_every_task()
             reindex_tasks(Task.objects.values_list("pk", flat=True))
         self._report()
 

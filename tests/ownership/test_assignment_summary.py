@@ -1,0 +1,95 @@
+"""Each task's assignments in one row, kept in step with every write path."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from ownership.apps import _summaries_after_migrate
+from ownership.assignment_summary import summarize_every_task
+from ownership.assignments import assign, assign_backup, assign_owner, swap_pair, unassign
+from ownership.gap_rules import gap_report
+from ownership.models import Assignment, AssignmentSummary, Role
+from ownership.people_changes import update_person
+from tests.factories import PersonFactory, TaskFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _summaries() -> dict[int, tuple]:
+    return {
+        s.task_id: (s.owner_id, s.owner_confirmed_at, s.backup_id, s.helpers, s.cross_team)
+        for s in AssignmentSummary.objects.all()
+    }
+
+
+def _rebuilt() -> dict[int, tuple]:
+    kept = _summaries()
+    summarize_every_task()
+    return kept
+
+
+def test_a_task_summary_follows_its_assignments():
+    task = TaskFactory()
+    team = TeamFactory()
+    owner, backup = PersonFactory(team=team), PersonFactory(team=team)
+    assert _summaries() == {}  # nobody assigned: no row
+    held = assign_owner(task=task, person=owner, by=None)
+    assign_backup(task=task, person=backup, by=None)
+    assign(task=task, person=PersonFactory(team=team), role=Role.CHECKER, by=None)
+    assign(task=task, person=PersonFactory(team=team), role=Role.INFORMED, by=None)
+    # The backup and the checker do or check the work; the informed person does not.
+    assert _summaries() == {task.pk: (owner.pk, held.confirmed_at, backup.pk, 2, False)}
+
+
+def test_a_summary_changes_with_a_swap_and_goes_when_the_last_person_leaves():
+    task = TaskFactory()
+    owner, backup = PersonFactory(), PersonFactory()
+    assign_owner(task=task, person=owner, by=None)
+    assign_backup(task=task, person=backup, by=None)
+    swap_pair(task=task, person=backup, role=Role.OWNER, previous="keep", by=None)
+    summary = AssignmentSummary.objects.get(task=task)
+    assert (summary.owner_id, summary.backup_id) == (backup.pk, owner.pk)
+    for assignment in Assignment.objects.filter(task=task):
+        unassign(assignment=assignment, by=None)
+    assert _summaries() == {}
+
+
+def test_moving_someone_to_another_team_makes_their_tasks_span_two_teams():
+    sales, ops = TeamFactory(name="Sales"), TeamFactory(name="Ops")
+    task = TaskFactory()
+    mover = PersonFactory(team=sales)
+    assign_owner(task=task, person=PersonFactory(team=sales), by=None)
+    assign(task=task, person=mover, role=Role.CONTRIBUTOR, by=None)
+    assert AssignmentSummary.objects.get(task=task).cross_team is False
+    update_person(person=mover, by=None, team=ops)
+    assert AssignmentSummary.objects.get(task=task).cross_team is True
+    report = gap_report(on=timezone.localdate())
+    assert report.rows([task.pk])[0].cross_team is True
+
+
+def test_bulk_loads_and_the_demo_leave_the_summaries_a_rebuild_would_make():
+    call_command("generate_map", tasks=60, people=12)
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    kept = _rebuilt()
+    assert len(kept) > 60
+    assert kept == _summaries()
+
+
+def test_an_owners_confirmation_backdated_in_bulk_is_read_after_the_rebuild():
+    task = TaskFactory()
+    assign_owner(task=task, person=PersonFactory(), by=None)
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    Assignment.objects.filter(task=task).update(confirmed_at=long_ago)
+    call_command("reindex_search", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert AssignmentSummary.objects.get(task=task).owner_confirmed_at == long_ago
+
+
+def test_migrate_builds_the_summaries_where_they_have_never_been_built():
+    task = TaskFactory()
+    owner = PersonFactory()
+    assign_owner(task=task, person=owner, by=None)
+    AssignmentSummary.objects.all().delete()
+    _summaries_after_migrate(sender=None)
+    assert AssignmentSummary.objects.get(task=task).owner_id == owner.pk
