@@ -618,7 +618,7 @@ class GapReport:
     on: datetime.date
     task_count: int
     by_rule: dict[GapRule, list[int]]
-    gaps_of: dict[int, list[GapRule]]
+    gaps_of: dict[int, tuple[GapRule, ...]]
     coverage: Coverage
     # Of the tasks with an owner still here, those attested within their period.
     attested: Coverage = Coverage(0, 0)
@@ -770,7 +770,7 @@ def _task_gaps(row: tuple, report: GapReport) -> TaskGaps:
         attested_at=_datetime(row[29]),
         owner_since=_datetime(row[30]),
         attest_every_days=row[31] or settings.OWNERMAP_ATTEST_EVERY_DAYS[row[4]],
-        gaps=report.gaps_of.get(row[0], []),
+        gaps=list(report.gaps_of.get(row[0], ())),
         report=report,
     )
 
@@ -813,7 +813,7 @@ def gap_report(
         cursor.execute(compiled.sql.format(scope=scope), [*compiled.values(on), *scope_params])
         rows = cursor.fetchall()
 
-    gaps_of: dict[int, list[GapRule]] = {}
+    gaps_of: dict[int, tuple[GapRule, ...]] = {}
     flagged = []
     covered = total = owned = 0
     # Read once: this loop runs for every active task.
@@ -832,7 +832,7 @@ def gap_report(
         if rules is None:
             rules = compiled.rules_of(packed & mask)
         if rules:
-            gaps_of[pk] = list(rules)
+            gaps_of[pk] = rules  # shared by every task with the same gaps: never changed
             flagged.append(
                 (bool(packed & single_team), rank, packed >> stage_shift, name.lower(), pk)
             )

@@ -59,7 +59,7 @@ MAP_COLUMN_SIZE = 24
 MAP_PAGE_SIZE = 96
 _CRITICALITY_RANK = {value: rank for rank, value in enumerate(Criticality.values)}
 
-Card = tuple[TaskRow, list[GapRule]]
+Card = tuple[TaskRow, tuple[GapRule, ...]]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _most_wrong_first(tasks: QuerySet[Task], report: GapReport) -> dict[int, lis
 
 def _cards(ids: list[int], report: GapReport, on: datetime.date) -> list[Card]:
     rows = {row.task.pk: row for row in task_rows(Task.objects.filter(pk__in=ids), on=on)}
-    return [(rows[pk], report.gaps_of.get(pk, [])) for pk in ids]
+    return [(rows[pk], report.gaps_of.get(pk, ())) for pk in ids]
 
 
 def stage_columns(

@@ -103,7 +103,7 @@ def open_gaps(session: ReviewSession, facilitator_name: str) -> list[OpenGap]:
     people = owners_and_backups(ids)
     found = []
     for item in walked:
-        rules = report.gaps_of.get(item.task_id, [])
+        rules = report.gaps_of.get(item.task_id, ())
         if item.outcome != Outcome.GAP_LEFT_OPEN and not rules:
             continue
         owner = people.get(item.task_id, (None, None))[0]

@@ -14,7 +14,7 @@ from ownership.permissions import VIEW_MAP
 
 
 def _with_gaps(rows, report):
-    return [(row, report.gaps_of.get(row.task.pk, [])) for row in rows]
+    return [(row, report.gaps_of.get(row.task.pk, ())) for row in rows]
 
 
 @require_GET

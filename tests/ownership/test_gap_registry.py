@@ -87,6 +87,6 @@ def test_a_rule_added_in_one_entry_is_on_the_task_page(toy_rule, client, ops_lea
 def test_a_rule_added_in_one_entry_ranks_after_the_others_and_leaves_coverage_alone(toy_rule):
     task = _covered(criticality="critical")
     report = gap_report(on=timezone.localdate())
-    assert report.gaps_of[task.pk] == [TOY]
+    assert report.gaps_of[task.pk] == (TOY,)
     assert list(report.counts)[-1] is TOY
     assert report.coverage.percent == 100

@@ -61,7 +61,7 @@ def test_a_new_team_marks_a_change_of_role_and_flags_what_they_own(client, ops_l
     )
     assert "Their change of role flags what they own" in response.content.decode()
     report = gap_report(on=TODAY())
-    assert report.gaps_of[task.pk] == [OWNER_DEPARTED]
+    assert report.gaps_of[task.pk] == (OWNER_DEPARTED,)
 
 
 def test_a_new_chat_handle_is_not_a_change_of_role(client, ops_lead):
