@@ -24,8 +24,13 @@ from django.db.models import Model
 
 def locked[M: Model](instance: M) -> M:
     """The row as it is now, locked until the transaction ends: two people saving at once
-    queue up, and the second compares with what the first wrote."""
-    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    queue up, and the second compares with what the first wrote.
+
+    A lock for an update that leaves the key alone (no_key): a row another transaction is
+    meanwhile pointing a new foreign key at stays free for that key's check, which comes at
+    its commit. Locked for every kind of update, a person being edited while someone made
+    them owner of one of their tasks deadlocked the two: each waited for the other's rows."""
+    return type(instance)._default_manager.select_for_update(no_key=True).get(pk=instance.pk)
 
 
 def apply_changes(current: Model, changes: Mapping[str, Any]) -> list[str]:

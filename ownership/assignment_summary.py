@@ -30,6 +30,7 @@ def summarize_assignments(task_ids: Iterable[int]) -> None:
         _summarize_batch(ids[start : start + BATCH])
 
 
+@transaction.atomic
 def summarize_every_task() -> None:
     """Every task's summary again: after a migration made the table, a restore, or bulk SQL."""
     AssignmentSummary.objects.all().delete()
@@ -37,6 +38,12 @@ def summarize_every_task() -> None:
 
 
 def _summarize_batch(ids: list[int]) -> None:
+    # The summaries are locked before the assignments are read, in one order: a summary made at
+    # the same moment as another write's (a person's new team beside a new owner of one of
+    # their tasks) waits for it and then reads what it wrote, instead of reading before it and
+    # writing after it, silently undoing it.
+    summaries_of_ids = AssignmentSummary.objects.filter(task_id__in=ids).order_by("task_id")
+    list(summaries_of_ids.select_for_update().values_list("task_id"))
     summaries: dict[int, AssignmentSummary] = {}
     teams: dict[int, set[int]] = {}
     for task_id, role, person_id, team_id, confirmed_at in Assignment.objects.filter(
@@ -55,7 +62,7 @@ def _summarize_batch(ids: list[int]) -> None:
             teams[task_id].add(team_id)
     for task_id, summary in summaries.items():
         summary.cross_team = len(teams[task_id]) > 1
-    AssignmentSummary.objects.filter(task_id__in=ids).delete()
+    summaries_of_ids.delete()
     AssignmentSummary.objects.bulk_create(summaries.values(), batch_size=1000)
 
 

@@ -466,7 +466,6 @@ def _vocabulary() -> dict[str, str]:
         "policy": Policy._meta.db_table,
         "attest_cutoff": _attest_cutoff(),
         "owner": Role.OWNER.value,
-        "backup": Role.BACKUP.value,
         **{c.value: c.value for c in Criticality},
     }
 

@@ -200,7 +200,7 @@ class AssignmentSummary(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    # People who do or check the work (gap_rules.HELPER_ROLES).
+    # People who do or check the work (assignment_summary.HELPER_ROLES).
     helpers = models.PositiveIntegerField(default=0)
     cross_team = models.BooleanField(default=False)
 

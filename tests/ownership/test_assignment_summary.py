@@ -1,11 +1,15 @@
 """Each task's assignments in one row, kept in step with every write path."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
+from ownership import assignment_summary
 from ownership.apps import _summaries_after_migrate
 from ownership.assignment_summary import summarize_every_task
 from ownership.assignments import assign, assign_backup, assign_owner, swap_pair, unassign
@@ -93,3 +97,55 @@ def test_migrate_builds_the_summaries_where_they_have_never_been_built():
     AssignmentSummary.objects.all().delete()
     _summaries_after_migrate(sender=None)
     assert AssignmentSummary.objects.get(task=task).owner_id == owner.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_edited_while_made_owner_neither_deadlocks_nor_undoes_the_owner(
+    reference_data, monkeypatch
+):
+    """Someone is made owner of a task (their summary written, not yet committed) while an ops
+    lead moves them to another team: the edit waits, then summarizes what the first wrote."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL: SQLite writes one at a time")
+    task = TaskFactory()
+    person = PersonFactory(team=TeamFactory(name="Sales"))
+    assign(task=task, person=person, role=Role.CONTRIBUTOR, by=None)
+    ops = TeamFactory(name="Ops")
+    written = threading.Event()
+    real = assignment_summary._summarize_batch
+
+    def held_before_commit(ids):
+        real(ids)
+        if threading.current_thread().name == "owner":
+            written.set()
+            time.sleep(0.5)  # the edit starts meanwhile, and reaches this task's summary
+
+    monkeypatch.setattr(assignment_summary, "_summarize_batch", held_before_commit)
+    errors = []
+
+    def run(name, work):
+        try:
+            work()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def make_owner():
+        assign_owner(task=task, person=person, by=None)
+
+    def move_team():
+        written.wait(timeout=10)
+        update_person(person=person, by=None, team=ops)
+
+    threads = [
+        threading.Thread(target=run, args=("owner", make_owner), name="owner"),
+        threading.Thread(target=run, args=("team", move_team), name="team"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    summary = AssignmentSummary.objects.get(task=task)
+    assert (summary.owner_id, summary.helpers, summary.cross_team) == (person.pk, 1, False)

@@ -65,6 +65,29 @@ def test_imported_tasks_are_found_by_the_lookup(sam, importer):
     assert lookup("gift wrap").answers[0].task.name == "Gift wrap station"
 
 
+def test_imported_tasks_show_the_gaps_of_the_people_they_came_with(sam, importer):
+    from django.utils import timezone
+
+    from ownership.gap_rules import gap_report
+
+    rows = [
+        ["Gift wrap station", "Fulfilment", "Sam Carter", "Lena Ortiz <lena@shop.example>",
+         "", "weekly on monday", "Wraps restocked to 200"],
+        ["Parcel insurance claims", "Delivery", "", "", "kai@shop.example", "weekly on monday",
+         "Claims filed"],
+    ]  # fmt: skip
+    apply_import(table=table(rows, HEADER), file_name="map.csv", by=importer)
+    report = gap_report(on=timezone.localdate())
+    gaps = {
+        task.name: [rule.code for rule in report.gaps_of.get(task.pk, ())]
+        for task in Task.objects.all()
+    }
+    assert gaps == {
+        "Gift wrap station": [],
+        "Parcel insurance claims": ["contributors_no_owner", "no_backup", "vague_done"],
+    }
+
+
 def test_a_file_with_one_bad_row_among_good_ones_writes_nothing(sam, importer):
     rows = [
         ["Good one", "Fulfilment", "Sam Carter", "new@shop.example", "", "", "Done when counted"],
