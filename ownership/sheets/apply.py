@@ -74,7 +74,7 @@ def apply_import(
             [row.task for row in created] + [row.task for row in updated if "rhythm" in row.values]
         )
         # The new tasks' people were written in bulk, past the receivers that keep these.
-        summarize_assignments(row.task.pk for row in created)
+        summarize_assignments(row.task.pk for row in created if row.task is not None)
         reindex_tasks(task.pk for task in touched)
     return plan
 
