@@ -170,6 +170,12 @@ def map_figures(report: GapReport) -> dict:
     }
 
 
+# Past this many tasks, a session's are picked out of the whole map's order rather than named
+# in the statement: PostgreSQL takes at most 65,535 values in one (a campaign at a 100,000-task
+# retailer can touch more tasks than that).
+RANKED_BY_NAME_MAX = 10_000
+
+
 def _ranked(task_ids=None) -> list[int]:
     """Active tasks, critical first, then by stage along the customer journey, then by name."""
     rank = Case(
@@ -178,14 +184,18 @@ def _ranked(task_ids=None) -> list[int]:
         default=Value(2),
         output_field=IntegerField(),
     )
-    tasks = Task.objects.filter(is_active=True)
-    if task_ids is not None:
-        tasks = tasks.filter(pk__in=list(task_ids))
-    return list(
-        tasks.annotate(rank=rank)
+    ordered = (
+        Task.objects.filter(is_active=True)
+        .annotate(rank=rank)
         .order_by("rank", "stage__order", Lower("name"), "pk")
         .values_list("pk", flat=True)
     )
+    if task_ids is None:
+        return list(ordered)
+    wanted = set(task_ids)
+    if len(wanted) > RANKED_BY_NAME_MAX:
+        return [pk for pk in ordered if pk in wanted]
+    return list(ordered.filter(pk__in=wanted))
 
 
 def _make_session(

@@ -357,3 +357,24 @@ def test_over_the_demo_store_no_overdue_task_is_left_without_a_notice(reference_
     noticed = set(Notice.objects.filter(kind=NoticeKind.OVERDUE).values_list("task_id", flat=True))
     assert overdue
     assert overdue <= noticed
+
+
+def test_a_sessions_tasks_past_a_statements_size_are_ranked_the_same(monkeypatch):
+    """A campaign touching more tasks than a statement may name (PostgreSQL takes 65,535
+    values) has them picked out of the whole map's order: the same order."""
+    stages = list(Stage.objects.order_by("order"))
+    made = [
+        TaskFactory(name=name, criticality=criticality, stage=stages[at_stage])
+        for name, criticality, at_stage in [
+            ("b normal late", Criticality.NORMAL, -1),
+            ("A normal early", Criticality.NORMAL, 0),
+            ("c high", Criticality.HIGH, -1),
+            ("d critical", Criticality.CRITICAL, -1),
+            ("left out", Criticality.CRITICAL, 0),
+        ]
+    ]
+    wanted = [task.pk for task in made[:4]]
+    named = scheduling._ranked(wanted)
+    monkeypatch.setattr(scheduling, "RANKED_BY_NAME_MAX", 2)
+    assert scheduling._ranked(wanted) == named
+    assert named == [made[3].pk, made[2].pk, made[1].pk, made[0].pk]
