@@ -217,7 +217,7 @@ def mark_away(
 def mark_departed(*, person: Person, on: datetime.date, by: AbstractBaseUser | None) -> Person:
     """The person has left, or leaves on `on`. What they own is handed over separately."""
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = locked(person)
         if current.departed_on == on:
             return current
         current.departed_on = on
@@ -230,7 +230,7 @@ def mark_departed(*, person: Person, on: datetime.date, by: AbstractBaseUser | N
 def mark_returned(*, person: Person, by: AbstractBaseUser | None) -> Person:
     """Undo a departure recorded by mistake (or a rehire)."""
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = locked(person)
         current.departed_on = None
         stamp(current, by=by)
         current.save(update_fields=["departed_on", "updated_at"])

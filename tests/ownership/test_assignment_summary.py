@@ -1,22 +1,35 @@
 """Each task's assignments in one row, kept in step with every write path."""
 
+import contextlib
 import datetime
 import threading
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ownership import assignment_summary
 from ownership.apps import _summaries_after_migrate
 from ownership.assignment_summary import summarize_every_task
-from ownership.assignments import assign, assign_backup, assign_owner, swap_pair, unassign
+from ownership.assignments import (
+    KEEP,
+    assign,
+    assign_backup,
+    assign_owner,
+    confirm_owner,
+    swap_pair,
+    unassign,
+)
 from ownership.gap_rules import gap_report
-from ownership.models import Assignment, AssignmentSummary, Role
-from ownership.people_changes import update_person
+from ownership.models import Assignment, AssignmentSummary, Person, Role
+from ownership.people_changes import mark_departed, update_person
 from tests.factories import PersonFactory, TaskFactory, TeamFactory
+from tests.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +162,54 @@ def test_a_person_edited_while_made_owner_neither_deadlocks_nor_undoes_the_owner
     assert errors == []
     summary = AssignmentSummary.objects.get(task=task)
     assert (summary.owner_id, summary.helpers, summary.cross_team) == (person.pk, 1, False)
+
+
+_PEOPLE, _TASKS = 4, 3
+_STEP = st.tuples(
+    st.sampled_from(["assign", "unassign", "swap", "confirm", "team", "depart"]),
+    st.integers(0, _TASKS - 1),
+    st.integers(0, _PEOPLE - 1),
+    st.sampled_from([Role.OWNER, Role.BACKUP, Role.CONTRIBUTOR, Role.CHECKER, Role.INFORMED]),
+)
+
+
+@pytest.fixture
+def small_map(db):
+    teams = [TeamFactory(name="Sales"), TeamFactory(name="Ops")]
+    people = [PersonFactory(team=teams[n % 2]) for n in range(_PEOPLE)]
+    tasks = [TaskFactory() for _ in range(_TASKS)]
+    return teams, people, tasks
+
+
+def _step(step, teams, people, tasks) -> None:
+    kind, t, p, role = step
+    task, person = tasks[t], Person.objects.get(pk=people[p].pk)
+    held = list(Assignment.objects.filter(task=task).order_by("pk"))
+    if kind == "assign":
+        assign(task=task, person=person, role=role, by=None)
+    elif kind == "unassign" and held:
+        unassign(assignment=held[p % len(held)], by=None)
+    elif kind == "swap":
+        backup = next((a for a in held if a.role == Role.BACKUP), None)
+        if backup is not None:
+            swap_pair(task=task, person=backup.person, role=Role.OWNER, previous=KEEP, by=None)
+    elif kind == "confirm":
+        confirm_owner(task=task, by=None)
+    elif kind == "team":
+        other = teams[1] if person.team_id == teams[0].pk else teams[0]
+        update_person(person=person, by=None, team=other)
+    elif kind == "depart":
+        mark_departed(person=person, on=timezone.localdate(), by=None)
+
+
+@given(steps=st.lists(_STEP, max_size=12))
+@settings(
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_any_writes_leave_the_summaries_a_rebuild_would_make(small_map, steps):
+    for step in steps:
+        with contextlib.suppress(ValidationError):  # refused as a person would be
+            _step(step, *small_map)
+    assert _rebuilt() == _summaries()
