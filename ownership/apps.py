@@ -8,11 +8,11 @@ class OwnershipConfig(AppConfig):
 
     def ready(self) -> None:
         from config import idle_sessions  # noqa: F401  (marks a session seen at sign-in)
-        from ownership import assignment_summary  # noqa: F401  (connects its receivers)
+        from ownership import gap_facts  # noqa: F401  (connects its receivers)
         from ownership.lookup import index  # noqa: F401  (connects the index's receivers)
 
         post_migrate.connect(_lookup_after_migrate, sender=self, dispatch_uid="lookup_migrate")
-        post_migrate.connect(_summaries_after_migrate, sender=self, dispatch_uid="summary_migrate")
+        post_migrate.connect(_gap_facts_after_migrate, sender=self, dispatch_uid="facts_migrate")
 
 
 def _lookup_after_migrate(sender, using: str = "default", **kwargs) -> None:
@@ -32,15 +32,16 @@ def _lookup_after_migrate(sender, using: str = "default", **kwargs) -> None:
         index.reindex_tasks(Task.objects.values_list("pk", flat=True))
 
 
-def _summaries_after_migrate(sender, using: str = "default", **kwargs) -> None:
-    """After every migrate: the assignment summaries built where they never have been (the
-    migration that made their table leaves it empty)."""
+def _gap_facts_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """After every migrate: the gap rules' facts built for every task where some have none (a
+    migration that changes their table empties it)."""
     from django.db import connections
 
-    from ownership.assignment_summary import summarize_every_task
-    from ownership.models import Assignment, AssignmentSummary
+    from ownership.gap_facts import rebuild_gap_facts
+    from ownership.models import GapFacts
+    from tasks_registry.models import Task
 
-    if AssignmentSummary._meta.db_table not in connections[using].introspection.table_names():
-        return  # migrated backwards, below the summaries' table
-    if not AssignmentSummary.objects.exists() and Assignment.objects.exists():
-        summarize_every_task()
+    if GapFacts._meta.db_table not in connections[using].introspection.table_names():
+        return  # migrated backwards, below the facts' table
+    if GapFacts.objects.count() < Task.objects.count():
+        rebuild_gap_facts()

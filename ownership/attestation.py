@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.secret_tokens import SecretKind
+from ownership.gap_facts import refresh_gap_facts
 from ownership.models import Assignment, Attestation, AttestLink, Person, Role
 from tasks_registry.models import Task
 
@@ -74,6 +75,7 @@ def attest(
         )
         # Not an edit of the task: no new version, no history entry.
         Task.objects.filter(pk__in=ids).update(attested_at=now, last_confirmed_at=now)
+        refresh_gap_facts(ids)
     return made
 
 

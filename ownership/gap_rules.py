@@ -6,12 +6,16 @@ command, the task page, review snapshots and the trend read the rules from there
 is a new entry and nothing else.
 
 The whole map's gaps take one query, whatever its size: every rule's predicate becomes one term
-of a sum, and each task's gaps come back as bits of one integer (a rule judged in Python, like
-the vague definition of done, is judged on the text the query returns). Names, dates and the
-rest are read afterwards, in one more query, for the rows someone will actually look at
-(GapReport.rows). At 10,000 tasks, reading every task's full facts cost more than computing the
-gaps. Within each rule a task whose people come from two or more teams ranks higher: each
-department assumes another is watching it.
+of a sum over each task's narrow row of facts (GapFacts, ownership/gap_facts.py), and each
+task's gaps come back as bits of one integer, already ranked. Names, dates and the rest are read
+afterwards, in one more query, for the rows someone will actually look at (GapReport.rows). At
+10,000 tasks, reading every task's full facts cost more than computing the gaps. Within each
+rule a task whose people come from two or more teams ranks higher: each department assumes
+another is watching it.
+
+A rule reads the facts as `f`, and its owner and backup as `op` and `bp`; a rule that needs
+more of the task may read it as `t`, which joins the task's own row (a fact the rules read
+often belongs in GapFacts instead).
 """
 
 import datetime
@@ -32,15 +36,15 @@ from django.utils import timezone
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
 from ownership.models import (
     Assignment,
-    AssignmentSummary,
     EscalationStep,
+    GapFacts,
     Person,
     Policy,
     Role,
     StepRole,
     Team,
 )
-from ownership.vagueness import Vagueness, is_vague, judge_definition_of_done
+from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry.models import Completion, Criticality, Stage, Task
 
 # --- The facts a rule reads -------------------------------------------------------------------
@@ -151,17 +155,15 @@ class TaskGaps:
 
 @dataclass(frozen=True, eq=False)
 class GapRule:
-    """One gap rule. `sql` is a condition on one task, over the aliases of _FACTS: {name}
+    """One gap rule. `sql` is a condition on one task, over the aliases of _RULE_FACTS: {name}
     inserts a constant of _VOCABULARY, %(name)s binds a value of PARAMETERS (and a literal %
-    is written %%). A rule judged in Python instead names `judge_done`, a test of the
-    definition of done."""
+    is written %%)."""
 
     code: str
     label: str
     meaning: str
     detail: Callable[[TaskGaps], str]
     sql: str = ""
-    judge_done: Callable[[str], bool] | None = None
     # The fixes offered where the gap is shown, in this order (ownership/fixes.py).
     fixes: tuple[type[Fix], ...] = ()
     # A critical or high task with this gap does not count as covered.
@@ -283,15 +285,12 @@ OVERDUE = GapRule(
     code="overdue",
     label="Overdue",
     meaning="A due occurrence passed with no completion.",
-    # The date test first: the completion lookup runs only for tasks whose date has passed.
     sql="""
-        t.next_due_on < CASE t.criticality
+        f.next_due_on < CASE f.criticality
             WHEN '{critical}' THEN %(due_before_critical)s
             WHEN '{high}' THEN %(due_before_high)s
             ELSE %(due_before_normal)s END
-        AND NOT EXISTS (
-            SELECT 1 FROM {completion} c WHERE c.task_id = t.id AND c.due_on = t.next_due_on
-        )
+        AND NOT f.due_done
     """,
     detail=_overdue_detail,
 )
@@ -299,7 +298,7 @@ VAGUE_DONE = GapRule(
     code="vague_done",
     label="Vague definition of done",
     meaning="The definition of done is missing or too thin for anyone to check.",
-    judge_done=is_vague,
+    sql="f.vague",
     detail=lambda row: row.vagueness.explanation if row.vagueness else "",
     fixes=(DefinitionOfDoneFix,),
     uncovers=True,
@@ -309,7 +308,7 @@ NO_RHYTHM = GapRule(
     code="no_rhythm",
     label="No deadline rhythm",
     meaning="Nobody knows when it is due.",
-    sql="TRIM(t.rhythm) = ''",
+    sql="f.no_rhythm",
     detail=lambda row: "No deadline rhythm: nobody knows when it is due.",
     fixes=(RhythmFix,),
     uncovers=True,
@@ -318,7 +317,7 @@ OVERLOADED_OWNER = GapRule(
     code="overloaded_owner",
     label="Overloaded owner",
     meaning="Its owner is accountable for more critical tasks than the set limit.",
-    sql="t.criticality = '{critical}' AND owner_load.critical > %(critical_limit)s",
+    sql="f.criticality = '{critical}' AND owner_load.critical > %(critical_limit)s",
     detail=_overloaded_detail,
     fixes=(OwnerFix,),
 )
@@ -326,7 +325,7 @@ STALE = GapRule(
     code="stale",
     label="Stale",
     meaning="Not confirmed in any review for more than a quarter.",
-    sql="COALESCE(t.last_confirmed_at, t.created_at) < %(stale_before)s",
+    sql="f.confirmed_on < %(stale_before)s",
     detail=_stale_detail,
     comes_with_time=True,
 )
@@ -352,7 +351,7 @@ UNATTESTED = GapRule(
     sql="""
         f.owner_id IS NOT NULL AND (op.departed_on IS NULL OR op.departed_on > %(today)s)
         AND f.owner_confirmed_at < {attest_cutoff}
-        AND (t.attested_at IS NULL OR t.attested_at < {attest_cutoff})
+        AND (f.attested_at IS NULL OR f.attested_at < {attest_cutoff})
     """,
     detail=_unattested_detail,
     comes_with_time=True,
@@ -450,7 +449,7 @@ def _attest_cutoff() -> str:
     for c in Criticality:
         days = f"COALESCE(({saved} = '{c.value}'), %(attest_days_{c.value})s)"
         cases.append(f"WHEN '{c.value}' THEN (SELECT {ago.format(days=days)})")
-    return f"CASE t.criticality {' '.join(cases)} END"
+    return f"CASE f.criticality {' '.join(cases)} END"
 
 
 def _vocabulary() -> dict[str, str]:
@@ -459,7 +458,7 @@ def _vocabulary() -> dict[str, str]:
         "task": Task._meta.db_table,
         "stage": Stage._meta.db_table,
         "assignment": Assignment._meta.db_table,
-        "summary": AssignmentSummary._meta.db_table,
+        "facts": GapFacts._meta.db_table,
         "person": Person._meta.db_table,
         "completion": Completion._meta.db_table,
         "step": EscalationStep._meta.db_table,
@@ -470,76 +469,66 @@ def _vocabulary() -> dict[str, str]:
     }
 
 
-# Each task with its assignments summarized (ownership/assignment_summary.py: its owner, backup,
-# how many help and whether they come from two teams or more) and its owner's load of critical
-# tasks.
-_FACTS = """
+# What the rules read: each task's narrow row of facts, its owner and backup, and its owner's
+# load of critical tasks ({task_row}: the task's own row, for a rule that reads it as `t`).
+_RULE_FACTS = """
+        FROM {facts} f
+        LEFT JOIN {person} op ON op.id = f.owner_id
+        LEFT JOIN {person} bp ON bp.id = f.backup_id{owner_load}{task_row}
+"""
+# What the details show: the task's own row, its stage, and the same facts and people.
+_DETAIL_FACTS = """
         FROM {task} t
         JOIN {stage} s ON s.id = t.stage_id
-        LEFT JOIN {summary} f ON f.task_id = t.id
+        LEFT JOIN {facts} f ON f.task_id = t.id
         LEFT JOIN {person} op ON op.id = f.owner_id
         LEFT JOIN {person} bp ON bp.id = f.backup_id{owner_load}
 """
 # An owner's load: how many active critical tasks they own. For the whole map, every owner's
-# at once; for a batch of tasks, each row's owner's alone, counted through the index on the
-# owner's assignments (every owner's load again for each batch of a thousand made gaps --json
-# take 26 s at 100,000 tasks, and narrowed to the batch's owners PostgreSQL grouped it again for
-# each row). The rules read owner_load.critical; the details read the batch's form.
+# at once; for a few tasks, each row's owner's alone, through the index of the active critical
+# tasks' owners (every owner's load again for each batch of a thousand made gaps --json take
+# 26 s at 100,000 tasks). The rules read owner_load.critical; a page's details the row's form.
 _OWNER_LOADS = """
         LEFT JOIN (
-            SELECT a.person_id, COUNT(*) AS critical
-            FROM {assignment} a JOIN {task} ct ON ct.id = a.task_id
-            WHERE a.role = '{owner}' AND ct.is_active AND ct.criticality = '{critical}'
-            GROUP BY a.person_id
-        ) owner_load ON owner_load.person_id = f.owner_id"""
+            SELECT lf.owner_id, COUNT(*) AS critical FROM {facts} lf
+            WHERE lf.is_active AND lf.criticality = '{critical}' AND lf.owner_id IS NOT NULL
+            GROUP BY lf.owner_id
+        ) owner_load ON owner_load.owner_id = f.owner_id"""
 _OWNER_LOAD_OF_ROW = """(
-            SELECT COUNT(*) FROM {assignment} la JOIN {task} lt ON lt.id = la.task_id
-            WHERE la.person_id = f.owner_id AND la.role = '{owner}' AND lt.is_active
-              AND lt.criticality = '{critical}'
+            SELECT COUNT(*) FROM {facts} lf
+            WHERE lf.owner_id = f.owner_id AND lf.is_active AND lf.criticality = '{critical}'
         )"""
+_TASK_ROW = "\n        JOIN {task} t ON t.id = f.task_id"
+_READS_TASK = re.compile(r"\bt\.")
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 @dataclass(frozen=True, eq=False)
 class _Compiled:
     """The rules as one statement, and how to read its answer: bits 0-1 the criticality's
-    rank, then one bit per rule in order, then whether the owner is still here and whether
-    the task's people are of one team, and the stage's order above those."""
+    rank, then one bit per rule in order, then whether the owner is still here. The rows come
+    ranked: tasks whose people span teams first, then by criticality, stage and name."""
 
     sql: str
     parameters: tuple[str, ...]
     bits: dict[GapRule, int]
-    in_python: tuple[tuple[Callable[[str], bool], int], ...]
     owner_here: int
-    single_team: int
-    stage_shift: int
     uncovered: int
 
     @property
     def rule_mask(self) -> int:
         return ~3 & (self.owner_here - 1)
 
-    # The loop over every task reads these two dictionaries with .get() and fills them on a miss
-    # (rules_of, text_bits): a Python call per task cost 2 ms at 10,000 tasks.
+    # The loop over every task reads this dictionary with .get() and fills it on a miss
+    # (rules_of): a Python call per task cost 2 ms at 10,000 tasks.
     @cached_property
     def found(self) -> dict[int, tuple[GapRule, ...]]:
         """The rules of each combination of rule bits seen so far."""
         return {}
 
-    @cached_property
-    def judged(self) -> dict[str, int]:
-        """The bits of the rules judged in Python, for each definition of done seen so far."""
-        return {}
-
     def rules_of(self, bits: int) -> tuple[GapRule, ...]:
         rules = self.found[bits] = tuple(r for r, bit in self.bits.items() if bits & bit)
         return rules
-
-    def text_bits(self, text: str) -> int:
-        if len(self.judged) >= 50_000:  # texts edited away stay behind: a bound on them
-            self.judged.clear()
-        bits = self.judged[text] = sum(bit for judge, bit in self.in_python if judge(text))
-        return bits
 
     def values(self, on: datetime.date) -> list[Any]:
         ops = connection.ops
@@ -558,37 +547,42 @@ class _Compiled:
 def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
     bits = {rule: 1 << (2 + index) for index, rule in enumerate(rules)}
     owner_here = 1 << (2 + len(rules))
-    single_team = owner_here << 1
-    stage_shift = 2 + len(rules) + 2
     ranks = " ".join(f"WHEN '{c}' THEN {rank}" for c, rank in _CRITICALITY_RANK.items())
-    terms = [f"CASE t.criticality {ranks} ELSE 3 END"]
-    terms += [f"CASE WHEN ({rule.sql}) THEN {bits[rule]} ELSE 0 END" for rule in rules if rule.sql]
+    rank = f"CASE f.criticality {ranks} ELSE 3 END"
+    terms = [rank]
+    terms += [f"CASE WHEN ({rule.sql}) THEN {bits[rule]} ELSE 0 END" for rule in rules]
     terms += [
         "CASE WHEN f.owner_id IS NOT NULL"
         " AND (op.departed_on IS NULL OR op.departed_on > %(today)s)"
         f" THEN {owner_here} ELSE 0 END",
-        f"CASE WHEN f.cross_team THEN 0 ELSE {single_team} END",
-        f's."order" * {1 << stage_shift}',
     ]
+    # Names compared character by character, as Python compares them, on either database.
+    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     # The answer is packed in one integer per task: reading a value costs about as much as a
-    # short row, and at 10,000 tasks the same facts as columns took twice as long to read.
+    # short row, and at 10,000 tasks the same facts as columns took twice as long to read. The
+    # database ranks the rows: Python sorting the flagged ones took 85 ms at 100,000 tasks.
     template = (
-        "SELECT t.id, t.definition_of_done, t.name, "
+        "SELECT f.task_id, "
         + "\n          + ".join(terms)
-        + _FACTS
-        + "WHERE {{scope}}"
+        + _RULE_FACTS
+        + "WHERE {{scope}}\n"
+        + f"ORDER BY f.cross_team DESC, {rank}, f.stage_order, f.name_key{binary}, f.task_id"
     )
     vocabulary = _vocabulary()
-    sql = template.format_map({**vocabulary, "owner_load": _OWNER_LOADS.format_map(vocabulary)})
+    reads_task = any(_READS_TASK.search(rule.sql) for rule in rules)
+    sql = template.format_map(
+        {
+            **vocabulary,
+            "owner_load": _OWNER_LOADS.format_map(vocabulary),
+            "task_row": _TASK_ROW.format_map(vocabulary) if reads_task else "",
+        }
+    )
     parameters = tuple(_PARAMETER.findall(sql))
     return _Compiled(
         sql=_PARAMETER.sub("%s", sql),
         parameters=parameters,
         bits=bits,
-        in_python=tuple((rule.judge_done, bits[rule]) for rule in rules if rule.judge_done),
         owner_here=owner_here,
-        single_team=single_team,
-        stage_shift=stage_shift,
         uncovered=sum(bits[rule] for rule in rules if rule.uncovers),
     )
 
@@ -726,7 +720,7 @@ def _details_sql(whole: bool) -> str:
                esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, f.owner_confirmed_at,
                pol.attest_every_days
         """
-        + _FACTS
+        + _DETAIL_FACTS
         + _LAST_STEP
         + "LEFT JOIN {policy} pol ON pol.criticality = t.criticality\n"
         + _IN_ORDER[postgres, whole]
@@ -799,12 +793,12 @@ def gap_report(
     if tasks is None and stage is None and team is None:
         # The whole map by its own column: as a list of ids, PostgreSQL read every task twice
         # and joined the two (about 100 ms of 800 at 100,000 tasks).
-        scope, scope_params = "t.is_active", []
+        scope, scope_params = "f.is_active", []
     else:
         if tasks is None:
             tasks = active_tasks_filtered(stage=stage, team=team)
         ids_sql, ids_params = tasks.order_by().values("pk").query.sql_with_params()
-        scope, scope_params = f"t.id IN ({ids_sql})", list(ids_params)
+        scope, scope_params = f"f.task_id IN ({ids_sql})", list(ids_params)
     compiled = _compile(RULES.rules)
     # Prepared once per connection (server-side binding, config/settings.py): planning this
     # statement cost several milliseconds on each load.
@@ -813,18 +807,14 @@ def gap_report(
         rows = cursor.fetchall()
 
     gaps_of: dict[int, tuple[GapRule, ...]] = {}
-    flagged = []
+    by_rule: dict[GapRule, list[int]] = {rule: [] for rule in RULES}
     covered = total = owned = 0
-    # Read once: this loop runs for every active task.
-    found, judged = compiled.found, compiled.judged
+    # Read once: this loop runs for every active task, in the order of the ranking.
+    found = compiled.found
     owner_here, uncovered, mask = compiled.owner_here, compiled.uncovered, compiled.rule_mask
-    single_team, stage_shift = compiled.single_team, compiled.stage_shift
-    for pk, done, name, packed in rows:
-        extra = judged.get(done)
-        packed |= compiled.text_bits(done) if extra is None else extra
-        rank = packed & 3
+    for pk, packed in rows:
         owned += bool(packed & owner_here)
-        if rank <= 1:  # critical and high tasks are the ones coverage measures
+        if packed & 3 <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
             covered += bool(packed & owner_here) and not packed & uncovered
         rules = found.get(packed & mask)
@@ -832,16 +822,8 @@ def gap_report(
             rules = compiled.rules_of(packed & mask)
         if rules:
             gaps_of[pk] = rules  # shared by every task with the same gaps: never changed
-            flagged.append(
-                (bool(packed & single_team), rank, packed >> stage_shift, name.lower(), pk)
-            )
-    # Ranked here rather than by the database: PostgreSQL sorting the rows by name took longer
-    # than the rest of the query, and only the flagged ones need an order.
-    flagged.sort()
-    by_rule: dict[GapRule, list[int]] = {rule: [] for rule in RULES}
-    for *_, pk in flagged:
-        for rule in gaps_of[pk]:
-            by_rule[rule].append(pk)
+            for rule in rules:
+                by_rule[rule].append(pk)
     return GapReport(
         on=on,
         task_count=len(rows),

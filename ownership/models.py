@@ -173,16 +173,32 @@ class Assignment(models.Model):
         return f"{self.person} — {self.get_role_display()} of {self.task}"
 
 
-class AssignmentSummary(models.Model):
-    """A task's assignments in one row: its owner (and since when), its backup, how many help,
-    and whether they come from two teams or more. Derived data, kept by
-    ownership.assignment_summary on every change of an assignment or a person's team: the gap
-    rules read it rather than grouping the whole assignment table on every report (a fifth of
-    the report's time at 100,000 tasks). A task nobody is assigned to has no row."""
+class GapFacts(models.Model):
+    """What the gap rules read of one task, in one narrow row: its people (owner and since
+    when, backup, how many help, whether they come from two teams or more) and its own facts
+    (copied from the task, its stage and its completions). Derived data, kept by
+    ownership.gap_facts on every change of a task, an assignment, a person, a stage or a
+    completion: the rules read 16 MB at 100,000 tasks instead of the tasks' 76 MB and a
+    grouping of every assignment, and the report comes back already ranked. Dates stay dates:
+    what depends on the day (overdue, stale, unattested, away, departed) is compared when a
+    report is asked for."""
 
     task = models.OneToOneField(
         Task, primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
+    is_active = models.BooleanField(default=True)
+    criticality = models.CharField(max_length=20, choices=Criticality.choices)
+    stage_order = models.PositiveSmallIntegerField(default=0)
+    # The name as the report ranks it: lower case, compared character by character.
+    name_key = models.CharField(max_length=200)
+    vague = models.BooleanField(default=False)  # ownership.vagueness.is_vague
+    no_rhythm = models.BooleanField(default=False)
+    next_due_on = models.DateField(null=True)
+    # A completion (or skip) is recorded for next_due_on.
+    due_done = models.BooleanField(default=False)
+    # Its last confirmation in a review or by attestation, else when it was added.
+    confirmed_on = models.DateTimeField()
+    attested_at = models.DateTimeField(null=True)
     owner = models.ForeignKey(
         Person,
         null=True,
@@ -200,9 +216,19 @@ class AssignmentSummary(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    # People who do or check the work (assignment_summary.HELPER_ROLES).
+    # People who do or check the work (gap_facts.HELPER_ROLES).
     helpers = models.PositiveIntegerField(default=0)
     cross_team = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # An owner's load of active critical tasks, counted for a page of details.
+            models.Index(
+                fields=["owner"],
+                condition=models.Q(is_active=True, criticality=Criticality.CRITICAL),
+                name="gap_facts_critical_owner_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task {self.task_id}: owner {self.owner_id}, backup {self.backup_id}"

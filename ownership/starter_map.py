@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from ownership.gap_facts import refresh_gap_facts
 from ownership.lookup.index import reindex_tasks, search_names_of
 from tasks_registry import rhythms
 from tasks_registry.changes import unique_slug
@@ -718,5 +719,6 @@ def apply_starter_map(*, stages: list[Stage], by: AbstractBaseUser | None) -> li
             tasks.append(task)
         made = bulk_create_with_history(tasks, Task, default_user=by, default_change_reason=REASON)
         refresh_next_due(made)
+        refresh_gap_facts(task.pk for task in made)
         reindex_tasks(task.pk for task in made)
     return made

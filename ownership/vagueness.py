@@ -11,6 +11,9 @@ is done". Ownermap judges the text, not the work, with a rule simple enough to s
 
 It errs towards accepting: a flag a user disagrees with is worse than a miss, because people stop
 reading flags.
+
+Each task's judgment is kept in GapFacts.vague (ownership/gap_facts.py) for the gap rules: a
+change to this rule ships with a migration that empties that table, which migrate then rebuilds.
 """
 
 import functools

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from config.writes import stamp
 from ownership.assignments import assign_owner
+from ownership.gap_facts import refresh_gap_facts
 from ownership.gap_rules import gap_report
 from ownership.models import Attestation, Person
 from reviews import scheduling
@@ -66,6 +67,7 @@ def _note_last_confirmed(task_id: int) -> None:
     Task.objects.filter(pk=task_id).update(
         last_confirmed_at=Greatest(Coalesce(reviewed, attested), Coalesce(attested, reviewed))
     )
+    refresh_gap_facts([task_id])
 
 
 def start_session(*, session: ReviewSession, by: AbstractBaseUser | None) -> ReviewSession:

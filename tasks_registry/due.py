@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from tasks_registry import rhythm_spans, rhythms
@@ -32,6 +33,10 @@ DONE, SKIPPED, OVERDUE, DUE, UPCOMING = "done", "skipped", "overdue", "due", "up
 _SEARCH_YEARS = 10
 _WINDOW = datetime.timedelta(days=400)
 _CHUNK = 900  # task ids per IN (...) list: SQLite refuses very long ones
+
+# Sent with `task_ids` when refresh_next_due moved their dates, which it writes in bulk (past
+# the receivers of a task's save): what is derived from the dates follows (ownership/gap_facts).
+next_due_moved = Signal()
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,8 @@ def refresh_next_due(tasks: Iterable[Task] | None = None) -> int:
             task.next_due_on = value
             moved.append(task)
     Task.objects.bulk_update(moved, ["next_due_on"], batch_size=500)
+    if moved:
+        next_due_moved.send(sender=Task, task_ids=[task.pk for task in moved])
     return len(moved)
 
 

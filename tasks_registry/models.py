@@ -124,14 +124,6 @@ class Task(models.Model):
         indexes = [
             # The map and the dashboard list active tasks stage by stage.
             models.Index(fields=["is_active", "stage"], name="task_active_stage_idx"),
-            # The overloaded-owner rule counts each owner's active critical tasks: a quarter
-            # of the map, read from this index rather than from every task's row (74 ms of
-            # the gap report at 100,000 tasks, 31 ms with it).
-            models.Index(
-                fields=["id"],
-                condition=models.Q(is_active=True, criticality=Criticality.CRITICAL),
-                name="task_active_critical_idx",
-            ),
         ]
 
     def __str__(self) -> str:

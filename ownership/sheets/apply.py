@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ownership.assignment_summary import summarize_assignments
 from ownership.assignments import PAIRED_ROLES, assign, unassign
+from ownership.gap_facts import refresh_gap_facts
 from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role
 from ownership.sheets.conflicts import ImportConflict, conflicts_since
@@ -73,8 +73,9 @@ def apply_import(
         refresh_next_due(
             [row.task for row in created] + [row.task for row in updated if "rhythm" in row.values]
         )
-        # The new tasks' people were written in bulk, past the receivers that keep these.
-        summarize_assignments(row.task.pk for row in created if row.task is not None)
+        # Written in bulk, past the receivers that keep these: the new tasks with their people,
+        # the updated ones' fields.
+        refresh_gap_facts(task.pk for task in touched if task is not None)
         reindex_tasks(task.pk for task in touched)
     return plan
 

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ownership.assignments import assign, assign_backup, assign_owner
+from ownership.gap_facts import refresh_gap_facts
 from ownership.gap_rules import (
     CONTRIBUTORS_NO_OWNER,
     NO_BACKUP,
@@ -29,6 +30,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 16)
+
+
+def _backdated(task: Task, **fields) -> None:
+    """Dates only time would set, written past the write functions, and the rules' facts of
+    the task read again as a bulk write does (ownership/gap_facts.py)."""
+    Task.objects.filter(pk=task.pk).update(**fields)
+    refresh_gap_facts([task.pk])
 
 
 def _covered(name="Inventory sync", criticality="normal", **fields):
@@ -143,14 +151,14 @@ def test_a_backup_back_from_leave_counts_again():
 )
 def test_a_due_date_past_its_grace_with_no_completion_is_overdue(criticality, days_late, overdue):
     task = _covered(criticality=criticality)
-    Task.objects.filter(pk=task.pk).update(next_due_on=TODAY - datetime.timedelta(days=days_late))
+    _backdated(task, next_due_on=TODAY - datetime.timedelta(days=days_late))
     assert ("overdue" in _gaps(task)) is overdue
 
 
 def test_a_completion_of_the_due_occurrence_clears_overdue():
     task = _covered(criticality="critical")
     due = TODAY - datetime.timedelta(days=5)
-    Task.objects.filter(pk=task.pk).update(next_due_on=due)
+    _backdated(task, next_due_on=due)
     CompletionFactory(task=task, due_on=due - datetime.timedelta(days=7))
     assert "overdue" in _gaps(task)
     CompletionFactory(task=task, due_on=due)
@@ -223,9 +231,9 @@ def test_an_owner_at_the_limit_is_not_overloaded_and_retired_tasks_do_not_count(
 def test_a_task_never_confirmed_in_a_review_goes_stale_a_quarter_after_it_was_added(settings):
     settings.OWNERMAP_STALE_AFTER_DAYS = 92
     task = _covered()
-    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=100))
+    _backdated(task, created_at=timezone.now() - datetime.timedelta(days=100))
     assert _gaps(task, on=timezone.localdate()) == ["stale"]
-    Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=80))
+    _backdated(task, created_at=timezone.now() - datetime.timedelta(days=80))
     assert _gaps(task, on=timezone.localdate()) == []
 
 
@@ -234,8 +242,8 @@ def test_a_recent_confirmation_in_a_review_keeps_a_task_fresh(days_ago, stale):
     # The reviews app keeps last_confirmed_at (tests/reviews/test_session_views.py).
     task = _covered()
     confirmed = None if days_ago is None else timezone.now() - datetime.timedelta(days=days_ago)
-    Task.objects.filter(pk=task.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=400), last_confirmed_at=confirmed
+    _backdated(
+        task, created_at=timezone.now() - datetime.timedelta(days=400), last_confirmed_at=confirmed
     )
     assert ("stale" in _gaps(task, on=timezone.localdate())) is stale
 
@@ -311,14 +319,14 @@ def _every_gap(size):
     busy = PersonFactory(team=team_b)
     for n in range(size):
         task = TaskFactory(criticality="critical", definition_of_done="ok", rhythm="")
-        Task.objects.filter(pk=task.pk).update(next_due_on=TODAY - datetime.timedelta(days=9))
+        _backdated(task, next_due_on=TODAY - datetime.timedelta(days=9))
         if n % 3 == 0:
             assign(task=task, person=busy, role=Role.CONTRIBUTOR, by=None)
         elif n % 3 == 1:
             assign(task=task, person=busy, role=Role.OWNER, by=None)
             assign(task=task, person=gone, role=Role.CONTRIBUTOR, by=None)
         else:
-            Task.objects.filter(pk=task.pk).update(last_confirmed_at=timezone.now())
+            _backdated(task, last_confirmed_at=timezone.now())
 
 
 @pytest.mark.parametrize("size", [3, 30])

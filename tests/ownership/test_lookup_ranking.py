@@ -146,6 +146,6 @@ def test_reindex_search_rebuilds_the_index_and_the_search_words(capsys):
     call_command("reindex_search")
     assert names("cart") == ["Abandoned basket emails"]
     assert (
-        "Reindexed 1 tasks and the search words, and summarized their people."
+        "Reindexed 1 tasks and the search words, and rebuilt the gap facts."
         in capsys.readouterr().out
     )

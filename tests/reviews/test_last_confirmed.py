@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from ownership.gap_facts import refresh_gap_facts
 from ownership.gap_rules import STALE, task_gaps
 from reviews import session_runner
 from reviews.models import Outcome
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def _old_task() -> Task:
     task = TaskFactory()
     Task.objects.filter(pk=task.pk).update(created_at=timezone.now() - datetime.timedelta(days=400))
+    refresh_gap_facts([task.pk])  # past the write functions, as a bulk write does
     return task
 
 

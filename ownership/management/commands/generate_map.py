@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ownership import demo_data
-from ownership.assignment_summary import summarize_assignments
+from ownership.gap_facts import refresh_gap_facts
 from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role, Team
 from tasks_registry.due import fill_next_due
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             Team.objects.bulk_update(teams, ["lead"])
             tasks = self._tasks(run, n_tasks, rng)
             self._assignments(tasks, people, rng)
-            summarize_assignments(task.pk for task in tasks)
+            refresh_gap_facts(task.pk for task in tasks)
             reindex_tasks(task.pk for task in tasks)
         # A bulk load leaves the planner with the old table sizes until autovacuum comes round
         # (and some machines run without it): lookups would be planned for an empty map.

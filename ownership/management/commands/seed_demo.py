@@ -13,8 +13,8 @@ from django.utils.text import slugify
 from config.writes import stamp
 from ownership import demo_data
 from ownership.acting import acting_owner
-from ownership.assignment_summary import summarize_every_task
 from ownership.assignments import assign, owners_and_backups, unassign
+from ownership.gap_facts import rebuild_gap_facts
 from ownership.lookup.index import index_paused, reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 self._completions(today)
             # Whatever wrote the database before (the owners' confirmations are backdated in
             # bulk), the demo's tasks answer lookups and show their gaps afterwards.
-            summarize_every_task()
+            rebuild_gap_facts()
             reindex_tasks(Task.objects.values_list("pk", flat=True))
         self._report()
 

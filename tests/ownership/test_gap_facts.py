@@ -1,4 +1,4 @@
-"""Each task's assignments in one row, kept in step with every write path."""
+"""What the gap rules read of each task, in one row, kept in step with every write path."""
 
 import contextlib
 import datetime
@@ -13,9 +13,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership import assignment_summary
-from ownership.apps import _summaries_after_migrate
-from ownership.assignment_summary import summarize_every_task
+from ownership import gap_facts
+from ownership.apps import _gap_facts_after_migrate
 from ownership.assignments import (
     KEEP,
     assign,
@@ -25,52 +24,61 @@ from ownership.assignments import (
     swap_pair,
     unassign,
 )
+from ownership.gap_facts import rebuild_gap_facts
 from ownership.gap_rules import gap_report
-from ownership.models import Assignment, AssignmentSummary, Person, Role
+from ownership.models import Assignment, GapFacts, Person, Role
 from ownership.people_changes import mark_departed, update_person
-from tests.factories import PersonFactory, TaskFactory, TeamFactory
+from tasks_registry.changes import update_task
+from tasks_registry.completions import record_completion
+from tasks_registry.models import Stage
+from tests.factories import PersonFactory, TaskFactory, TeamFactory, UserFactory
 from tests.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
 
-def _summaries() -> dict[int, tuple]:
-    return {
-        s.task_id: (s.owner_id, s.owner_confirmed_at, s.backup_id, s.helpers, s.cross_team)
-        for s in AssignmentSummary.objects.all()
-    }
+_FIELDS = [field.attname for field in GapFacts._meta.concrete_fields]
+
+
+def _facts() -> dict[int, tuple]:
+    return {row[0]: row for row in GapFacts.objects.values_list(*_FIELDS)}
+
+
+def _people(task) -> tuple:
+    row = GapFacts.objects.get(task=task)
+    return (row.owner_id, row.owner_confirmed_at, row.backup_id, row.helpers, row.cross_team)
 
 
 def _rebuilt() -> dict[int, tuple]:
-    kept = _summaries()
-    summarize_every_task()
+    kept = _facts()
+    rebuild_gap_facts()
     return kept
 
 
-def test_a_task_summary_follows_its_assignments():
+def test_a_tasks_facts_follow_its_assignments():
     task = TaskFactory()
     team = TeamFactory()
     owner, backup = PersonFactory(team=team), PersonFactory(team=team)
-    assert _summaries() == {}  # nobody assigned: no row
+    assert _people(task) == (None, None, None, 0, False)  # nobody assigned
     held = assign_owner(task=task, person=owner, by=None)
     assign_backup(task=task, person=backup, by=None)
     assign(task=task, person=PersonFactory(team=team), role=Role.CHECKER, by=None)
     assign(task=task, person=PersonFactory(team=team), role=Role.INFORMED, by=None)
     # The backup and the checker do or check the work; the informed person does not.
-    assert _summaries() == {task.pk: (owner.pk, held.confirmed_at, backup.pk, 2, False)}
+    assert _people(task) == (owner.pk, held.confirmed_at, backup.pk, 2, False)
 
 
-def test_a_summary_changes_with_a_swap_and_goes_when_the_last_person_leaves():
+def test_a_tasks_people_change_with_a_swap_and_go_when_the_last_person_leaves():
     task = TaskFactory()
     owner, backup = PersonFactory(), PersonFactory()
     assign_owner(task=task, person=owner, by=None)
     assign_backup(task=task, person=backup, by=None)
     swap_pair(task=task, person=backup, role=Role.OWNER, previous="keep", by=None)
-    summary = AssignmentSummary.objects.get(task=task)
+    summary = GapFacts.objects.get(task=task)
     assert (summary.owner_id, summary.backup_id) == (backup.pk, owner.pk)
     for assignment in Assignment.objects.filter(task=task):
         unassign(assignment=assignment, by=None)
-    assert _summaries() == {}
+    assert _people(task) == (None, None, None, 0, False)
 
 
 def test_moving_someone_to_another_team_makes_their_tasks_span_two_teams():
@@ -79,19 +87,19 @@ def test_moving_someone_to_another_team_makes_their_tasks_span_two_teams():
     mover = PersonFactory(team=sales)
     assign_owner(task=task, person=PersonFactory(team=sales), by=None)
     assign(task=task, person=mover, role=Role.CONTRIBUTOR, by=None)
-    assert AssignmentSummary.objects.get(task=task).cross_team is False
+    assert GapFacts.objects.get(task=task).cross_team is False
     update_person(person=mover, by=None, team=ops)
-    assert AssignmentSummary.objects.get(task=task).cross_team is True
+    assert GapFacts.objects.get(task=task).cross_team is True
     report = gap_report(on=timezone.localdate())
     assert report.rows([task.pk])[0].cross_team is True
 
 
-def test_bulk_loads_and_the_demo_leave_the_summaries_a_rebuild_would_make():
+def test_bulk_loads_and_the_demo_leave_the_facts_a_rebuild_would_make():
     call_command("generate_map", tasks=60, people=12)
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     kept = _rebuilt()
     assert len(kept) > 60
-    assert kept == _summaries()
+    assert kept == _facts()
 
 
 def test_an_owners_confirmation_backdated_in_bulk_is_read_after_the_rebuild():
@@ -100,16 +108,16 @@ def test_an_owners_confirmation_backdated_in_bulk_is_read_after_the_rebuild():
     long_ago = timezone.now() - datetime.timedelta(days=400)
     Assignment.objects.filter(task=task).update(confirmed_at=long_ago)
     call_command("reindex_search", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert AssignmentSummary.objects.get(task=task).owner_confirmed_at == long_ago
+    assert GapFacts.objects.get(task=task).owner_confirmed_at == long_ago
 
 
-def test_migrate_builds_the_summaries_where_they_have_never_been_built():
+def test_migrate_builds_the_facts_where_some_task_has_none():
     task = TaskFactory()
     owner = PersonFactory()
     assign_owner(task=task, person=owner, by=None)
-    AssignmentSummary.objects.all().delete()
-    _summaries_after_migrate(sender=None)
-    assert AssignmentSummary.objects.get(task=task).owner_id == owner.pk
+    GapFacts.objects.all().delete()
+    _gap_facts_after_migrate(sender=None)
+    assert GapFacts.objects.get(task=task).owner_id == owner.pk
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,7 +133,7 @@ def test_a_person_edited_while_made_owner_neither_deadlocks_nor_undoes_the_owner
     assign(task=task, person=person, role=Role.CONTRIBUTOR, by=None)
     ops = TeamFactory(name="Ops")
     written = threading.Event()
-    real = assignment_summary._summarize_batch
+    real = gap_facts._refresh_batch
 
     def held_before_commit(ids):
         real(ids)
@@ -133,7 +141,7 @@ def test_a_person_edited_while_made_owner_neither_deadlocks_nor_undoes_the_owner
             written.set()
             time.sleep(0.5)  # the edit starts meanwhile, and reaches this task's summary
 
-    monkeypatch.setattr(assignment_summary, "_summarize_batch", held_before_commit)
+    monkeypatch.setattr(gap_facts, "_refresh_batch", held_before_commit)
     errors = []
 
     def run(name, work):
@@ -160,17 +168,30 @@ def test_a_person_edited_while_made_owner_neither_deadlocks_nor_undoes_the_owner
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    summary = AssignmentSummary.objects.get(task=task)
+    summary = GapFacts.objects.get(task=task)
     assert (summary.owner_id, summary.helpers, summary.cross_team) == (person.pk, 1, False)
 
 
 _PEOPLE, _TASKS = 4, 3
 _STEP = st.tuples(
-    st.sampled_from(["assign", "unassign", "swap", "confirm", "team", "depart"]),
+    st.sampled_from(
+        ["assign", "unassign", "swap", "confirm", "team", "depart", "edit", "done", "stage"]
+    ),
     st.integers(0, _TASKS - 1),
     st.integers(0, _PEOPLE - 1),
     st.sampled_from([Role.OWNER, Role.BACKUP, Role.CONTRIBUTOR, Role.CHECKER, Role.INFORMED]),
 )
+
+
+_EDITS = [
+    {"criticality": "critical"},
+    {"rhythm": ""},
+    {"rhythm": "weekly on monday"},
+    {"rhythm": "every day"},
+    {"rhythm": "monthly on the 1st"},
+    {"definition_of_done": "ok"},
+    {"is_active": False},
+]
 
 
 @pytest.fixture
@@ -200,6 +221,18 @@ def _step(step, teams, people, tasks) -> None:
         update_person(person=person, by=None, team=other)
     elif kind == "depart":
         mark_departed(person=person, on=timezone.localdate(), by=None)
+    elif kind == "edit":
+        update_task(task=task, by=None, **_EDITS[p % len(_EDITS)])
+    elif kind == "done":
+        task.refresh_from_db()
+        if task.next_due_on is not None:
+            record_completion(
+                task=task, due_on=task.next_due_on, by=UserFactory(), ticked=task.done_checklist
+            )
+    elif kind == "stage":
+        stage = Stage.objects.order_by("?").first()
+        Stage.objects.filter(pk=stage.pk).update(order=stage.order + 1)
+        Stage.objects.get(pk=stage.pk).save()  # as the admin saves it
 
 
 @given(steps=st.lists(_STEP, max_size=12))
@@ -208,8 +241,8 @@ def _step(step, teams, people, tasks) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-def test_any_writes_leave_the_summaries_a_rebuild_would_make(small_map, steps):
+def test_any_writes_leave_the_facts_a_rebuild_would_make(small_map, steps):
     for step in steps:
         with contextlib.suppress(ValidationError):  # refused as a person would be
             _step(step, *small_map)
-    assert _rebuilt() == _summaries()
+    assert _rebuilt() == _facts()
