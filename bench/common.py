@@ -43,16 +43,25 @@ def ensure_gap_data() -> None:
     200 days, so that the overdue and stale rules have work to do. Idempotent."""
     from django.db import connection
 
+    from ownership.gap_facts import rebuild_gap_facts
+
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE tasks_registry_task SET next_due_on = CURRENT_DATE - (id % 30)::int "
             "WHERE id % 3 = 0 AND next_due_on IS DISTINCT FROM CURRENT_DATE - (id % 30)::int"
         )
+        changed = cursor.rowcount
         cursor.execute(
             "UPDATE tasks_registry_task SET created_at = created_at - interval '200 days' "
             "WHERE id % 5 = 0 AND created_at > now() - interval '150 days'"
         )
+        changed += cursor.rowcount
+    if changed:
+        # Written past the app: the gap rules' facts follow, as after any bulk SQL edit.
+        rebuild_gap_facts()
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) tasks_registry_task")
+        cursor.execute("VACUUM (ANALYZE) ownership_gapfacts")
 
 
 def sheet(count: int, stages: list[str], names: list[str], rng: random.Random) -> tuple[list, list]:
