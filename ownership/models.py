@@ -173,6 +173,19 @@ class Assignment(models.Model):
         return f"{self.person} — {self.get_role_display()} of {self.task}"
 
 
+def _copied_person() -> "models.ForeignKey[Person | None]":
+    """A person copied into derived data: no constraint to check, no index to keep (their
+    assignments keep them from being deleted)."""
+    return models.ForeignKey(
+        Person,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class GapFacts(models.Model):
     """What the gap rules read of one task, in one narrow row: its people (owner and since
     when, backup, how many help, whether they come from two teams or more) and its own facts
@@ -199,23 +212,9 @@ class GapFacts(models.Model):
     # Its last confirmation in a review or by attestation, else when it was added.
     confirmed_on = models.DateTimeField()
     attested_at = models.DateTimeField(null=True)
-    owner = models.ForeignKey(
-        Person,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    owner = _copied_person()
     owner_confirmed_at = models.DateTimeField(null=True)
-    backup = models.ForeignKey(
-        Person,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    backup = _copied_person()
     # People who do or check the work (gap_facts.HELPER_ROLES).
     helpers = models.PositiveIntegerField(default=0)
     cross_team = models.BooleanField(default=False)
