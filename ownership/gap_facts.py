@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from ownership.derived import receivers_paused
 from ownership.models import Assignment, GapFacts, Person, Role
 from ownership.vagueness import is_vague
 from tasks_registry.due import next_due_moved
@@ -110,31 +111,36 @@ def _refresh_batch(ids: list[int]) -> None:
     GapFacts.objects.bulk_create(facts.values(), batch_size=1000)
 
 
+def _refresh(task_ids: Iterable[int]) -> None:
+    if not receivers_paused():
+        refresh_gap_facts(task_ids)
+
+
 @receiver(post_save, sender=Task, dispatch_uid="gap_facts_task_saved")
 def _task_saved(sender: type, instance: Task, **kwargs: Any) -> None:
-    refresh_gap_facts([instance.pk])
+    _refresh([instance.pk])
 
 
 @receiver(next_due_moved, dispatch_uid="gap_facts_due_moved")
 def _due_moved(sender: Any, task_ids: list[int], **kwargs: Any) -> None:
-    refresh_gap_facts(task_ids)
+    _refresh(task_ids)
 
 
 @receiver(post_save, sender=Completion, dispatch_uid="gap_facts_completion_saved")
 @receiver(post_delete, sender=Completion, dispatch_uid="gap_facts_completion_deleted")
 def _completion_changed(sender: type, instance: Completion, **kwargs: Any) -> None:
-    refresh_gap_facts([instance.task_id])
+    _refresh([instance.task_id])
 
 
 @receiver(post_save, sender=Stage, dispatch_uid="gap_facts_stage_saved")
 def _stage_saved(sender: type, instance: Stage, **kwargs: Any) -> None:
-    refresh_gap_facts(Task.objects.filter(stage=instance).values_list("pk", flat=True))
+    _refresh(Task.objects.filter(stage=instance).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="gap_facts_assignment_saved")
 @receiver(post_delete, sender=Assignment, dispatch_uid="gap_facts_assignment_deleted")
 def _assignment_changed(sender: type, instance: Assignment, **kwargs: Any) -> None:
-    refresh_gap_facts([instance.task_id])
+    _refresh([instance.task_id])
 
 
 @receiver(post_save, sender=Person, dispatch_uid="gap_facts_person_saved")
@@ -142,4 +148,4 @@ def _person_saved(sender: type, instance: Person, **kwargs: Any) -> None:
     # A new team for someone may make their tasks span two teams, or one.
     if kwargs.get("created"):
         return
-    refresh_gap_facts(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))
+    _refresh(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))

@@ -14,9 +14,7 @@ pairs too, so that words typed together rank text where they stand together.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from ownership.derived import receivers_paused
 from ownership.lookup.words import pairs, stem, terms, tokens
 from ownership.models import (
     Assignment,
@@ -247,23 +246,8 @@ def _write_postings(postings: list[tuple[str, int, float, int, int]]) -> None:
 # Signal receivers keep the index in step with every write path (the app's write functions, the
 # admin, data loads) without each of them having to remember. They only maintain derived data;
 # no business rule lives here. Bulk loads that bypass signals call reindex_tasks() themselves.
-_paused: ContextVar[bool] = ContextVar("search_index_paused", default=False)
-
-
-@contextmanager
-def index_paused() -> Iterator[None]:
-    """Inside, saves leave the index alone: for a bulk write that reindexes everything it wrote
-    once, afterwards (seed_demo reindexed each task at every save of it and its people: two
-    thirds of its time)."""
-    token = _paused.set(True)
-    try:
-        yield
-    finally:
-        _paused.reset(token)
-
-
 def _reindex(task_ids: Iterable[int]) -> None:
-    if not _paused.get():
+    if not receivers_paused():
         reindex_tasks(task_ids)
 
 

@@ -7,8 +7,9 @@ from django.contrib.auth.models import Group
 
 from ownership.acting import ActingReason
 from ownership.assignments import assign, assign_backup, assign_owner, unassign
+from ownership.derived import derived_paused
 from ownership.lookup import answer_data, lookup
-from ownership.lookup.index import index_paused, reindex_tasks
+from ownership.lookup.index import reindex_tasks
 from ownership.lookup.words import stem
 from ownership.models import Role
 from tasks_registry.changes import update_task
@@ -99,7 +100,7 @@ def test_the_index_follows_people_and_team_changes():
 
 
 def test_a_bulk_write_with_the_index_paused_is_found_once_it_reindexes():
-    with index_paused():
+    with derived_paused():
         task = TaskFactory(name="Lantern QA")
         update_task(task=task, by=None, aliases="voucher broken")
         assert names(lookup("voucher")) == []  # nothing indexed at each save
@@ -115,7 +116,7 @@ def test_a_reindex_of_many_tasks_goes_batch_by_batch_to_the_same_index(monkeypat
     from ownership.lookup import index
     from ownership.models import SearchPosting, SearchTerm, SearchWord
 
-    with index_paused():
+    with derived_paused():
         tasks = [TaskFactory(name=f"Lantern check {n}", aliases="voucher") for n in range(5)]
         TaskFactory(name="Refund letter", aliases="voucher")
     everything = [task.pk for task in tasks]

@@ -14,8 +14,9 @@ from config.writes import stamp
 from ownership import demo_data
 from ownership.acting import acting_owner
 from ownership.assignments import assign, owners_and_backups, unassign
+from ownership.derived import derived_paused
 from ownership.gap_facts import rebuild_gap_facts
-from ownership.lookup.index import index_paused, reindex_tasks
+from ownership.lookup.index import reindex_tasks
 from ownership.models import Assignment, Person, Role, Team
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
@@ -47,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
         with transaction.atomic():
-            with index_paused():  # every task is reindexed below, once
+            with derived_paused():  # every task is reindexed below, once
                 teams = self._teams()
                 people = self._people(teams)
                 for team_name, key in demo_data.TEAM_LEADS.items():
