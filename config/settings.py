@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks_registry.refresh_due_dates",
         "schedule": crontab(hour=OWNERMAP_REFRESH_HOUR, minute=30),
     },
+    # After it, every task's gap facts checked against the map and put right.
+    "heal-gap-facts": {
+        "task": "ownership.heal_gap_facts",
+        "schedule": crontab(hour=OWNERMAP_REFRESH_HOUR, minute=45),
+    },
 }
 # The weekly digest is made by the week's first sweep from this hour on Monday (local time), or
 # by any later sweep that week if Monday's were missed.

@@ -246,3 +246,18 @@ def test_any_writes_leave_the_facts_a_rebuild_would_make(small_map, steps):
         with contextlib.suppress(ValidationError):  # refused as a person would be
             _step(step, *small_map)
     assert _rebuilt() == _facts()
+
+
+def test_the_nights_check_puts_drifted_facts_right_and_says_how_many(settings, caplog):
+    from ownership.jobs import heal_facts
+
+    task, other = TaskFactory(), TaskFactory()
+    assign_owner(task=task, person=PersonFactory(), by=None)
+    assert heal_facts() == 0  # in step: nothing to say
+    # A write behind the app's back: the facts no longer say who owns the task.
+    GapFacts.objects.filter(task=task).update(owner=None, owner_confirmed_at=None)
+    GapFacts.objects.filter(task=other).update(vague=True)
+    assert heal_facts() == 2
+    assert "gap facts of 2 tasks had drifted" in caplog.text
+    assert _rebuilt() == _facts()
+    assert "heal-gap-facts" in settings.CELERY_BEAT_SCHEDULE
