@@ -52,9 +52,11 @@ def heal_gap_facts() -> int:
     drifted = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        rows = GapFacts.objects.filter(task_id__in=batch)
+        rows = GapFacts.objects.filter(task_id__in=batch).order_by("task_id")
         with transaction.atomic():
-            before = set(rows.values_list(*fields))
+            # Locked before they are read, as _refresh_batch locks them: a write meanwhile is
+            # not taken for drift.
+            before = set(rows.select_for_update().values_list(*fields))
             _refresh_batch(batch)
             drifted += len(set(rows.values_list(*fields)) - before)
     return drifted
