@@ -203,7 +203,7 @@ class GapFacts(models.Model):
     criticality = models.CharField(max_length=20, choices=Criticality.choices)
     stage_order = models.PositiveSmallIntegerField(default=0)
     # The name as the report ranks it: lower case, compared character by character.
-    name_key = models.CharField(max_length=200)
+    name_key = models.TextField()
     vague = models.BooleanField(default=False)  # ownership.vagueness.is_vague
     no_rhythm = models.BooleanField(default=False)
     next_due_on = models.DateField(null=True)

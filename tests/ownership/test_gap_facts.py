@@ -261,3 +261,10 @@ def test_the_nights_check_puts_drifted_facts_right_and_says_how_many(settings, c
     assert "gap facts of 2 tasks had drifted" in caplog.text
     assert _rebuilt() == _facts()
     assert "heal-gap-facts" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_a_name_longer_in_lower_case_than_the_name_field_is_ranked_by_it():
+    # "İ" lowers to two characters: a 200-character name ranks by a 400-character key.
+    task = TaskFactory(name="İ" * 200)
+    assert len(GapFacts.objects.get(task=task).name_key) == 400
+    assert task.pk in gap_report(on=timezone.localdate()).gaps_of
