@@ -20,6 +20,7 @@ planner's JIT is anywhere near it.
 
     .venv/bin/python bench/scale.py                       # 10k and 100k, 3 rounds
     .venv/bin/python bench/scale.py --sizes 10000 --rounds 5
+    .venv/bin/python bench/scale.py --sizes 100000 --rounds 5 --lookup-only   # a few minutes
 
 Databases: ownermap_scale_<size> on BENCH_SERVER (postgres://postgres@127.0.0.1:5432). A
 100,000-task map takes a few minutes to build the first time.
@@ -343,7 +344,7 @@ def worker_peak_mb(server: subprocess.Popen) -> float:
     return max(peaks, default=0.0)
 
 
-def measure(size: int, rounds: int) -> dict:
+def measure(size: int, rounds: int, *, lookup_only: bool = False) -> dict:
     print(f"\n== {size:,} tasks ==", flush=True)
     built = run("build", size)
     if built["built_s"]:
@@ -389,12 +390,16 @@ def measure(size: int, rounds: int) -> dict:
                     rates[name].append(rate)
             # New connections after wrk's: gunicorn may have dropped the idle keep-alive ones.
             member, lead = Browser(built["member"]), Browser(built["opslead"])
-            for name, answer in [
-                ("gap_report", run("gap_report", size)),
-                ("gaps --json", run_command(size, "gaps", "--json")),
-                ("review", run("review", size)),
-                ("import", run("import", size)),
-            ]:
+            for name, answer in (
+                []
+                if lookup_only
+                else [
+                    ("gap_report", run("gap_report", size)),
+                    ("gaps --json", run_command(size, "gaps", "--json")),
+                    ("review", run("review", size)),
+                    ("import", run("import", size)),
+                ]
+            ):
                 samples.setdefault(name, []).extend(answer["ms"])
                 peaks[name] = max(peaks.get(name, 0.0), answer["peak_mb"])
             print(f"round {number + 1} of {rounds} done", flush=True)
@@ -407,6 +412,7 @@ def measure(size: int, rounds: int) -> dict:
 
 def table(results: list[dict]) -> None:
     names = ["floor", "lookup", "dashboard", "gap_report", "gaps --json", "review", "import"]
+    names = [name for name in names if name in results[0]["samples"]]
     print()
     header = "".join(f"| {r['size']:>8,} tasks: p50      p99  x floor  peak MB " for r in results)
     print(f"{'':14}{header}".rstrip())
@@ -445,6 +451,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--lookup-only", action="store_true", help="the floor, the lookup and the dashboard only"
+    )
     parser.add_argument("--do", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -456,7 +465,10 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"a fixed Python loop took {machine_speed():.0f} ms")  # fmt: skip
-    results = [measure(size, arguments.rounds) for size in arguments.sizes]
+    results = [
+        measure(size, arguments.rounds, lookup_only=arguments.lookup_only)
+        for size in arguments.sizes
+    ]
     table(results)
     load = os.getloadavg()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

@@ -195,7 +195,7 @@ _RANK = """
             FROM ownership_assignment a
             JOIN ownership_person p ON p.id = a.person_id
             LEFT JOIN ownership_team team ON team.id = p.team_id
-            LEFT JOIN ownership_person lead ON lead.id = team.lead_id
+            {lead_join}
             WHERE a.task_id = task.id) AS people,
            (SELECT {agg}({array}(m.grp, m.how, m.term, m.field))
             FROM best m WHERE m.task_id = task.id) AS why,
@@ -256,6 +256,13 @@ _SQLITE_COMPLETIONS = f"""JOIN ownership_searchterm t ON t.term IN (
             ORDER BY tasks DESC, term LIMIT {COMPLETIONS}
         )
         WHERE q.prefix = 1 AND length(q.term) >= 2"""  # noqa: S608 - this module's constants; values are bound
+# A team's lead by their id, one index probe per assignment: joined plainly, the planner merged
+# the person table's whole primary key in order, reading every person up to the highest lead's
+# id for each task shown.
+_PG_LEAD_JOIN = """LEFT JOIN LATERAL (
+                SELECT * FROM ownership_person WHERE id = team.lead_id OFFSET 0
+            ) lead ON true"""
+_SQLITE_LEAD_JOIN = "LEFT JOIN ownership_person lead ON lead.id = team.lead_id"
 _PG_EXPANSIONS = f"""CROSS JOIN LATERAL (
             SELECT term, weight FROM ownership_searchexpansion WHERE phrase = ph.phrase
             ORDER BY weight DESC, term LIMIT {EXPANSIONS_PER_PHRASE}
@@ -299,6 +306,7 @@ def _sql(postgres: bool) -> str:
             completions=_PG_COMPLETIONS,
             corrections=corrections,
             expansions=_PG_EXPANSIONS,
+            lead_join=_PG_LEAD_JOIN,
             matched=matched,
             best=_PG_BEST,
             agg="json_agg",
@@ -311,6 +319,7 @@ def _sql(postgres: bool) -> str:
         completions=_SQLITE_COMPLETIONS,
         corrections="",
         expansions=_SQLITE_EXPANSIONS,
+        lead_join=_SQLITE_LEAD_JOIN,
         matched=matched,
         best=_SQLITE_BEST,
         agg="json_group_array",
