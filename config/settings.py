@@ -450,6 +450,19 @@ OWNERMAP_CHAT_WEBHOOK_URL = env_str("OWNERMAP_CHAT_WEBHOOK_URL")
 if OWNERMAP_CHAT_WEBHOOK_URL and not OWNERMAP_CHAT_WEBHOOK_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("OWNERMAP_CHAT_WEBHOOK_URL must start with http:// or https://.")
 
+# --- Slack (optional): the app docs/slack/manifest.yml describes (ownership/chat/slack). Without
+# the signing secret and the bot token, /slack/ answers 404 and nothing goes to Slack.
+SLACK_SIGNING_SECRET = env_str("SLACK_SIGNING_SECRET")
+SLACK_BOT_TOKEN = env_str("SLACK_BOT_TOKEN")
+# Where the Web API is: Slack's own unless a test points it at a local server.
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
+if not SLACK_API_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("SLACK_API_URL must start with http:// or https://.")
+# Seconds a Web API call may take before the notice falls back to email.
+SLACK_TIMEOUT = env_int("SLACK_TIMEOUT", 5, minimum=1)
+# The channel (its id, e.g. C0123456789) a review session's summary is posted to, once.
+SLACK_SUMMARY_CHANNEL = env_str("SLACK_SUMMARY_CHANNEL")
+
 # Import (ownership/sheets): the largest file read, and the most rows in one file.
 OWNERMAP_IMPORT_MAX_BYTES = env_int("OWNERMAP_IMPORT_MAX_BYTES", 10_000_000, minimum=1000)
 OWNERMAP_IMPORT_MAX_ROWS = env_int("OWNERMAP_IMPORT_MAX_ROWS", 20_000, minimum=1)

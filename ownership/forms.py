@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from config.form_fields import MultilineField
 from ownership.assignments import KEEP, REMOVE
-from ownership.models import Person, Reach, Role, StepRole, Team
+from ownership.models import SLACK_USER_ID, Person, Reach, Role, StepRole, Team
 from ownership.people_changes import find_person
 from ownership.policies import MAX_ATTEST_EVERY_DAYS, MAX_DELAY_DAYS, MAX_STEPS, Rules, step_field
 from ownership.sheets.files import too_large
@@ -151,11 +151,19 @@ class PersonForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     title = forms.CharField(label="Role title", max_length=150, required=False)
     chat_handle = forms.CharField(max_length=100, required=False)
+    slack_user_id = forms.CharField(
+        label="Slack user id",
+        max_length=32,
+        required=False,
+        validators=[SLACK_USER_ID],
+        help_text="Found by their email by manage.py link_slack_users; or, in Slack, their "
+        "profile's ⋮ menu, “Copy member ID”.",
+    )
     # The version the form was filled from (none for someone new): a save is merged with what
     # was saved since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
-    FIELDS = ("name", "email", "team", "title", "chat_handle")
+    FIELDS = ("name", "email", "team", "title", "chat_handle", "slack_user_id")
 
     @classmethod
     def initial_for(cls, person: Person) -> dict:

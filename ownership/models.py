@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -61,6 +62,12 @@ class Reach(models.TextChoices):
     DIGEST = "digest", "Only the weekly digest by email (escalations still come)"
 
 
+SLACK_USER_ID = RegexValidator(
+    r"^[UW][A-Z0-9]{2,31}$",
+    "A Slack user id starts with U or W, then capital letters and digits, e.g. U0123ABCD.",
+)
+
+
 class Person(Presence, models.Model):
     """Someone in the map. May have a login; may be away for a while or have left."""
 
@@ -71,6 +78,15 @@ class Person(Presence, models.Model):
     )
     title = models.CharField("role title", max_length=150, blank=True)
     chat_handle = models.CharField(max_length=100, blank=True, help_text="e.g. @priya")
+    # Found by their email (manage.py link_slack_users) or set by an ops lead: a lookup in Slack
+    # mentions them, and their notices can reach them there (ownership/chat).
+    slack_user_id = models.CharField(
+        "Slack user id",
+        max_length=32,
+        blank=True,
+        validators=[SLACK_USER_ID],
+        help_text="e.g. U0123ABCD",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -101,6 +117,11 @@ class Person(Presence, models.Model):
         constraints = [
             # Case-insensitive: Priya@Shop.com and priya@shop.com are one person.
             models.UniqueConstraint(Lower("email"), name="person_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["slack_user_id"],
+                condition=~models.Q(slack_user_id=""),
+                name="person_slack_user_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -698,3 +719,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload}: {self.get_state_display()}"
+
+
+class SlackRequest(models.Model):
+    """A signed request from Slack, kept while its timestamp may still be accepted: the same
+    signature again is a replay (ownership/chat/slack/signing.py)."""
+
+    signature = models.CharField(max_length=80, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.signature[:16]}… at {self.received_at:%H:%M:%S}"

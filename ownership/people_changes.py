@@ -19,7 +19,7 @@ from config.writes import apply_changes, insert_once, locked, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team
 
-PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "away_until")
+PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "slack_user_id", "away_until")
 # Only the person themself sets these (set_reach), never someone editing the map.
 OWN_FIELDS = ("reach",)
 _ANGLE_EMAIL = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
@@ -101,11 +101,26 @@ def check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
     return email
 
 
+def check_slack_user_free(user_id: str, *, exclude_pk: int | None = None) -> str:
+    """The Slack user id, trimmed, if no one else on the map is linked to it."""
+    user_id = user_id.strip()
+    # At most one holder: the id is unique on the map.
+    holders = Person.objects.filter(slack_user_id=user_id) if user_id else Person.objects.none()
+    clash = next((holder for holder in holders if holder.pk != exclude_pk), None)
+    if clash is not None:
+        raise ValidationError(
+            {"slack_user_id": f"{clash.name} is linked to the Slack user {user_id} already."}
+        )
+    return user_id
+
+
 def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **fields: Any) -> Person:
     """Someone joins the map."""
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"create_person() got unexpected fields: {sorted(unknown)}")
+    if "slack_user_id" in fields:
+        fields["slack_user_id"] = check_slack_user_free(fields["slack_user_id"])
     with transaction.atomic():
         person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
@@ -135,6 +150,10 @@ def update_person(
             raise StaleEdit(current, expected_version)
         if "email" in changes:
             changes["email"] = check_email_free(changes["email"], exclude_pk=current.pk)
+        if "slack_user_id" in changes:
+            changes["slack_user_id"] = check_slack_user_free(
+                changes["slack_user_id"], exclude_pk=current.pk
+            )
         if "name" in changes:
             changes["name"] = changes["name"].strip()
         changed = apply_changes(current, changes)

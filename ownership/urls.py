@@ -18,6 +18,7 @@ from ownership.views import (
     run_sheets,
     search_words,
     sheets,
+    slack,
     starter,
     tasks,
 )
@@ -113,4 +114,6 @@ urlpatterns = [
     path("phrases/<int:pk>/promote", search_words.phrase_promote, name="phrase_promote"),
     path("phrases/<int:pk>/remove", search_words.phrase_dismiss, name="phrase_dismiss"),
     path("api/whoowns", api.whoowns, name="api_whoowns"),
+    path("slack/commands", slack.command, name="slack_command"),
+    path("slack/interactions", slack.interaction, name="slack_interaction"),
 ]

@@ -17,7 +17,8 @@ OUTSIDER, MEMBER, OPS_LEAD, MANAGER = range(4)
 ROLES = {OUTSIDER: "outsider", MEMBER: "member", OPS_LEAD: "ops_lead", MANAGER: "manager"}
 # Reached without any group: signing in and out, one's own password, the health probe, and a
 # calendar feed and an attestation link (their address is the secret;
-# tests/ownership/test_calendar_views.py, tests/ownership/test_attestation.py).
+# tests/ownership/test_calendar_views.py, tests/ownership/test_attestation.py), and what Slack
+# sends.
 ANYONE = OUTSIDER
 
 MATRIX = {
@@ -29,6 +30,9 @@ MATRIX = {
     "password_change_done": ANYONE,
     "ownership:calendar_feed": ANYONE,
     "ownership:attest_link": ANYONE,
+    # Slack's requests: its signature stands in for a session (tests/ownership/slack).
+    "ownership:slack_command": ANYONE,
+    "ownership:slack_interaction": ANYONE,
     # Reading the map, and what each member does for themselves.
     "ownership:dashboard": MEMBER,
     # With a session; with a token, tests/ownership/test_api.py.

@@ -15,6 +15,8 @@ API = {"/api/whoowns"}
 # Calendar apps cannot sign in: a feed is opened by the secret in its address, and a wrong one
 # is not found (tests/ownership/test_calendar_views.py).
 SECRET_ADDRESS = {"/calendar/1.ics", "/attest/1"}
+# Slack signs what it sends instead (tests/ownership/slack); not there at all without Slack.
+SIGNED = {"/slack/commands", "/slack/interactions"}
 
 
 def _walk(patterns, prefix=""):
@@ -51,7 +53,7 @@ def test_the_walk_finds_the_app_and_admin_urls():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "path", [path for path in _all_paths() if path not in PUBLIC | API | SECRET_ADDRESS]
+    "path", [path for path in _all_paths() if path not in PUBLIC | API | SECRET_ADDRESS | SIGNED]
 )
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, path):
     response = client.get(path)
@@ -78,3 +80,10 @@ def test_an_anonymous_program_gets_401_from_the_api(client, path):
     response = client.get(path)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="ownermap"'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(SIGNED))
+def test_the_slack_endpoints_are_not_there_without_slack(client, path):
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404

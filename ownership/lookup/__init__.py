@@ -3,7 +3,14 @@ people's picks, and its answers. `lookup()` is the one way in."""
 
 from ownership.contacts import Contact
 from ownership.lookup.answers import Answer, Match, answer_data
-from ownership.lookup.search import MAX_LIMIT, MAX_QUERY_CHARS, LookupResult, lookup, query_words
+from ownership.lookup.search import (
+    MAX_LIMIT,
+    MAX_QUERY_CHARS,
+    LookupResult,
+    answer_for,
+    lookup,
+    query_words,
+)
 
 __all__ = [
     "MAX_LIMIT",
@@ -13,6 +20,7 @@ __all__ = [
     "LookupResult",
     "Match",
     "answer_data",
+    "answer_for",
     "lookup",
     "query_words",
 ]

@@ -59,6 +59,16 @@ def lookup(query: str, *, limit: int = 8, on: datetime.date | None = None) -> Lo
     return LookupResult(query, parsed.words, answers, closest)
 
 
+def answer_for(task: Task, *, on: datetime.date | None = None) -> Answer | None:
+    """One task's answer as the lookup shows it, without a query: for an answer shared in a
+    chat or a link unfurled there. None for a task no longer active."""
+    if not task.is_active:
+        return None
+    rows = ranking.rank(ranking.Query([]), 1, [task.pk])
+    answers = answers_from_rows(rows, [], on or timezone.localdate())
+    return answers[0] if answers else None
+
+
 def pattern_matches(text: str) -> dict[int, str]:
     """Task id → pattern of the active tasks whose patterns match the identifier, most
     specific first; one task once, by its most specific pattern."""

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest, render_page
+from ownership.chat import slack
 from ownership.forms import AwayForm, DepartedForm, PersonForm, ReachForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
@@ -97,6 +98,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "away_form": AwayForm(initial={"away_until": person.away_until}),
         "departed_form": DepartedForm(initial={"departed_on": timezone.localdate()}),
         "reach_form": ReachForm(initial={"reach": person.reach}),
+        "slack_on": slack.is_configured(),
     }
     return render(request, "ownership/person_detail.html", context)
 

@@ -1,0 +1,92 @@
+"""What Slack sends the app (docs/slack/manifest.yml): the `/whoowns` command and the presses of
+its buttons. Each request is Slack's own, checked before anything else (chat/slack/signing.py);
+each is answered well inside Slack's three seconds."""
+
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from slack_sdk.errors import SlackClientError
+
+from ownership.answerer import Fallbacks
+from ownership.chat import slack
+from ownership.chat.slack import blocks, signing, web
+from ownership.lookup import answer_for, lookup
+from ownership.models import SLACK_USER_ID
+from tasks_registry.models import Task
+
+log = logging.getLogger(__name__)
+
+
+def _is_slack_user(text: str) -> bool:
+    try:
+        SLACK_USER_ID(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def from_slack(
+    view: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """404 while Slack is not configured (the app is as it was without it); 401, with nothing
+    done, for a request Slack did not sign, a stale one or a replay."""
+
+    @csrf_exempt  # Slack cannot hold a CSRF token: its signature stands in for one
+    @login_not_required
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if not slack.is_configured():
+            raise Http404("Slack is not set up here.")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not signing.is_from_slack(request):
+            return HttpResponse("Not signed by Slack.", status=401, content_type="text/plain")
+        return view(request)
+
+    return checked
+
+
+@from_slack
+def command(request: HttpRequest) -> HttpResponse:
+    """`/whoowns <words>`: the lookup's best answers, for the asker only."""
+    result = lookup(request.POST.get("text", ""), limit=blocks.ANSWERS)
+    last_resort = None
+    if result.words and not result.answers:
+        last_resort = Fallbacks(timezone.localdate()).last_resort()
+    return JsonResponse(blocks.lookup_message(result, last_resort))
+
+
+@from_slack
+def interaction(request: HttpRequest) -> HttpResponse:
+    """A button pressed on one of the app's messages."""
+    try:
+        payload = json.loads(request.POST.get("payload", ""))
+    except json.JSONDecodeError:
+        return HttpResponse("The payload is not JSON.", status=400, content_type="text/plain")
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return HttpResponse(status=200)
+    user = str((payload.get("user") or {}).get("id", ""))
+    response_url = str(payload.get("response_url", ""))
+    for action in payload.get("actions") or []:
+        if action.get("action_id") == blocks.SHARE and _is_slack_user(user) and response_url:
+            _share(str(action.get("value", "")), user, response_url)
+    return HttpResponse(status=200)
+
+
+def _share(slug: str, user: str, response_url: str) -> None:
+    """The chosen answer, as things stand now, posted in the channel the command was asked in."""
+    task = Task.objects.filter(slug=slug).first()
+    answer = answer_for(task) if task is not None else None
+    message = blocks.gone_message(slug) if answer is None else blocks.shared_message(answer, user)
+    # Slack gives the response URL for this; a failure leaves the asker's own answer as it was.
+    try:
+        web.reply(response_url, message)
+    except (SlackClientError, OSError) as error:
+        log.warning("sharing %s in Slack failed: %s", slug, error)
