@@ -116,4 +116,5 @@ urlpatterns = [
     path("api/whoowns", api.whoowns, name="api_whoowns"),
     path("slack/commands", slack.command, name="slack_command"),
     path("slack/interactions", slack.interaction, name="slack_interaction"),
+    path("slack/events", slack.event, name="slack_event"),
 ]

@@ -33,6 +33,7 @@ MATRIX = {
     # Slack's requests: its signature stands in for a session (tests/ownership/slack).
     "ownership:slack_command": ANYONE,
     "ownership:slack_interaction": ANYONE,
+    "ownership:slack_event": ANYONE,
     # Reading the map, and what each member does for themselves.
     "ownership:dashboard": MEMBER,
     # With a session; with a token, tests/ownership/test_api.py.

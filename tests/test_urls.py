@@ -16,7 +16,7 @@ API = {"/api/whoowns"}
 # is not found (tests/ownership/test_calendar_views.py).
 SECRET_ADDRESS = {"/calendar/1.ics", "/attest/1"}
 # Slack signs what it sends instead (tests/ownership/slack); not there at all without Slack.
-SIGNED = {"/slack/commands", "/slack/interactions"}
+SIGNED = {"/slack/commands", "/slack/interactions", "/slack/events"}
 
 
 def _walk(patterns, prefix=""):

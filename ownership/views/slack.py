@@ -1,6 +1,7 @@
-"""What Slack sends the app (docs/slack/manifest.yml): the `/whoowns` command and the presses of
-its buttons. Each request is Slack's own, checked before anything else (chat/slack/signing.py);
-each is answered well inside Slack's three seconds."""
+"""What Slack sends the app (docs/slack/manifest.yml): the `/whoowns` command, the presses of
+its buttons, and the events it subscribes to (a task's link shared). Each request is Slack's
+own, checked before anything else (chat/slack/signing.py); each is answered well inside Slack's
+three seconds."""
 
 import json
 import logging
@@ -16,7 +17,7 @@ from slack_sdk.errors import SlackClientError
 
 from ownership.answerer import Fallbacks
 from ownership.chat import slack
-from ownership.chat.slack import blocks, signing, web
+from ownership.chat.slack import blocks, signing, unfurls, web
 from ownership.lookup import answer_for, lookup
 from ownership.models import SLACK_USER_ID
 from tasks_registry.models import Task
@@ -90,3 +91,40 @@ def _share(slug: str, user: str, response_url: str) -> None:
         web.reply(response_url, message)
     except (SlackClientError, OSError) as error:
         log.warning("sharing %s in Slack failed: %s", slug, error)
+
+
+@from_slack
+def event(request: HttpRequest) -> HttpResponse:
+    """The Events API: the URL's verification when the app is set up, and link_shared."""
+    try:
+        envelope = json.loads(request.body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return HttpResponse("The body is not JSON.", status=400, content_type="text/plain")
+    if not isinstance(envelope, dict):
+        return HttpResponse("The body is not a JSON object.", status=400, content_type="text/plain")
+    if envelope.get("type") == "url_verification":
+        return JsonResponse({"challenge": str(envelope.get("challenge", ""))})
+    # Slack sends an event again when the first answer took over three seconds: it was handled.
+    if request.headers.get("X-Slack-Retry-Num"):
+        return HttpResponse(status=200)
+    happened = envelope.get("event") or {}
+    if envelope.get("type") == "event_callback" and happened.get("type") == "link_shared":
+        _unfurl(happened)
+    return HttpResponse(status=200)
+
+
+def _unfurl(happened: dict) -> None:
+    links = [str(link.get("url", "")) for link in happened.get("links") or []]
+    found = unfurls.unfurls(links)
+    if not found:
+        return
+    # Newer events name the message by unfurl_id and source; older ones by channel and ts.
+    where = (
+        {"unfurl_id": happened["unfurl_id"], "source": happened.get("source")}
+        if happened.get("unfurl_id")
+        else {"channel": happened.get("channel"), "ts": happened.get("message_ts")}
+    )
+    try:
+        web.client().chat_unfurl(unfurls=found, **where)
+    except (SlackClientError, OSError) as error:
+        log.warning("unfurling %d task links in Slack failed: %s", len(found), error)

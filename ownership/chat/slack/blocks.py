@@ -83,9 +83,9 @@ def _acting_line(answer: Answer, users: Mapping[int, str]) -> str:
     return line
 
 
-def answer_text(answer: Answer, users: Mapping[int, str]) -> str:
-    """One answer as mrkdwn: the task, who to ask and why, the backup, when it is done and
-    when it is next due."""
+def answer_text(answer: Answer, users: Mapping[int, str], *, done: bool = True) -> str:
+    """One answer as mrkdwn: the task, who to ask and why, the backup, when it is done (unless
+    not `done`) and when it is next due."""
     task = answer.task
     heading = f"*{_link(task_url(task.slug), task.name)}*  ·  {escape(task.stage_name)}"
     if task.criticality != "normal":
@@ -94,8 +94,9 @@ def answer_text(answer: Answer, users: Mapping[int, str]) -> str:
     if not answer.acting.is_backup:
         backup = who(answer.backup, users) if answer.backup else "_none_"
         lines.append(f"*Backup* {backup}")
-    done = task.definition_of_done.strip()
-    lines.append(f"*Done when* {escape(_cut(done, DONE_CHARS)) if done else '_not defined_'}")
+    if done:
+        text = task.definition_of_done.strip()
+        lines.append(f"*Done when* {escape(_cut(text, DONE_CHARS)) if text else '_not defined_'}")
     if answer.next_due:
         lines.append(f"*Next due* {_day(answer.next_due)}")
     return _cut("\n".join(lines), SECTION_CHARS)
@@ -189,6 +190,13 @@ def shared_message(answer: Answer, shared_by: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def unfurl_blocks(answer: Answer) -> list[dict[str, Any]]:
+    """A task's link in a message, unfurled: who to ask, the backup and the next due date."""
+    named = slack_users(_named([answer]))
+    text = answer_text(answer, named, done=False)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
 def gone_message(slug: str) -> dict[str, Any]:

@@ -16,15 +16,23 @@ def test_the_manifests_urls_are_the_apps_slack_endpoints():
     urls = {
         "command": command["url"],
         "interactivity": manifest["settings"]["interactivity"]["request_url"],
+        "events": manifest["settings"]["event_subscriptions"]["request_url"],
     }
     views = {name: resolve(urlsplit(url).path).url_name for name, url in urls.items()}
-    assert views == {"command": "slack_command", "interactivity": "slack_interaction"}
+    assert views == {
+        "command": "slack_command",
+        "interactivity": "slack_interaction",
+        "events": "slack_event",
+    }
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["link_shared"]
 
 
 def test_the_manifest_asks_for_the_scopes_the_app_uses_and_no_more():
     manifest = yaml.safe_load(MANIFEST.read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
         "commands",
+        "links:read",
+        "links:write",
         "users:read",
         "users:read.email",
     ]
