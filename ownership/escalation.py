@@ -298,9 +298,15 @@ def reach(chain: Chain, step: NextStep, on: datetime.date) -> EscalationStep:
 
 
 def pause(
-    *, task: Task, until: datetime.date, by: AbstractBaseUser, today: datetime.date | None = None
+    *,
+    task: Task,
+    until: datetime.date,
+    by: AbstractBaseUser,
+    today: datetime.date | None = None,
+    via: str = "",
 ) -> EscalationPause:
-    """ "I'm on it — by <until>": the chain of the task's overdue occurrence waits until then.
+    """ "I'm on it — by <until>": the chain of the task's overdue occurrence waits until then;
+    `via` says where it was said, if not in the app's pages ("via Slack").
     Refused (ValidationError on "until") for a day gone, one too far ahead, or a task that is
     not overdue."""
     today = today or timezone.localdate()
@@ -330,4 +336,5 @@ def pause(
             person=Person.objects.filter(user_id=by.pk).first(),
             said_by_id=by.pk,
             said_on=today,
+            via=via,
         )

@@ -1,5 +1,7 @@
 """Forms for editing the map: they parse and check input; the write functions do the rest."""
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -405,3 +407,12 @@ class ReachForm(forms.Form):
     reach = forms.ChoiceField(
         label="How Ownermap reaches you", choices=Reach.choices, widget=forms.RadioSelect
     )
+
+    def __init__(self, *args: Any, chat_ready: bool, **kwargs: Any) -> None:
+        """Direct messages are offered once the chat is set up and knows the person."""
+        super().__init__(*args, **kwargs)
+        if not chat_ready:
+            field = cast(forms.ChoiceField, self.fields["reach"])
+            field.choices = [
+                (value, label) for value, label in Reach.choices if value != Reach.CHAT
+            ]

@@ -7,8 +7,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from ownership import chat
 from ownership.assignments import CONFIRMED_IN_NEW_ROLE
-from ownership.models import Assignment, Person, Role, Team
+from ownership.models import Assignment, Attestation, EscalationPause, Person, Role, Team
 from tasks_registry.models import Completion, Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
@@ -185,7 +186,10 @@ def _completion_entries(task: Task) -> list[HistoryEntry]:
             summary = f"took back the {what} of the occurrence due {day}"
         else:
             continue
-        entries.append(HistoryEntry(record.history_date, record.history_user, summary))
+        reason = record.history_change_reason or ""
+        entries.append(
+            HistoryEntry(record.history_date, record.history_user, summary, reason=reason)
+        )
     for (when, _, reason), (position, days) in skipped.items():
         entries[position] = HistoryEntry(
             when, entries[position].user, _skipped_summary(days), reason=reason
@@ -203,10 +207,41 @@ def _skipped_summary(days: list[datetime.date]) -> str:
     )
 
 
+def _word_entries(task: Task) -> list[HistoryEntry]:
+    """What its people said of it: attestations ("still mine", or something wrong) and "I'm on
+    it — by <date>"; where they said it, if it was the chat."""
+    entries = [
+        HistoryEntry(
+            said.attested_at,
+            said.by,
+            "said it is still theirs and still right"
+            if said.is_right
+            else "said something is wrong with it",
+            reason=chat.VIA if said.via == Attestation.Via.CHAT else "",
+        )
+        for said in Attestation.objects.filter(task=task).select_related("by__person")
+    ]
+    entries += [
+        HistoryEntry(
+            pause.created_at,
+            pause.said_by,
+            f"said they are on it, done by {date_format(pause.until, 'D j M Y')}",
+            reason=pause.via,
+        )
+        for pause in EscalationPause.objects.filter(task=task).select_related("said_by__person")
+    ]
+    return entries
+
+
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:
-    """Newest first. Five queries, whatever the length of the history."""
+    """Newest first. Seven queries, whatever the length of the history."""
     stages = dict(Stage.objects.values_list("pk", "name"))
-    entries = _task_entries(task, stages) + _assignment_entries(task) + _completion_entries(task)
+    entries = (
+        _task_entries(task, stages)
+        + _assignment_entries(task)
+        + _completion_entries(task)
+        + _word_entries(task)
+    )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
 

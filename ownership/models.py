@@ -55,11 +55,12 @@ class Presence:
 
 
 class Reach(models.TextChoices):
-    """How a person wants Ownermap's notices: they choose it on their own page. (Chat, by
-    direct message, comes with the Slack connection.)"""
+    """How a person wants Ownermap's notices: they choose it on their own page."""
 
     EMAIL = "email", "Each notice by email"
     DIGEST = "digest", "Only the weekly digest by email (escalations still come)"
+    # While the chat is set up and their chat user known; by email otherwise (ownership/chat).
+    CHAT = "chat", "Each notice as a direct message in Slack, with buttons (email if it fails)"
 
 
 SLACK_USER_ID = RegexValidator(
@@ -325,6 +326,8 @@ class EscalationPause(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     said_on = models.DateField()
+    # Where they said it: the task's page or My tasks (""), or a button in the chat.
+    via = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -344,6 +347,7 @@ class Attestation(models.Model):
         MY_TASKS = "my_tasks", "My tasks"
         TASK_PAGE = "task_page", "the task's page"
         EMAIL_LINK = "email_link", "a link in an email"
+        CHAT = "chat", "a direct message in Slack"
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attestations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attestations")

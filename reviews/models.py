@@ -196,6 +196,8 @@ class Notice(models.Model):
     skipped_because = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # How it went: "email", or "chat" for a direct message (reviews/notify.py).
+    sent_via = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

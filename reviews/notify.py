@@ -1,6 +1,8 @@
 """Sending notices: email through Django's mailers, as plain text with an HTML alternative,
-and, for what is meant for the whole team, an optional chat channel's webhook (Slack-compatible
-JSON): a session's summary, once. Personal notices go to their person only.
+or, for whoever chose it, a direct message in the chat with buttons that act on its tasks
+(ownership/chat; email when the chat fails). What is meant for the whole team, a session's
+summary, goes once to the chat's summary channel and to an optional incoming webhook
+(Slack-compatible JSON). Personal notices go to their person only.
 
 A notice is claimed (claimed_at), then sent, then marked sent (sent_at) once the mail server
 has taken it. Two workers handed the same notice send it once; a failed send releases the
@@ -26,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership import attestation, escalation
+from ownership import attestation, chat, escalation
 from ownership.answerer import answerers
 from ownership.gap_rules import UNATTESTED, gap_report
 from ownership.models import Assignment, EscalationStep, Reach, Role
@@ -137,14 +139,19 @@ def _section(notice: Notice, today: datetime.date) -> Message | None:
     return _overdue_section(notice, today)
 
 
-def _attest_section(notice: Notice, today: datetime.date) -> Message | None:
-    """The owner's tasks past their attestation period as it is sent, with a link that attests
-    them all at once (ownership/attestation.py)."""
+def _unattested(notice: Notice, today: datetime.date) -> list:
+    """The owner's tasks past their attestation period, as the dashboard's rows."""
     owned = Task.objects.filter(
         is_active=True, assignments__role=Role.OWNER, assignments__person=notice.person
     )
     report = gap_report(on=today, tasks=owned)
-    rows = report.rows(report.by_rule[UNATTESTED])
+    return report.rows(report.by_rule[UNATTESTED])
+
+
+def _attest_section(notice: Notice, today: datetime.date) -> Message | None:
+    """The owner's tasks past their attestation period as it is sent, with a link that attests
+    them all at once (ownership/attestation.py)."""
+    rows = _unattested(notice, today)
     if not rows:
         return None
     secret = attestation.issue_link(notice.person, [row.pk for row in rows])
@@ -236,25 +243,35 @@ def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | 
 
 
 def _announce(session: ReviewSession) -> None:
-    """Post the session's summary to the team's channel, once: the first of its participants'
-    summary notices to be delivered claims it."""
-    if not settings.OWNERMAP_CHAT_WEBHOOK_URL:
+    """Post the session's summary to the team's channel (the incoming webhook, the chat's
+    summary channel, or both), once: the first of its participants' summary notices to be
+    delivered claims it."""
+    to_chat = chat.is_on() and bool(settings.SLACK_SUMMARY_CHANNEL)
+    if not settings.OWNERMAP_CHAT_WEBHOOK_URL and not to_chat:
         return
     claimed = ReviewSession.objects.filter(pk=session.pk, announced_at__isnull=True).update(
         announced_at=timezone.now()
     )
     if not claimed:
         return
+    url = link(reverse("reviews:summary", kwargs={"pk": session.pk}))
     context = {
         "session": session,
         "summary": session_summary(session),
-        "url": link(reverse("reviews:summary", kwargs={"pk": session.pk})),
+        "url": url,
         "site": settings.OWNERMAP_SITE_NAME,
         "person": None,  # to the channel: no greeting
     }
     text = render_to_string("reviews/notices/summary.txt", context).strip()
     subject, _, body = text.partition("\n")
-    _post_to_chat(Message(subject.strip(), body.strip() + "\n"))
+    message = Message(subject.strip(), body.strip() + "\n")
+    _post_to_chat(message)
+    if to_chat:
+        # Best effort, as the webhook: the participants' emails are the summary of record.
+        try:
+            chat.to_channel(message.subject, message.body, url)
+        except chat.ChatFailed as error:
+            log.warning("the summary of session %s did not reach the chat: %s", session.pk, error)
 
 
 def _email(message: Message, to: str, key: str) -> None:
@@ -284,6 +301,56 @@ def _post_to_chat(message: Message) -> None:
             response.read()
     except OSError as error:
         log.warning("chat webhook failed for %r: %s", message.subject, error)
+
+
+def _actions(batch: list[Notice], today: datetime.date) -> list[chat.Action]:
+    """The buttons under a notice in the chat: for each task it tells of, what its person may
+    do about it from there; for the others, the page it is about."""
+    actions: list[chat.Action] = []
+    for notice in batch:
+        task = notice.task
+        if notice.kind in (NoticeKind.OVERDUE, NoticeKind.ESCALATION) and task is not None:
+            url = link(task.get_absolute_url())
+            if notice.kind == NoticeKind.OVERDUE:
+                actions.append(
+                    chat.Action(chat.ActionKind.DONE, task.name, url, task.pk, notice.due_on)
+                )
+            actions.append(chat.Action(chat.ActionKind.ON_IT, task.name, url, task.pk))
+            actions.append(chat.Action(chat.ActionKind.OPEN, task.name, url, task.pk))
+        elif notice.kind == NoticeKind.ATTEST:
+            for row in _unattested(notice, today):
+                url = link(reverse("ownership:task_detail", kwargs={"slug": row.slug}))
+                actions.append(chat.Action(chat.ActionKind.STILL_MINE, row.name, url, row.pk))
+                actions.append(chat.Action(chat.ActionKind.OPEN, row.name, url, row.pk))
+        elif task is not None:
+            url = link(task.get_absolute_url())
+            actions.append(chat.Action(chat.ActionKind.OPEN, task.name, url, task.pk))
+        elif notice.session_id:
+            name = "summary" if notice.kind == NoticeKind.SUMMARY else "session"
+            url = link(reverse(f"reviews:{name}", kwargs={"pk": notice.session_id}))
+            actions.append(chat.Action(chat.ActionKind.OPEN, f"The review {name}", url))
+        elif notice.kind == NoticeKind.DIGEST:
+            url = link(reverse("ownership:my_tasks"))
+            actions.append(chat.Action(chat.ActionKind.OPEN, "My tasks", url))
+    return actions
+
+
+def _send(notice: Notice, message: Message, key: str, batch: list[Notice]) -> tuple[str, str]:
+    """By direct message in the chat if the person chose it, else (or if the chat fails) by
+    email: how it went, and the chat's error if it fell back. Raises if the email fails."""
+    person = notice.person
+    if chat.reaches(person):
+        try:
+            chat.direct(
+                person, message.subject, message.body, _actions(batch, timezone.localdate())
+            )
+        except chat.ChatFailed as error:
+            log.warning("notice %s: the chat failed, sending by email: %s", key, error)
+            _email(message, person.email, key)
+            return "email", f"The chat failed, sent by email instead: {error}"[:2000]
+        return "chat", ""
+    _email(message, person.email, key)
+    return "email", ""
 
 
 def _claim(notice_ids: list[int], now: datetime.datetime) -> list[int]:
@@ -348,13 +415,15 @@ def deliver(notice_id: int) -> bool:
         if message is None:
             return True
         key = batch[0].key if len(batch) == 1 else "+".join(each.key for each in batch)
-        _email(message, notice.person.email, key)
+        sent_via, fell_back = _send(notice, message, key, batch)
     except Exception as error:
         Notice.objects.filter(pk__in=ids, sent_at__isnull=True, skipped_because="").update(
             claimed_at=None, last_error=str(error)[:2000]
         )
         raise
-    Notice.objects.filter(pk__in=ids, skipped_because="").update(sent_at=timezone.now())
+    Notice.objects.filter(pk__in=ids, skipped_because="").update(
+        sent_at=timezone.now(), sent_via=sent_via, last_error=fell_back
+    )
     if notice.kind == NoticeKind.SUMMARY and notice.session is not None:
         _announce(notice.session)
     return True

@@ -38,9 +38,11 @@ def record_completion(
     note: str = "",
     evidence_url: str = "",
     today: datetime.date | None = None,
+    reason: str | None = None,
 ) -> Completion:
     """Confirm the occurrence of `task` due on `due_on` done, every point of its definition of
-    done ticked. Refused with a ValidationError naming the field at fault."""
+    done ticked; `reason` says where, in its history ("via Slack"). Refused with a
+    ValidationError naming the field at fault."""
     today = today or timezone.localdate()
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
@@ -72,7 +74,7 @@ def record_completion(
             definition_of_done=task.definition_of_done,
         )
         completion.full_clean(exclude=["task", "completed_by"], validate_unique=False)
-        stamp(completion, by=by)
+        stamp(completion, by=by, reason=reason)
         try:
             with transaction.atomic():
                 completion.save()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest, render_page
-from ownership.chat import slack
+from ownership import chat
 from ownership.forms import AwayForm, DepartedForm, PersonForm, ReachForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
@@ -97,8 +97,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "away_form": AwayForm(initial={"away_until": person.away_until}),
         "departed_form": DepartedForm(initial={"departed_on": timezone.localdate()}),
-        "reach_form": ReachForm(initial={"reach": person.reach}),
-        "slack_on": slack.is_configured(),
+        "reach_form": ReachForm(initial={"reach": person.reach}, chat_ready=chat.can_reach(person)),
+        "slack_on": chat.is_on(),
     }
     return render(request, "ownership/person_detail.html", context)
 
@@ -355,7 +355,7 @@ def person_reach(request: HtmxRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     if person.user_id != request.user.pk:
         raise PermissionDenied("Only the person themself chooses how they hear.")
-    form = ReachForm(request.POST)
+    form = ReachForm(request.POST, chat_ready=chat.can_reach(person))
     if form.is_valid():
         try:
             saved = set_reach(person=person, reach=form.cleaned_data["reach"], by=request.user)

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from slack_sdk.errors import SlackClientError
 
 from ownership.answerer import Fallbacks
-from ownership.chat import slack
-from ownership.chat.slack import blocks, signing, unfurls, web
+from ownership.chat import ActionKind, slack
+from ownership.chat.slack import blocks, interactions, signing, unfurls, web
 from ownership.lookup import answer_for, lookup
 from ownership.models import SLACK_USER_ID
 from tasks_registry.models import Task
@@ -71,14 +71,30 @@ def interaction(request: HttpRequest) -> HttpResponse:
         payload = json.loads(request.POST.get("payload", ""))
     except json.JSONDecodeError:
         return HttpResponse("The payload is not JSON.", status=400, content_type="text/plain")
-    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+    if not isinstance(payload, dict):
+        return HttpResponse(status=200)
+    if payload.get("type") == "view_submission":
+        answer = interactions.view_submission(payload)
+        return HttpResponse(status=200) if answer is None else JsonResponse(answer)
+    if payload.get("type") != "block_actions":
         return HttpResponse(status=200)
     user = str((payload.get("user") or {}).get("id", ""))
     response_url = str(payload.get("response_url", ""))
-    for action in payload.get("actions") or []:
-        if action.get("action_id") == blocks.SHARE and _is_slack_user(user) and response_url:
-            _share(str(action.get("value", "")), user, response_url)
+    try:
+        for action in payload.get("actions") or []:
+            if not isinstance(action, dict) or not _is_slack_user(user):
+                continue
+            if action.get("action_id") == blocks.SHARE and response_url:
+                _share(str(action.get("value", "")), user, response_url)
+            elif action.get("action_id") in _NOTICE_ACTIONS:
+                interactions.block_action(payload, action)
+    except (SlackClientError, OSError) as error:
+        # The press is answered all the same; Slack shows its person nothing new.
+        log.warning("answering a press in Slack failed: %s", error)
     return HttpResponse(status=200)
+
+
+_NOTICE_ACTIONS = (ActionKind.DONE, ActionKind.ON_IT, ActionKind.STILL_MINE)
 
 
 def _share(slug: str, user: str, response_url: str) -> None:
@@ -86,11 +102,7 @@ def _share(slug: str, user: str, response_url: str) -> None:
     task = Task.objects.filter(slug=slug).first()
     answer = answer_for(task) if task is not None else None
     message = blocks.gone_message(slug) if answer is None else blocks.shared_message(answer, user)
-    # Slack gives the response URL for this; a failure leaves the asker's own answer as it was.
-    try:
-        web.reply(response_url, message)
-    except (SlackClientError, OSError) as error:
-        log.warning("sharing %s in Slack failed: %s", slug, error)
+    web.reply(response_url, message)
 
 
 @from_slack

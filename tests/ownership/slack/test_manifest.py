@@ -30,6 +30,7 @@ def test_the_manifests_urls_are_the_apps_slack_endpoints():
 def test_the_manifest_asks_for_the_scopes_the_app_uses_and_no_more():
     manifest = yaml.safe_load(MANIFEST.read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
+        "chat:write",
         "commands",
         "links:read",
         "links:write",
