@@ -12,6 +12,7 @@ from ownership.models import ApiToken, Assignment, Person, Role, Team
 from ownership.people_changes import (
     PERSON_FIELDS,
     check_email_free,
+    check_slack_user_free,
     check_team_name_free,
     create_person,
     create_team,
@@ -190,6 +191,14 @@ class PersonAdminForm(forms.ModelForm):
             return check_email_free(self.cleaned_data["email"], exclude_pk=self.instance.pk)
         except ValidationError as error:
             raise ValidationError(error.message_dict["email"]) from None
+
+    def clean_slack_user_id(self) -> str:
+        try:
+            return check_slack_user_free(
+                self.cleaned_data["slack_user_id"], exclude_pk=self.instance.pk
+            )
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["slack_user_id"]) from None
 
 
 @admin.register(Person)

@@ -295,6 +295,7 @@ def _person_form(person, **overrides):
         "team": person.team_id or "",
         "title": person.title,
         "chat_handle": person.chat_handle,
+        "slack_user_id": person.slack_user_id,
         "away_until": "",
         "user": "",
         "assignments-TOTAL_FORMS": "0",
@@ -344,6 +345,16 @@ def test_a_person_added_in_the_admin_goes_through_create_person(admin_client):
         "cy@shop.example",
         "root",
     )
+
+
+def test_a_slack_user_linked_to_someone_else_is_refused_in_the_admin(admin_client):
+    PersonFactory(name="Bo Lind", slack_user_id="U0TAKEN")
+    person = Person(name="Cy New", email="cy@shop.example")
+    data = _person_form(person, slack_user_id="U0TAKEN")
+    response = admin_client.post(reverse("admin:ownership_person_add"), data)
+    assert response.status_code == 200
+    assert "Bo Lind is linked to the Slack user U0TAKEN already." in response.content.decode()
+    assert not Person.objects.filter(name="Cy New").exists()
 
 
 def test_assignments_are_read_in_the_admin_and_changed_on_their_task(admin_client):
