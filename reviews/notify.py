@@ -290,7 +290,8 @@ def _post_to_chat(message: Message) -> None:
     url = settings.OWNERMAP_CHAT_WEBHOOK_URL
     if not url:
         return
-    payload = json.dumps({"text": f"*{message.subject}*\n{message.body}"}).encode()
+    text = f"*{chat.escape(message.subject)}*\n{chat.escape(message.body)}"
+    payload = json.dumps({"text": text}).encode()
     # The URL's scheme is http or https: config/settings.py refuses any other at start-up.
     request = urllib.request.Request(  # noqa: S310
         url, data=payload, headers={"Content-Type": "application/json"}, method="POST"

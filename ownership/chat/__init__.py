@@ -58,6 +58,14 @@ def direct(person: Person, subject: str, body: str, actions: list[Action]) -> No
     notices.send_direct(person, subject, body, actions)
 
 
+def escape(text: str) -> str:
+    """Text made safe for the chat's markup (Slack's mrkdwn, which incoming webhooks read too):
+    what anyone typed can neither mention nor link."""
+    from ownership.chat.slack.blocks import escape as mrkdwn
+
+    return mrkdwn(text)
+
+
 def to_channel(subject: str, body: str, url: str) -> bool:
     """A message to the team's channel, if one is set; True if it went. Raises ChatFailed."""
     from ownership.chat.slack import notices

@@ -49,7 +49,14 @@ def from_slack(
             return HttpResponseNotAllowed(["POST"])
         if not signing.is_from_slack(request):
             return HttpResponse("Not signed by Slack.", status=401, content_type="text/plain")
-        return view(request)
+        try:
+            return view(request)
+        except (AttributeError, TypeError):
+            # A signed body of another shape than Slack's (a dict where a list was, say): no
+            # harm is done by refusing it, and a 500 would only have Slack retry it. Logged with
+            # its traceback, in case the shape was right and the fault is here.
+            log.warning("a request from Slack of an unexpected shape", exc_info=True)
+            return HttpResponse("Not what Slack sends.", status=400, content_type="text/plain")
 
     return checked
 

@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from ownership.assignments import assign_owner
 from reviews import notify, scheduling
-from reviews.models import Notice, NoticeKind, ReviewSession
+from reviews.models import Notice, NoticeKind, ReviewKind, ReviewSession
 from tasks_registry import due
 from tasks_registry.models import Completion, Task
-from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    PersonFactory,
+    ReviewSessionFactory,
+    TaskFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +129,26 @@ def test_a_session_summary_goes_to_the_channel_once_without_a_greeting(webhook, 
     assert len(received) == 1
     assert received[0]["text"].startswith(f"*Summary: {session}*\nThe {session} closed on ")
     assert "Hello" not in received[0]["text"]
+
+
+def test_a_campaign_named_like_a_broadcast_pings_nobody_through_the_webhook(webhook, settings):
+    url, received = webhook
+    settings.OWNERMAP_CHAT_WEBHOOK_URL = url
+    campaign = CampaignFactory(name="<!channel> Black Friday & <@U0BOSS>")
+    session = ReviewSessionFactory(
+        kind=ReviewKind.POST_CAMPAIGN,
+        campaign=campaign,
+        period="",
+        status="closed",
+        closed_at=timezone.now(),
+    )
+    session.participants.add(PersonFactory(name="Dana Kowalski"))
+    for pk in scheduling.summary_notices(session):
+        notify.deliver(pk)
+    (posted,) = received
+    assert "&lt;!channel&gt; Black Friday &amp; &lt;@U0BOSS&gt;" in posted["text"]
+    assert "<!" not in posted["text"]
+    assert "<@U0BOSS>" not in posted["text"]
 
 
 def test_plain_text_is_not_html_escaped_and_html_comes_alongside(db):

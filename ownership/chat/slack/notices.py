@@ -95,8 +95,10 @@ def notice_blocks(subject: str, body: str, actions: list[Action]) -> list[dict[s
 
 
 def _post(channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    """`text` is the notification's, read as mrkdwn: escaped, so that a campaign named
+    "<!channel> sale" in a summary's subject pings nobody."""
     try:
-        web.client().chat_postMessage(channel=channel, text=text, blocks=blocks)
+        web.client().chat_postMessage(channel=channel, text=escape(text), blocks=blocks)
     except (SlackClientError, OSError) as error:
         raise ChatFailed(str(error)) from error
 

@@ -318,3 +318,25 @@ def test_direct_messages_are_offered_once_slack_knows_the_person(client, slack_o
     client.post(reach, {"reach": Reach.CHAT})
     ola.refresh_from_db()
     assert ola.reach == Reach.CHAT
+
+
+def test_a_task_named_like_a_broadcast_pings_nobody_in_a_direct_message(slack_on, sam):
+    task = overdue_task(name="<!channel> returns & <@U0BOSS>")
+    assign_owner(task=task, person=sam, by=None)
+    notice = Notice.objects.create(
+        key="overdue:hostile",
+        kind=NoticeKind.OVERDUE,
+        person=sam,
+        task=task,
+        due_on=task.next_due_on,
+    )
+    notify.deliver(notice.pk)
+    message = _direct_message(slack_on)
+    mrkdwn = [message["text"]] + [
+        piece["text"]
+        for block in message["blocks"]
+        for piece in [block.get("text") or {}, *block.get("elements", [])]
+        if piece.get("type") == "mrkdwn"
+    ]
+    assert any("&lt;!channel&gt; returns &amp; &lt;@U0BOSS&gt;" in text for text in mrkdwn)
+    assert not any("<!" in text or "<@U0BOSS>" in text for text in mrkdwn)

@@ -103,3 +103,17 @@ def test_slack_failing_leaves_the_event_answered(client, slack_on, refunds):
     response = send(client, shared(f"{BASE}/t/refund-processing"))
     assert response.status_code == 200
     assert len(slack_on.calls_to("chat.unfurl")) == 1
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"type": "event_callback", "event": "link_shared"},
+        {"type": "event_callback", "event": {"type": "link_shared", "links": ["/t/x"]}},
+        ["not", "an", "object"],
+    ],
+)
+def test_a_signed_body_of_another_shape_gets_400(client, slack_on, envelope):
+    response = send(client, envelope)
+    assert response.status_code == 400
+    assert slack_on.calls == []
