@@ -10,6 +10,7 @@ def fake_slack():
     yield fake
     server.shutdown()
     server.server_close()
+    assert fake.refused == [], "Slack would refuse these blocks"
 
 
 @pytest.fixture

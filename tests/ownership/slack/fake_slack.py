@@ -30,6 +30,49 @@ def signed_headers(body: bytes, *, at: float | None = None, secret: str = SIGNIN
     }
 
 
+# Block Kit's limits, as the Web API enforces them (docs.slack.dev, "Blocks").
+MAX_BLOCKS = {"chat.postMessage": 50, "chat.unfurl": 50, "views.open": 100, "hooks": 50}
+TEXT_LIMITS = {"section": 3000, "header": 150, "context": 3000}
+BLOCK_TYPES = {"section", "header", "context", "actions", "input", "divider"}
+
+
+def block_kit_errors(blocks: list, most: int) -> list[str]:
+    """What Slack would refuse in these blocks ("invalid_blocks"): too many, an unknown type,
+    a text too long, a repeated block id, a repeated action id within a block."""
+    errors = []
+    if len(blocks) > most:
+        errors.append(f"{len(blocks)} blocks, at most {most}")
+    block_ids = [block["block_id"] for block in blocks if "block_id" in block]
+    if len(block_ids) != len(set(block_ids)):
+        errors.append("repeated block_id")
+    for block in blocks:
+        kind = block.get("type")
+        if kind not in BLOCK_TYPES:
+            errors.append(f"unknown block type {kind!r}")
+        text = (block.get("text") or {}).get("text", "")
+        if len(text) > TEXT_LIMITS.get(kind, 3000):
+            errors.append(f"{kind} text of {len(text)} characters")
+        elements = block.get("elements") or []
+        action_ids = [element["action_id"] for element in elements if "action_id" in element]
+        if len(action_ids) != len(set(action_ids)):
+            errors.append("repeated action_id in a block")
+        for element in [*elements, block.get("element") or {}]:
+            if len(str(element.get("value", ""))) > 2000:
+                errors.append("a value over 2000 characters")
+            for option in element.get("options") or []:
+                if len(option["text"]["text"]) > 75:
+                    errors.append("an option's text over 75 characters")
+    return errors
+
+
+def _blocks_of(method: str, body: dict) -> list[list]:
+    if method == "chat.unfurl":
+        return [unfurl.get("blocks", []) for unfurl in (body.get("unfurls") or {}).values()]
+    if method == "views.open":
+        return [body.get("view", {}).get("blocks", [])]
+    return [body["blocks"]] if "blocks" in body else []
+
+
 @dataclass
 class Call:
     path: str
@@ -51,6 +94,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     answers: dict[str, dict | Callable[[Any], dict]] = field(default_factory=dict)
     failing: dict[str, int] = field(default_factory=dict)
+    # Calls whose Block Kit Slack would refuse, with why: every test expects none.
+    refused: list[tuple[Call, list[str]]] = field(default_factory=list)
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -77,6 +122,15 @@ def serve(fake: FakeSlack) -> ThreadingHTTPServer:
             status = fake.failing.get(call.method)
             if status:
                 self._answer(status, {"ok": False, "error": "fatal_error"})
+            elif errors := [
+                error
+                for blocks in _blocks_of(call.method, body if isinstance(body, dict) else {})
+                for error in block_kit_errors(
+                    blocks, MAX_BLOCKS.get(call.method, MAX_BLOCKS["hooks"])
+                )
+            ]:
+                fake.refused.append((call, errors))
+                self._answer(200, {"ok": False, "error": "invalid_blocks", "errors": errors})
             elif path.startswith("/hooks/"):
                 self._answer(200, None)
             elif self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":

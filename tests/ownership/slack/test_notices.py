@@ -340,3 +340,18 @@ def test_a_task_named_like_a_broadcast_pings_nobody_in_a_direct_message(slack_on
     ]
     assert any("&lt;!channel&gt; returns &amp; &lt;@U0BOSS&gt;" in text for text in mrkdwn)
     assert not any("<!" in text or "<@U0BOSS>" in text for text in mrkdwn)
+
+
+def test_a_notice_of_many_tasks_stays_within_slacks_fifty_blocks(slack_on, sam):
+    for number in range(30):
+        task = overdue_task(name=f"Supplier check {number:02d}")
+        owned = assign_owner(task=task, person=sam, by=None)
+        owned.confirmed_at = timezone.now() - datetime.timedelta(days=40)
+        owned.save(update_fields=["confirmed_at"])
+    notice = Notice.objects.create(key="attest:many", kind=NoticeKind.ATTEST, person=sam)
+    notify.deliver(notice.pk)
+    message = _direct_message(slack_on)  # the fake refuses more than 50 blocks
+    rows = [block for block in message["blocks"] if block["type"] == "actions"]
+    assert 20 <= len(rows) < 30
+    notice.refresh_from_db()
+    assert notice.sent_via == "chat"

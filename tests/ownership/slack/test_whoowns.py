@@ -15,7 +15,7 @@ from ownership.lookup import LookupResult
 from ownership.people_changes import update_person
 from tasks_registry.changes import update_task
 from tests.factories import PersonFactory, TaskFactory
-from tests.ownership.slack.fake_slack import signed_headers
+from tests.ownership.slack.fake_slack import block_kit_errors, signed_headers
 
 pytestmark = pytest.mark.django_db
 COMMANDS = reverse("ownership:slack_command")
@@ -32,12 +32,15 @@ def ask(client, text: str):
             "response_url": "https://hooks.slack.com/commands/T0/1/abc",
         }
     ).encode()
-    return client.post(
+    response = client.post(
         COMMANDS,
         data=body,
         content_type="application/x-www-form-urlencoded",
         **signed_headers(body),
     )
+    if response.status_code == 200:
+        assert block_kit_errors(response.json().get("blocks", []), 50) == []
+    return response
 
 
 def press(client, payload: dict):
@@ -235,3 +238,12 @@ def test_a_failing_response_url_leaves_the_press_answered(client, slack_on, refu
     )
     assert response.status_code == 200
     assert len(slack_on.calls) == 1
+
+
+def test_the_fake_refuses_what_slack_refuses():
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    assert block_kit_errors([section] * 51, 50) == ["51 blocks, at most 50"]
+    long = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    assert block_kit_errors([long], 50) == ["section text of 3001 characters"]
+    twice = {"type": "actions", "elements": [{"action_id": "a"}, {"action_id": "a"}]}
+    assert block_kit_errors([twice], 50) == ["repeated action_id in a block"]
