@@ -73,6 +73,14 @@ def _blocks_of(method: str, body: dict) -> list[list]:
     return [body["blocks"]] if "blocks" in body else []
 
 
+def post_form(client, url: str, fields: dict):
+    """A form POST from Slack (a command, or an interaction's payload), signed."""
+    body = urllib.parse.urlencode(fields).encode()
+    return client.post(
+        url, data=body, content_type="application/x-www-form-urlencoded", **signed_headers(body)
+    )
+
+
 @dataclass
 class Call:
     path: str

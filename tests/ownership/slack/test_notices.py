@@ -4,7 +4,6 @@ nothing changed, for whoever may not act; email when Slack fails."""
 
 import datetime
 import json
-import urllib.parse
 
 import pytest
 from django.contrib.auth.models import Group
@@ -21,7 +20,7 @@ from reviews.models import Notice, NoticeKind
 from tasks_registry.changes import update_task
 from tasks_registry.models import Completion
 from tests.factories import PersonFactory, ReviewSessionFactory, UserFactory
-from tests.ownership.slack.fake_slack import signed_headers
+from tests.ownership.slack.fake_slack import post_form
 from tests.reviews.test_notify import overdue_task
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +66,7 @@ def overdue(returns, sam):
 
 
 def _post(client, payload: dict):
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    return client.post(
-        INTERACTIONS,
-        data=body,
-        content_type="application/x-www-form-urlencoded",
-        **signed_headers(body),
-    )
+    return post_form(client, INTERACTIONS, {"payload": json.dumps(payload)})
 
 
 def _elements(message: dict) -> dict[str, dict]:

@@ -3,7 +3,6 @@ shares an answer in the channel."""
 
 import datetime
 import json
-import urllib.parse
 
 import pytest
 from django.urls import reverse
@@ -15,7 +14,7 @@ from ownership.lookup import LookupResult
 from ownership.people_changes import update_person
 from tasks_registry.changes import update_task
 from tests.factories import PersonFactory, TaskFactory
-from tests.ownership.slack.fake_slack import block_kit_errors, signed_headers
+from tests.ownership.slack.fake_slack import block_kit_errors, post_form, signed_headers
 
 pytestmark = pytest.mark.django_db
 COMMANDS = reverse("ownership:slack_command")
@@ -23,33 +22,33 @@ INTERACTIONS = reverse("ownership:slack_interaction")
 
 
 def ask(client, text: str):
-    body = urllib.parse.urlencode(
-        {
-            "command": "/whoowns",
-            "text": text,
-            "user_id": "U0ASKER1",
-            "channel_id": "C0SHOP",
-            "response_url": "https://hooks.slack.com/commands/T0/1/abc",
-        }
-    ).encode()
-    response = client.post(
-        COMMANDS,
-        data=body,
-        content_type="application/x-www-form-urlencoded",
-        **signed_headers(body),
-    )
+    fields = {
+        "command": "/whoowns",
+        "text": text,
+        "user_id": "U0ASKER1",
+        "channel_id": "C0SHOP",
+        "response_url": "https://hooks.slack.com/commands/T0/1/abc",
+    }
+    response = post_form(client, COMMANDS, fields)
     if response.status_code == 200:
         assert block_kit_errors(response.json().get("blocks", []), 50) == []
     return response
 
 
 def press(client, payload: dict):
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    return client.post(
-        INTERACTIONS,
-        data=body,
-        content_type="application/x-www-form-urlencoded",
-        **signed_headers(body),
+    return post_form(client, INTERACTIONS, {"payload": json.dumps(payload)})
+
+
+def share(client, fake, slug: str = "refund-processing"):
+    """Share in channel, pressed under the answer for `slug`."""
+    return press(
+        client,
+        {
+            "type": "block_actions",
+            "user": {"id": "U0ASKER1"},
+            "response_url": fake.url + "/hooks/actions/T0/1/xyz",
+            "actions": [{"action_id": SHARE, "value": slug}],
+        },
     )
 
 
@@ -178,15 +177,7 @@ def test_a_task_named_like_a_broadcast_pings_nobody(client, slack_on):
 
 
 def test_share_in_channel_posts_the_answer_there(client, slack_on, refunds):
-    response = press(
-        client,
-        {
-            "type": "block_actions",
-            "user": {"id": "U0ASKER1"},
-            "response_url": slack_on.url + "/hooks/actions/T0/1/xyz",
-            "actions": [{"action_id": SHARE, "value": "refund-processing"}],
-        },
-    )
+    response = share(client, slack_on)
     assert response.status_code == 200
     (call,) = slack_on.calls
     assert call.path == "/hooks/actions/T0/1/xyz"
@@ -199,15 +190,7 @@ def test_share_in_channel_posts_the_answer_there(client, slack_on, refunds):
 
 def test_sharing_a_task_retired_since_says_so(client, slack_on, refunds):
     update_task(task=refunds, by=None, is_active=False)
-    press(
-        client,
-        {
-            "type": "block_actions",
-            "user": {"id": "U0ASKER1"},
-            "response_url": slack_on.url + "/hooks/actions/T0/1/xyz",
-            "actions": [{"action_id": SHARE, "value": "refund-processing"}],
-        },
-    )
+    share(client, slack_on)
     (call,) = slack_on.calls
     assert call.body["response_type"] == "ephemeral"
     assert "no longer on the map" in call.body["text"]
@@ -227,15 +210,7 @@ def test_a_payload_that_is_not_json_gets_400(client, slack_on):
 
 def test_a_failing_response_url_leaves_the_press_answered(client, slack_on, refunds):
     slack_on.failing["xyz"] = 500
-    response = press(
-        client,
-        {
-            "type": "block_actions",
-            "user": {"id": "U0ASKER1"},
-            "response_url": slack_on.url + "/hooks/actions/T0/1/xyz",
-            "actions": [{"action_id": SHARE, "value": "refund-processing"}],
-        },
-    )
+    response = share(client, slack_on)
     assert response.status_code == 200
     assert len(slack_on.calls) == 1
 
