@@ -213,6 +213,39 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ownership:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Single sign-on (optional): OpenID Connect with the company's identity provider, through
+# mozilla-django-oidc (ownership/identity/sso.py). Off unless the issuer, the client id and the
+# client secret are all set; then the sign-in page offers "Sign in with <name>".
+OWNERMAP_SSO_ISSUER = env_str("OWNERMAP_SSO_ISSUER").rstrip("/")
+if OWNERMAP_SSO_ISSUER and not OWNERMAP_SSO_ISSUER.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("OWNERMAP_SSO_ISSUER must start with https:// (or http://).")
+OWNERMAP_SSO_NAME = env_str("OWNERMAP_SSO_NAME", "your company account")
+OIDC_RP_CLIENT_ID = env_str("OWNERMAP_SSO_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OWNERMAP_SSO_CLIENT_SECRET")
+SSO_ON = bool(OWNERMAP_SSO_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+# Only addresses of these domains may sign in (empty: any the provider vouches for).
+OWNERMAP_SSO_EMAIL_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env_list("OWNERMAP_SSO_EMAIL_DOMAINS", [])
+]
+# Off: only superusers sign in with a password; everyone else through the provider.
+OWNERMAP_SSO_PASSWORD_SIGN_IN = env_bool("OWNERMAP_SSO_PASSWORD_SIGN_IN", True)
+# The ID token's claim that lists a person's groups, and which of them make an ops lead or a
+# manager (comma-separated; empty: groups are given in the admin, as without SSO).
+OWNERMAP_SSO_GROUPS_CLAIM = env_str("OWNERMAP_SSO_GROUPS_CLAIM", "groups")
+OWNERMAP_SSO_OPS_LEAD_GROUPS = env_list("OWNERMAP_SSO_OPS_LEAD_GROUPS", [])
+OWNERMAP_SSO_MANAGER_GROUPS = env_list("OWNERMAP_SSO_MANAGER_GROUPS", [])
+OWNERMAP_SSO_MEMBER_GROUPS = env_list("OWNERMAP_SSO_MEMBER_GROUPS", [])
+OIDC_RP_SIGN_ALGO = env_str("OWNERMAP_SSO_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile" + (" groups" if OWNERMAP_SSO_GROUPS_CLAIM else "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OWNERMAP_SSO_TIMEOUT", 5, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "ownership:sso_callback"
+OIDC_REDIRECT_ALLOWED_HOSTS: list[str] = []
+# Never reached: ownership/views/sso.py shows why a sign-in failed instead of redirecting.
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if SSO_ON:
+    AUTHENTICATION_BACKENDS.append("ownership.identity.sso.SignInBackend")
+
 # --- Internationalisation ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"

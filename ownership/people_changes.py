@@ -114,8 +114,16 @@ def check_slack_user_free(user_id: str, *, exclude_pk: int | None = None) -> str
     return user_id
 
 
-def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **fields: Any) -> Person:
-    """Someone joins the map."""
+def create_person(
+    *,
+    name: str,
+    email: str,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+    **fields: Any,
+) -> Person:
+    """Someone joins the map; `reason` says why in their history, when not a person's edit
+    ("SSO: first sign-in")."""
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"create_person() got unexpected fields: {sorted(unknown)}")
@@ -124,7 +132,7 @@ def create_person(*, name: str, email: str, by: AbstractBaseUser | None, **field
     with transaction.atomic():
         person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
-        stamp(person, by=by)
+        stamp(person, by=by, reason=reason)
         taken = ValidationError({"email": f"Someone already has the email address {email}."})
         insert_once(person, taken=taken)
     return person
@@ -206,7 +214,11 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def link_account(
-    *, person: Person, user: AbstractBaseUser | None, by: AbstractBaseUser | None
+    *,
+    person: Person,
+    user: AbstractBaseUser | None,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
 ) -> Person:
     """Let an account sign in as this person, or none (None): what they confirm and are sent
     reaches them through it. Only a superuser (or the system, `by` None) links: whoever is
@@ -219,7 +231,7 @@ def link_account(
         if current.user_id == (user.pk if user is not None else None):
             return current
         current.user = user
-        stamp(current, by=by)
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=["user", "updated_at"])
     return current
 

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -97,6 +98,16 @@ class GroupPermissionBackend(ModelBackend):
     compiling the joins and planning them. The statements are plain SQL over the
     auth tables, the same on PostgreSQL and SQLite but for the name of the string aggregate.
     """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """A password, checked as Django does; only a superuser's once single sign-on has
+        taken over (OWNERMAP_SSO_PASSWORD_SIGN_IN off), so that the provider decides who is in
+        and an admin can still sign in while it is down."""
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        passwords_closed = settings.SSO_ON and not settings.OWNERMAP_SSO_PASSWORD_SIGN_IN
+        if user is not None and passwords_closed and not user.is_superuser:
+            return None
+        return user
 
     def get_user(self, user_id):
         try:  # the session holds the id as text; the ORM would convert it the same way

@@ -19,6 +19,7 @@ from ownership.views import (
     search_words,
     sheets,
     slack,
+    sso,
     starter,
     tasks,
 )
@@ -117,4 +118,6 @@ urlpatterns = [
     path("slack/commands", slack.command, name="slack_command"),
     path("slack/interactions", slack.interaction, name="slack_interaction"),
     path("slack/events", slack.event, name="slack_event"),
+    path("accounts/sso/", sso.sign_in, name="sso_sign_in"),
+    path("accounts/sso/callback/", sso.callback, name="sso_callback"),
 ]

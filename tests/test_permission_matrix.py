@@ -34,6 +34,9 @@ MATRIX = {
     "ownership:slack_command": ANYONE,
     "ownership:slack_interaction": ANYONE,
     "ownership:slack_event": ANYONE,
+    # Signing in through the company's provider (tests/sso).
+    "ownership:sso_sign_in": ANYONE,
+    "ownership:sso_callback": ANYONE,
     # Reading the map, and what each member does for themselves.
     "ownership:dashboard": MEMBER,
     # With a session; with a token, tests/ownership/test_api.py.

@@ -17,6 +17,8 @@ API = {"/api/whoowns"}
 SECRET_ADDRESS = {"/calendar/1.ics", "/attest/1"}
 # Slack signs what it sends instead (tests/ownership/slack); not there at all without Slack.
 SIGNED = {"/slack/commands", "/slack/interactions", "/slack/events"}
+# Signing in through the company's provider: not there at all without single sign-on.
+SINGLE_SIGN_ON = {"/accounts/sso/", "/accounts/sso/callback/"}
 
 
 def _walk(patterns, prefix=""):
@@ -53,7 +55,12 @@ def test_the_walk_finds_the_app_and_admin_urls():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "path", [path for path in _all_paths() if path not in PUBLIC | API | SECRET_ADDRESS | SIGNED]
+    "path",
+    [
+        path
+        for path in _all_paths()
+        if path not in PUBLIC | API | SECRET_ADDRESS | SIGNED | SINGLE_SIGN_ON
+    ],
 )
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, path):
     response = client.get(path)
@@ -83,7 +90,7 @@ def test_an_anonymous_program_gets_401_from_the_api(client, path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", sorted(SIGNED))
-def test_the_slack_endpoints_are_not_there_without_slack(client, path):
+@pytest.mark.parametrize("path", sorted(SIGNED | SINGLE_SIGN_ON))
+def test_slack_and_sso_endpoints_are_not_there_without_their_settings(client, path):
     assert client.get(path).status_code == 404
     assert client.post(path).status_code == 404

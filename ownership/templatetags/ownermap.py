@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from ownership.agenda import occurrence_key
@@ -58,3 +59,14 @@ def highlight(text: str, terms) -> str:
     # Safe: the text was escaped whole, or piece by piece with only words (letters and digits)
     # left as they were.
     return mark_safe(escaped if marked is None else "".join(marked))  # noqa: S308
+
+
+@register.simple_tag
+def sign_in_options() -> dict:
+    """What the sign-in page offers: the company's provider (single sign-on), passwords, or
+    both (config/settings.py)."""
+    return {
+        "sso": settings.SSO_ON,
+        "provider": settings.OWNERMAP_SSO_NAME,
+        "passwords_for_all": not settings.SSO_ON or settings.OWNERMAP_SSO_PASSWORD_SIGN_IN,
+    }
