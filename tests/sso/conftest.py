@@ -2,6 +2,7 @@
 from the npm registry, pinned by tests/browser/package-lock.json), started on a loopback port
 for the session, and the app set up to sign in through it."""
 
+import contextlib
 import json
 import re
 import shutil
@@ -66,9 +67,9 @@ def signing_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture(scope="session")
-def provider(signing_key):
-    """The provider's issuer URL, for the whole session."""
+@contextlib.contextmanager
+def running_provider(signing_key: rsa.RSAPrivateKey, redirect_uris: list[str]):
+    """The provider on a free loopback port, its issuer URL yielded; stopped afterwards."""
     node = shutil.which("node")
     require_service(
         bool(node) and NODE_MODULES.exists(), "node and oidc-provider (make test installs it)"
@@ -77,36 +78,44 @@ def provider(signing_key):
     accounts = {name: {"claims": claims} for name, claims in ACCOUNTS.items()}
     accounts |= {name: {"claims": claims, "disabled": True} for name, claims in DISABLED.items()}
     config = {
-        "client": {"id": CLIENT_ID, "secret": CLIENT_SECRET, "redirect_uri": CALLBACK},
+        "client": {"id": CLIENT_ID, "secret": CLIENT_SECRET, "redirect_uris": redirect_uris},
         "accounts": accounts,
         "signing_key": _private_jwk(signing_key),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(config, file)
     # What it says on stderr goes to a file: a pipe nobody reads could fill and stall it.
-    said = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open while the provider runs
-    process = subprocess.Popen(  # noqa: S603 - node from PATH, our own script
-        [node, str(HERE / "provider.mjs"), str(port), file.name],
-        stdout=subprocess.PIPE,
-        stderr=said,
-        text=True,
-    )
-    line = process.stdout.readline() if process.stdout else ""
-    if not line.startswith("ready"):
-        process.kill()
-        said.seek(0)
-        pytest.fail(f"the OpenID provider did not start: {said.read()[-2000:]}")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-    said.close()
-    Path(file.name).unlink()
+    with tempfile.TemporaryFile("w+") as said:
+        process = subprocess.Popen(  # noqa: S603 - node from PATH, our own script
+            [node, str(HERE / "provider.mjs"), str(port), file.name],
+            stdout=subprocess.PIPE,
+            stderr=said,
+            text=True,
+        )
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+            if not line.startswith("ready"):
+                said.seek(0)
+                pytest.fail(f"the OpenID provider did not start: {said.read()[-2000:]}")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            Path(file.name).unlink()
 
 
-@pytest.fixture
-def sso_on(settings, provider):
+@pytest.fixture(scope="session")
+def provider(signing_key):
+    """The provider's issuer URL, for the whole session; it sends people back to the test
+    client's callback."""
+    with running_provider(signing_key, [CALLBACK]) as issuer:
+        yield issuer
+
+
+def use_provider(settings, issuer: str) -> None:
+    """The app set up to sign in through the provider at `issuer`."""
     settings.SSO_ON = True
-    settings.OWNERMAP_SSO_ISSUER = provider
+    settings.OWNERMAP_SSO_ISSUER = issuer
     settings.OWNERMAP_SSO_NAME = "Shop Accounts"
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
@@ -114,6 +123,11 @@ def sso_on(settings, provider):
         *settings.AUTHENTICATION_BACKENDS,
         "ownership.identity.sso.SignInBackend",
     ]
+
+
+@pytest.fixture
+def sso_on(settings, provider):
+    use_provider(settings, provider)
     return provider
 
 

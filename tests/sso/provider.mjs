@@ -3,7 +3,7 @@
 //
 //   node tests/sso/provider.mjs <port> <config.json>
 //
-// The JSON names the client (id, secret, redirect URI) and the accounts: each account's id is
+// The JSON names the client (id, secret, redirect URIs) and the accounts: each account's id is
 // what the login form takes, and its claims what the ID token and userinfo say. An account
 // with "disabled": true is refused at the login form, as a provider refuses a disabled user.
 import { readFileSync } from "node:fs";
@@ -22,7 +22,7 @@ const provider = new Provider(issuer, {
     {
       client_id: config.client.id,
       client_secret: config.client.secret,
-      redirect_uris: [config.client.redirect_uri],
+      redirect_uris: config.client.redirect_uris,
       response_types: ["code"],
       grant_types: ["authorization_code"],
     },
