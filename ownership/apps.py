@@ -9,6 +9,7 @@ class OwnershipConfig(AppConfig):
     def ready(self) -> None:
         from config import idle_sessions  # noqa: F401  (marks a session seen at sign-in)
         from ownership import gap_facts  # noqa: F401  (connects its receivers)
+        from ownership.identity import deprovisioning  # noqa: F401  (connects its receivers)
         from ownership.lookup import index  # noqa: F401  (connects the index's receivers)
 
         post_migrate.connect(_lookup_after_migrate, sender=self, dispatch_uid="lookup_migrate")

@@ -245,15 +245,22 @@ def mark_away(
     return update_person(person=person, by=by, away_until=until)
 
 
-def mark_departed(*, person: Person, on: datetime.date, by: AbstractBaseUser | None) -> Person:
-    """The person has left, or leaves on `on`. What they own is handed over separately."""
+def mark_departed(
+    *,
+    person: Person,
+    on: datetime.date,
+    by: AbstractBaseUser | None,
+    reason: str | None = None,
+) -> Person:
+    """The person has left, or leaves on `on`. What they own is handed over separately (the
+    dashboard lists it: pending_handovers); `reason` says what told us, in their history."""
     with transaction.atomic():
         current = locked(person)
         if current.departed_on == on:
             return current
         current.departed_on = on
         current.away_until = None
-        stamp(current, by=by)
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=["departed_on", "away_until", "updated_at"])
     return current
 
@@ -377,10 +384,32 @@ class HandoverItem:
     def field_name(self) -> str:
         return f"to_{self.assignment.pk}"
 
+    @property
+    def successor_label(self) -> str:
+        """The successor as the handover's field takes them (empty: the role is left open)."""
+        return person_label(self.successor) if self.successor is not None else ""
+
+
+def _with_successors(held: list[Assignment], on: datetime.date) -> list[HandoverItem]:
+    """Each owner or backup role with who takes it by default: an owner's backup (if still
+    here) becomes the owner; a backup's place is left for someone to fill. One query."""
+    backups = {
+        assignment.task_id: assignment.person
+        for assignment in Assignment.objects.filter(
+            task_id__in=[a.task_id for a in held if a.role == Role.OWNER], role=Role.BACKUP
+        ).select_related("person")
+    }
+    items = []
+    for assignment in held:
+        successor = backups.get(assignment.task_id) if assignment.role == Role.OWNER else None
+        if successor is not None and successor.has_departed(on):
+            successor = None
+        items.append(HandoverItem(assignment, successor))
+    return items
+
 
 def handover_plan(person: Person) -> list[HandoverItem]:
-    """What the person owns or backs up, each with a default successor: an owner's backup
-    becomes the owner; a backup's place is left for someone to fill."""
+    """What the person owns or backs up, each with a default successor."""
     held = list(
         Assignment.objects.filter(
             person=person, role__in=[Role.OWNER, Role.BACKUP], task__is_active=True
@@ -388,20 +417,26 @@ def handover_plan(person: Person) -> list[HandoverItem]:
         .select_related("task__stage")
         .order_by("role", "task__stage__order", "task__name")
     )
-    backups = {
-        assignment.task_id: assignment.person
-        for assignment in Assignment.objects.filter(
-            task_id__in=[a.task_id for a in held if a.role == Role.OWNER], role=Role.BACKUP
-        ).select_related("person")
-    }
-    today = timezone.localdate()
-    items = []
-    for assignment in held:
-        successor = backups.get(assignment.task_id) if assignment.role == Role.OWNER else None
-        if successor is not None and successor.has_departed(today):
-            successor = None
-        items.append(HandoverItem(assignment, successor))
-    return items
+    return _with_successors(held, timezone.localdate())
+
+
+def pending_handovers(on: datetime.date) -> list[tuple[Person, list[HandoverItem]]]:
+    """The people who have left and still own or back up active tasks, longest gone first,
+    each with their handover's items: two queries, however many they are."""
+    held = list(
+        Assignment.objects.filter(
+            person__departed_on__lte=on, role__in=[Role.OWNER, Role.BACKUP], task__is_active=True
+        )
+        .select_related("task__stage", "person")
+        .order_by("person__departed_on", "person__name", "role", "task__stage__order", "task__name")
+    )
+    if not held:
+        return []
+    found: dict[int, tuple[Person, list[HandoverItem]]] = {}
+    for item in _with_successors(held, on):
+        person = item.assignment.person
+        found.setdefault(person.pk, (person, []))[1].append(item)
+    return list(found.values())
 
 
 def other_roles(person: Person) -> QuerySet[Assignment]:

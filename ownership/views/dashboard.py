@@ -14,7 +14,7 @@ from ownership.fix_in_place import FixPlace, fix_class, fix_in_place, posted_for
 from ownership.fixes import Fix
 from ownership.gap_rules import task_gaps
 from ownership.lookup.learning import unanswered_card
-from ownership.people_changes import suggest_people
+from ownership.people_changes import pending_handovers, suggest_people
 from ownership.permissions import EDIT_MAP, VIEW_MAP
 from tasks_registry.models import Task
 
@@ -55,6 +55,7 @@ def dashboard(request: HtmxRequest) -> HttpResponse:
     context = _context(request, filters)
     if request.user.has_perm(EDIT_MAP) and not request.htmx:
         context |= unanswered_card()
+        context["handovers"] = pending_handovers(timezone.localdate())
     return render_page(request, TEMPLATE, context, partial="dashboard")
 
 

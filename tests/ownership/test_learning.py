@@ -146,9 +146,9 @@ def test_the_card_takes_the_same_queries_whatever_the_number_of_questions(
         )
     client.force_login(ops_lead)
     # session, user with permissions, person (header); stages, teams; gap report; rows;
-    # open questions; the task names offered; and who answers for the unowned tasks shown:
-    # their people, their stages, the map's version and the stages' team leads (cached on
-    # it), the ops leads' default
-    with django_assert_num_queries(14):
+    # open questions; the task names offered; the handovers pending (none); and who answers
+    # for the unowned tasks shown: their people, their stages, the map's version and the
+    # stages' team leads (cached on it), the ops leads' default
+    with django_assert_num_queries(15):
         response = client.get("/")
     assert len(response.context["questions"]) == count
