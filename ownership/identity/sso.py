@@ -134,7 +134,11 @@ class SignInBackend(OIDCAuthenticationBackend):
         return accounts.first_sign_in(claims, role)
 
     def update_user(self, user: User, claims: Mapping[str, Any]) -> User:
-        """Their role follows the provider's groups, where those are mapped."""
+        """Their role follows the provider's groups, where those are mapped. A deactivated
+        account stays out (the library refuses it after this), and the page says why."""
+        if not user.is_active:
+            self.request.sso_failure = "your Ownermap account is deactivated: ask an admin"
+            return user
         role = accounts.role_from_claims(claims)
         if accounts.is_group_mapping_on() and role is not None:
             accounts.set_role(user, role)

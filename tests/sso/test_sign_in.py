@@ -179,3 +179,15 @@ def test_a_user_disabled_at_the_provider_gets_nowhere_and_nothing_changes(client
     dora.refresh_from_db()
     assert (dora.user, dora.departed_on) == (None, None)
     assert not User.objects.filter(email="dora@shop.test").exists()
+
+
+def test_a_deactivated_account_is_refused_with_the_reason(client, sso_on):
+    sign_in(client, "nina")
+    client.logout()
+    nina = User.objects.get(email="nina@shop.test")
+    nina.is_active = False  # as the admin deactivates it
+    nina.save()
+    response = sign_in(client, "nina")
+    assert response.status_code == 403
+    assert "your Ownermap account is deactivated" in response.content.decode()
+    assert "_auth_user_id" not in client.session
