@@ -5,10 +5,12 @@ URL Slack gave with the press, visible to them only."""
 
 import datetime
 import json
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
+from slack_sdk.errors import SlackClientError
 
 from ownership.chat import ActionKind, actions
 from ownership.chat.slack import web
@@ -21,6 +23,8 @@ NOTE_CHARS = 2000
 OPTIONS_PER_GROUP = 10
 OPTION_CHARS = 75
 
+log = logging.getLogger(__name__)
+
 
 def _person(user_id: str) -> Person | None:
     if not user_id:
@@ -29,9 +33,15 @@ def _person(user_id: str) -> Person | None:
 
 
 def _tell(response_url: str, text: str) -> None:
-    if response_url:
-        message = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    """Best effort: what was done is done (and in the task's history) whether or not Slack
+    takes the answer, and a modal's submission must still be answered."""
+    if not response_url:
+        return
+    message = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    try:
         web.reply(response_url, message)
+    except (SlackClientError, OSError) as error:
+        log.warning("telling a Slack user what their button did failed: %s", error)
 
 
 def _task_of_block(block_id: str) -> str:

@@ -348,3 +348,11 @@ def test_a_notice_of_many_tasks_stays_within_slacks_fifty_blocks(slack_on, sam):
     assert 20 <= len(rows) < 30
     notice.refresh_from_db()
     assert notice.sent_via == "chat"
+
+
+def test_done_is_recorded_even_when_slack_will_not_take_the_answer(client, slack_on, overdue):
+    _done_from_the_message(client, slack_on, overdue, "U0SAM")
+    slack_on.failing["dm"] = 500  # the response URL's last part
+    response = _submit(client, slack_on, "U0SAM", ["0", "1"])
+    assert response.status_code == 200
+    assert Completion.objects.filter(task=overdue.task).exists()
