@@ -246,7 +246,7 @@ def _announce(session: ReviewSession) -> None:
     """Post the session's summary to the team's channel (the incoming webhook, the chat's
     summary channel, or both), once: the first of its participants' summary notices to be
     delivered claims it."""
-    to_chat = chat.is_on() and bool(settings.SLACK_SUMMARY_CHANNEL)
+    to_chat = chat.has_team_channel()
     if not settings.OWNERMAP_CHAT_WEBHOOK_URL and not to_chat:
         return
     claimed = ReviewSession.objects.filter(pk=session.pk, announced_at__isnull=True).update(

@@ -58,6 +58,13 @@ def direct(person: Person, subject: str, body: str, actions: list[Action]) -> No
     notices.send_direct(person, subject, body, actions)
 
 
+def has_team_channel() -> bool:
+    """The chat is set up with a channel for what the whole team hears (review summaries)."""
+    from django.conf import settings
+
+    return is_on() and bool(settings.SLACK_SUMMARY_CHANNEL)
+
+
 def escape(text: str) -> str:
     """Text made safe for the chat's markup (Slack's mrkdwn, which incoming webhooks read too):
     what anyone typed can neither mention nor link."""
