@@ -68,11 +68,33 @@ def setting(name: str, *default: Any) -> Any:
     return import_from_settings(name, *default)
 
 
+def _endpoint(name: str) -> property:
+    """One of the provider's endpoints, read when it is used."""
+
+    def read(backend: "SignInBackend") -> Any:
+        return setting(name)
+
+    return property(read)
+
+
 class SignInBackend(OIDCAuthenticationBackend):
     """Signs in whoever the provider vouches for, with a verified email of an allowed domain;
     makes their account on their first sign-in (accounts.first_sign_in)."""
 
     get_settings = staticmethod(setting)
+    OIDC_OP_TOKEN_ENDPOINT = _endpoint("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = _endpoint("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = _endpoint("OIDC_OP_JWKS_ENDPOINT")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The library's reads the provider's endpoints here. Django builds every backend for
+        every password sign-in and every signed-in request (get_user), so with the provider
+        down each of those failed: the endpoints are read when a code is exchanged instead."""
+        self.OIDC_RP_CLIENT_ID = setting("OIDC_RP_CLIENT_ID")
+        self.OIDC_RP_CLIENT_SECRET = setting("OIDC_RP_CLIENT_SECRET")
+        self.OIDC_RP_SIGN_ALGO = setting("OIDC_RP_SIGN_ALGO", "HS256")
+        self.OIDC_RP_IDP_SIGN_KEY = setting("OIDC_RP_IDP_SIGN_KEY", None)
+        self.UserModel = User
 
     def authenticate(self, request: Any, **kwargs: Any) -> User | None:
         try:

@@ -7,6 +7,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
 
@@ -14,7 +15,7 @@ from ownership.identity.accounts import FIRST_SIGN_IN
 from ownership.identity.sso import SignInBackend
 from ownership.models import Person
 from tests.factories import PersonFactory
-from tests.sso.conftest import CALLBACK, CLIENT_ID, SIGNING_KID, through_provider
+from tests.sso.conftest import CALLBACK, CLIENT_ID, SIGNING_KID, through_provider, use_provider
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = reverse("ownership:sso_sign_in")
@@ -93,15 +94,22 @@ def test_a_replayed_callback_is_refused(client, sso_on):
 
 
 def test_the_provider_down_says_so_and_passwords_still_work(client, settings, admin_user):
-    settings.SSO_ON = True
-    settings.OWNERMAP_SSO_ISSUER = "http://127.0.0.1:9"  # nothing listens there
-    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "x", "y"
+    use_provider(settings, "http://127.0.0.1:9")  # nothing listens there
     settings.OWNERMAP_SSO_PASSWORD_SIGN_IN = False
     response = client.get(SIGN_IN)
     assert response.status_code == 503
     assert "the sign-in provider is unreachable" in response.content.decode()
     signed = client.post(reverse("login"), {"username": "admin", "password": "password"})
     assert signed.status_code == 302
+    # Signed in, page after page, while the provider is still down.
+    assert client.get(reverse("ownership:dashboard")).status_code == 200
+
+
+def test_someone_signed_in_through_the_provider_stays_in_while_it_is_down(client, sso_on, settings):
+    sign_in(client, "nina")
+    use_provider(settings, "http://127.0.0.1:9")
+    cache.clear()  # the discovery document kept from the sign-in
+    assert client.get(reverse("ownership:dashboard")).status_code == 200
 
 
 def test_with_sso_on_the_sign_in_page_offers_the_provider(client, sso_on):
