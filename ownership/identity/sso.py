@@ -6,6 +6,7 @@ The library checks the ID token's signature (against the provider's JWKS) and it
 module also checks that the token was issued by the configured issuer for this client (its
 "aud"), which the library leaves out."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ from mozilla_django_oidc.utils import import_from_settings
 from ownership.identity import accounts
 
 DISCOVERY_SECONDS = 3600
+UNREACHABLE = "the sign-in provider is unreachable: try again in a while"
+LOGGER = logging.getLogger(__name__)
 _ENDPOINTS = {
     "OIDC_OP_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
     "OIDC_OP_TOKEN_ENDPOINT": "token_endpoint",
@@ -100,8 +103,9 @@ class SignInBackend(OIDCAuthenticationBackend):
         try:
             return super().authenticate(request, **kwargs)
         except (requests.RequestException, ProviderUnreachable) as error:
+            LOGGER.warning("the sign-in provider is unreachable: %s", error)
             if request is not None:
-                request.sso_failure = f"the sign-in provider is unreachable ({error})"
+                request.sso_failure = UNREACHABLE
             return None
         except SuspiciousOperation as error:
             if request is not None:

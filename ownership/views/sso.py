@@ -1,6 +1,8 @@
 """Signing in through the company's identity provider (ownership/identity/sso.py): the way
 out to the provider, the way back, and the pages that say why it did not work."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
@@ -10,6 +12,9 @@ from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from ownership.identity import sso
+from ownership.identity.sso import UNREACHABLE
+
+log = logging.getLogger(__name__)
 
 
 class _ToProvider(OIDCAuthenticationRequestView):
@@ -25,6 +30,12 @@ def _failed(request: HttpRequest, why: str, *, status: int) -> HttpResponse:
     return render(request, "registration/sso_failed.html", context, status=status)
 
 
+def _unreachable(request: HttpRequest, error: Exception) -> HttpResponse:
+    # The connection's details are for the logs: the page says what the person can act on.
+    log.warning("the sign-in provider is unreachable: %s", error)
+    return _failed(request, UNREACHABLE, status=503)
+
+
 @never_cache
 @login_not_required
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -34,7 +45,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     try:
         return _ToProvider.as_view()(request)
     except sso.ProviderUnreachable as error:
-        return _failed(request, f"the sign-in provider is unreachable ({error})", status=503)
+        return _unreachable(request, error)
 
 
 @never_cache
@@ -52,7 +63,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     except sso.ProviderUnreachable as error:
-        return _failed(request, f"the sign-in provider is unreachable ({error})", status=503)
+        return _unreachable(request, error)
     if request.user.is_authenticated:
         return response
     if request.GET.get("error"):
