@@ -8,7 +8,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from ownership.assignments import PAIRED_ROLES, assign, check_can_hold, unassign
-from ownership.models import ApiToken, Assignment, Person, Role, Team
+from ownership.models import ApiToken, Assignment, IssuedSecret, Person, Role, ScimToken, Team
 from ownership.people_changes import (
     PERSON_FIELDS,
     check_email_free,
@@ -20,7 +20,7 @@ from ownership.people_changes import (
     update_person,
     update_team,
 )
-from ownership.tokens import issue_token, revoke_token
+from ownership.tokens import issue_scim_token, issue_token, revoke_token
 from tasks_registry.admin import TaskAdmin
 from tasks_registry.models import Task
 
@@ -212,7 +212,8 @@ class PersonAdmin(SimpleHistoryAdmin):
     list_select_related = ["team"]
     search_fields = ["name", "email", "title", "chat_handle"]
     autocomplete_fields = ["user", "team"]
-    readonly_fields = ["departed_on", "role_changed_at"]
+    # The identity provider's (ownership/identity/provisioning.py), shown for tracing.
+    readonly_fields = ["departed_on", "role_changed_at", "scim_user_name", "scim_external_id"]
     inlines = [PersonAssignmentInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -257,37 +258,38 @@ class AssignmentAdmin(SimpleHistoryAdmin):
         return False
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Issue a token by adding one: it is shown once, in the confirmation message."""
+class _IssuedOnceAdmin(admin.ModelAdmin):
+    """Issue a secret by adding one: it is shown once, in the confirmation message, then only
+    its first characters; revoking it refuses it from then on."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["user"]
-    search_fields = ["name", "user__username", "prefix"]
-    autocomplete_fields = ["user"]
     actions = ["revoke"]
+    # What is chosen when issuing one (besides its name), and what is shown afterwards.
+    issued_to: list[str] = []
+    shown = ["prefix", "created_at", "last_used_at", "revoked_at"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["user", "name"]
-        return ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+            return [*self.issued_to, "name"]
+        return [*self.issued_to, "name", *self.shown]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+        return [] if obj is None else [*self.issued_to, *self.shown]
+
+    def issue(self, obj) -> tuple[IssuedSecret, str, str, str]:
+        """The record, the secret, whose it is and how to use it (for the confirmation)."""
+        raise NotImplementedError
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        record, token = issue_token(user=obj.user, name=obj.name)
+        record, token, whose, usage = self.issue(obj)
         obj.pk = record.pk
         self.message_user(
             request,
-            f"Token for {record.user}: {token} — copy it now; it is not stored and will not be "
-            "shown again. Send it as the header 'Authorization: Bearer <token>'.",
+            f"{whose}: {token} — copy it now; it is not stored and will not be shown again. "
+            + usage,
             messages.WARNING,
         )
 
@@ -300,3 +302,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             revoke_token(token=token)
         self.message_user(request, "Revoked. Requests with those tokens are now refused.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_IssuedOnceAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username", "prefix"]
+    autocomplete_fields = ["user"]
+    issued_to = ["user"]
+
+    def issue(self, obj):
+        record, token = issue_token(user=obj.user, name=obj.name)
+        usage = "Send it as the header 'Authorization: Bearer <token>'."
+        return record, token, f"Token for {record.user}", usage
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(_IssuedOnceAdmin):
+    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix"]
+
+    def issue(self, obj):
+        record, token = issue_scim_token(name=obj.name)
+        usage = (
+            "In the identity provider's provisioning settings, give it as the secret token "
+            "(bearer token), with the tenant URL ending in /scim/v2/."
+        )
+        return record, token, f"SCIM token for {record.name}", usage

@@ -88,6 +88,12 @@ class Person(Presence, models.Model):
         validators=[SLACK_USER_ID],
         help_text="e.g. U0123ABCD",
     )
+    # Set while the company's identity provider keeps this person (SCIM, ownership/identity):
+    # the name it knows them by, and its own id for them.
+    scim_user_name = models.CharField("SCIM user name", max_length=254, blank=True, editable=False)
+    scim_external_id = models.CharField(
+        "SCIM external id", max_length=255, blank=True, editable=False
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -122,6 +128,11 @@ class Person(Presence, models.Model):
                 fields=["slack_user_id"],
                 condition=~models.Q(slack_user_id=""),
                 name="person_slack_user_unique",
+            ),
+            models.UniqueConstraint(
+                Lower("scim_user_name"),
+                condition=~models.Q(scim_user_name=""),
+                name="person_scim_user_name_unique_ci",
             ),
         ]
 
@@ -602,7 +613,28 @@ class Pick(models.Model):
         return f"pick of {self.phrase}"
 
 
-class ApiToken(models.Model):
+class IssuedSecret(models.Model):
+    """A revocable secret handed out once: only its hash is stored (config/secret_tokens.py)."""
+
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, 'name', '')} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ApiToken(IssuedSecret):
     """A revocable key for /api/whoowns, for a chat bot or a storefront admin to ask with.
 
     Only a hash is stored; the token itself is shown once, when it is issued.
@@ -612,22 +644,22 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=100, help_text="What uses it, e.g. “Slack bot”.")
-    prefix = models.CharField(max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "id"]
+    class Meta(IssuedSecret.Meta):
         verbose_name = "API token"
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
+class ScimToken(IssuedSecret):
+    """The key an identity provider sends to /scim/v2/ to add, change and deactivate people.
+    It acts as no one's account: what it changes is recorded as the provider's doing."""
+
+    name = models.CharField(
+        max_length=100, help_text="Which identity provider uses it, e.g. “Okta”."
+    )
+    prefix = models.CharField(max_length=16, editable=False)  # "omscim_" and six more
+
+    class Meta(IssuedSecret.Meta):
+        verbose_name = "SCIM token"
 
 
 class CalendarFeed(models.Model):

@@ -22,6 +22,8 @@ from ownership.models import Assignment, Person, Role, Team
 PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "slack_user_id", "away_until")
 # Only the person themself sets these (set_reach), never someone editing the map.
 OWN_FIELDS = ("reach",)
+# Only the identity provider sets these (ownership/identity/provisioning.py).
+PROVISIONED_FIELDS = ("scim_user_name", "scim_external_id")
 _ANGLE_EMAIL = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 
 
@@ -97,7 +99,8 @@ def check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
     validate_email(email)
     clash = Person.objects.filter(email__iexact=email).exclude(pk=exclude_pk).first()
     if clash is not None:
-        raise ValidationError({"email": f"{clash.name} already has the email address {email}."})
+        taken = f"{clash.name} already has the email address {email}."
+        raise ValidationError({"email": ValidationError(taken, code="unique")})
     return email
 
 
@@ -114,6 +117,20 @@ def check_slack_user_free(user_id: str, *, exclude_pk: int | None = None) -> str
     return user_id
 
 
+def check_scim_user_name_free(user_name: str, *, exclude_pk: int | None = None) -> str:
+    """The identity provider's user name for someone, trimmed, if no one else has it."""
+    user_name = user_name.strip()
+    clash = (
+        Person.objects.filter(scim_user_name__iexact=user_name).exclude(pk=exclude_pk).first()
+        if user_name
+        else None
+    )
+    if clash is not None:
+        taken = f"{clash.name} has the user name {user_name} already."
+        raise ValidationError({"scim_user_name": ValidationError(taken, code="unique")})
+    return user_name
+
+
 def create_person(
     *,
     name: str,
@@ -124,16 +141,20 @@ def create_person(
 ) -> Person:
     """Someone joins the map; `reason` says why in their history, when not a person's edit
     ("SSO: first sign-in")."""
-    unknown = set(fields) - set(PERSON_FIELDS)
+    unknown = set(fields) - set(PERSON_FIELDS) - set(PROVISIONED_FIELDS)
     if unknown:
         raise TypeError(f"create_person() got unexpected fields: {sorted(unknown)}")
     if "slack_user_id" in fields:
         fields["slack_user_id"] = check_slack_user_free(fields["slack_user_id"])
+    if "scim_user_name" in fields:
+        fields["scim_user_name"] = check_scim_user_name_free(fields["scim_user_name"])
     with transaction.atomic():
         person = Person(name=name.strip(), email=check_email_free(email), **fields)
         person.full_clean(validate_unique=False, validate_constraints=False)
         stamp(person, by=by, reason=reason)
-        taken = ValidationError({"email": f"Someone already has the email address {email}."})
+        taken = ValidationError(
+            {"email": ValidationError(f"Someone already has the email address {email}.", "unique")}
+        )
         insert_once(person, taken=taken)
     return person
 
@@ -149,7 +170,7 @@ def update_person(
     """Change a person's details. A new team or title marks a change of role, so what they own
     is flagged until someone confirms them in it or hands it over. StaleEdit if the person
     was saved since `expected_version`."""
-    unknown = set(changes) - set(PERSON_FIELDS) - set(OWN_FIELDS)
+    unknown = set(changes) - set(PERSON_FIELDS) - set(OWN_FIELDS) - set(PROVISIONED_FIELDS)
     if unknown:
         raise TypeError(f"update_person() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
@@ -161,6 +182,10 @@ def update_person(
         if "slack_user_id" in changes:
             changes["slack_user_id"] = check_slack_user_free(
                 changes["slack_user_id"], exclude_pk=current.pk
+            )
+        if "scim_user_name" in changes:
+            changes["scim_user_name"] = check_scim_user_name_free(
+                changes["scim_user_name"], exclude_pk=current.pk
             )
         if "name" in changes:
             changes["name"] = changes["name"].strip()
@@ -265,12 +290,14 @@ def mark_departed(
     return current
 
 
-def mark_returned(*, person: Person, by: AbstractBaseUser | None) -> Person:
+def mark_returned(
+    *, person: Person, by: AbstractBaseUser | None, reason: str | None = None
+) -> Person:
     """Undo a departure recorded by mistake (or a rehire)."""
     with transaction.atomic():
         current = locked(person)
         current.departed_on = None
-        stamp(current, by=by)
+        stamp(current, by=by, reason=reason)
         current.save(update_fields=["departed_on", "updated_at"])
     return current
 
@@ -305,13 +332,14 @@ def create_team(
     by: AbstractBaseUser | None,
     description: str = "",
     lead: Person | None = None,
+    reason: str | None = None,
 ) -> Team:
     with transaction.atomic():
         name = check_team_name_free(name)
         team = Team(name=name, slug=_team_slug(name), description=description, lead=lead)
         # Uniqueness is the name check above and insert_once below: one message either way.
         team.full_clean(validate_unique=False, validate_constraints=False)
-        stamp(team, by=by)
+        stamp(team, by=by, reason=reason)
         insert_once(
             team, taken=ValidationError({"name": f"There is already a team called “{name}”."})
         )

@@ -16,6 +16,7 @@ from ownership.views import (
     people,
     policies,
     run_sheets,
+    scim,
     search_words,
     sheets,
     slack,
@@ -120,4 +121,14 @@ urlpatterns = [
     path("slack/events", slack.event, name="slack_event"),
     path("accounts/sso/", sso.sign_in, name="sso_sign_in"),
     path("accounts/sso/callback/", sso.callback, name="sso_callback"),
+    path("scim/v2/Users", scim.users, name="scim_users"),
+    path("scim/v2/Users/<str:pk>", scim.user, name="scim_user"),
+    path(
+        "scim/v2/ServiceProviderConfig",
+        scim.service_provider_config,
+        name="scim_service_provider_config",
+    ),
+    path("scim/v2/ResourceTypes", scim.resource_types, name="scim_resource_types"),
+    path("scim/v2/Schemas", scim.schemas, name="scim_schemas"),
+    path("scim/v2/<path:rest>", scim.elsewhere, name="scim_elsewhere"),
 ]

@@ -37,6 +37,14 @@ MATRIX = {
     # Signing in through the company's provider (tests/sso).
     "ownership:sso_sign_in": ANYONE,
     "ownership:sso_callback": ANYONE,
+    # The identity provider's SCIM token stands in for a session: a signed-in person gets 401
+    # (tests/scim).
+    "ownership:scim_users": ANYONE,
+    "ownership:scim_user": ANYONE,
+    "ownership:scim_service_provider_config": ANYONE,
+    "ownership:scim_resource_types": ANYONE,
+    "ownership:scim_schemas": ANYONE,
+    "ownership:scim_elsewhere": ANYONE,
     # Reading the map, and what each member does for themselves.
     "ownership:dashboard": MEMBER,
     # With a session; with a token, tests/ownership/test_api.py.
@@ -120,7 +128,13 @@ MATRIX = {
     "reviews:item_outcome": MANAGER,
     "reviews:item_fix": MANAGER,
 }
-SAMPLES = {"int": 1, "slug": "no-such-thing", "string": "no-such-token", "fixkind": "owner"}
+SAMPLES = {
+    "int": 1,
+    "slug": "no-such-thing",
+    "string": "no-such-token",
+    "path": "no/such/thing",
+    "fixkind": "owner",
+}
 
 
 def _named_urls(patterns=None, namespace=""):

@@ -19,6 +19,15 @@ SECRET_ADDRESS = {"/calendar/1.ics", "/attest/1"}
 SIGNED = {"/slack/commands", "/slack/interactions", "/slack/events"}
 # Signing in through the company's provider: not there at all without single sign-on.
 SINGLE_SIGN_ON = {"/accounts/sso/", "/accounts/sso/callback/"}
+# The identity provider sends a SCIM token instead (tests/scim), and is told so in SCIM's words.
+SCIM = {
+    "/scim/v2/Users",
+    "/scim/v2/Users/1",
+    "/scim/v2/ServiceProviderConfig",
+    "/scim/v2/ResourceTypes",
+    "/scim/v2/Schemas",
+    "/scim/v2/1",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -59,7 +68,7 @@ def test_the_walk_finds_the_app_and_admin_urls():
     [
         path
         for path in _all_paths()
-        if path not in PUBLIC | API | SECRET_ADDRESS | SIGNED | SINGLE_SIGN_ON
+        if path not in PUBLIC | API | SECRET_ADDRESS | SIGNED | SINGLE_SIGN_ON | SCIM
     ],
 )
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, path):
@@ -87,6 +96,16 @@ def test_an_anonymous_program_gets_401_from_the_api(client, path):
     response = client.get(path)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="ownermap"'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(SCIM))
+def test_an_anonymous_provider_gets_a_scim_401(client, path):
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/scim+json"
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert response["WWW-Authenticate"] == 'Bearer realm="ownermap-scim"'
 
 
 @pytest.mark.django_db

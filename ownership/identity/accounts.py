@@ -57,18 +57,33 @@ def set_role(user: User, role: str) -> None:
     user.groups.add(wanted)
 
 
+def new_login(email: str, role: str) -> User:
+    """A sign-in account for this address, in `role`: the company's sign-in is its only way in,
+    so it has no password."""
+    user = User(username=_username(email), email=email)
+    user.set_unusable_password()
+    user.save()
+    set_role(user, role)
+    return user
+
+
+def set_login_active(user: User, active: bool) -> None:
+    """Let the account sign in, or stop it. Stopping it marks its person departed
+    (identity/deprovisioning.py), unless they are already."""
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+
+
 def first_sign_in(claims: Mapping[str, Any], role: str) -> User:
     """An account for someone signing in for the first time, linked to their person on the map
     (made if the map has none), in the role their groups give."""
     email = str(claims["email"]).strip().lower()
     with transaction.atomic():
-        user = User(username=_username(email), email=email)
-        user.set_unusable_password()
-        user.save()
+        user = new_login(email, role)
         person = Person.objects.filter(email__iexact=email).first()
         if person is None:
             name = str(claims.get("name") or "").strip() or email.split("@")[0]
             person = create_person(name=name[:150], email=email, by=None, reason=FIRST_SIGN_IN)
         link_account(person=person, user=user, by=None, reason=FIRST_SIGN_IN)
-        set_role(user, role)
     return user
