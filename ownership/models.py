@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -142,6 +143,14 @@ class Person(Presence, models.Model):
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+def scim_user_name_is(user_name: str) -> models.Q:
+    """People with this SCIM user name, in any case: as the unique index compares them, so
+    that the index finds them (a provider asks before each change)."""
+    return models.Q(Exact(Lower("scim_user_name"), user_name.lower())) & ~models.Q(
+        scim_user_name=""
+    )
 
 
 class Role(models.TextChoices):

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from config.merging import StaleEdit, save_merging
 from config.writes import apply_changes, insert_once, locked, stamp
 from ownership.assignments import assign, unassign
-from ownership.models import Assignment, Person, Role, Team
+from ownership.models import Assignment, Person, Role, Team, scim_user_name_is
 
 PERSON_FIELDS = ("name", "email", "team", "title", "chat_handle", "slack_user_id", "away_until")
 # Only the person themself sets these (set_reach), never someone editing the map.
@@ -120,11 +120,8 @@ def check_slack_user_free(user_id: str, *, exclude_pk: int | None = None) -> str
 def check_scim_user_name_free(user_name: str, *, exclude_pk: int | None = None) -> str:
     """The identity provider's user name for someone, trimmed, if no one else has it."""
     user_name = user_name.strip()
-    clash = (
-        Person.objects.filter(scim_user_name__iexact=user_name).exclude(pk=exclude_pk).first()
-        if user_name
-        else None
-    )
+    holders = Person.objects.filter(scim_user_name_is(user_name)) if user_name else []
+    clash = next((holder for holder in holders if holder.pk != exclude_pk), None)
     if clash is not None:
         taken = f"{clash.name} has the user name {user_name} already."
         raise ValidationError({"scim_user_name": ValidationError(taken, code="unique")})

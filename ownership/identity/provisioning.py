@@ -19,7 +19,7 @@ from config.writes import locked
 from ownership.identity.accounts import new_login, set_login_active
 from ownership.identity.scim_users import Wanted, as_resource, is_active
 from ownership.identity.scim_users import wanted as wanted_of
-from ownership.models import Person, Team
+from ownership.models import Person, Team, scim_user_name_is
 from ownership.people_changes import (
     create_person,
     create_team,
@@ -95,7 +95,7 @@ def provision(wanted: Wanted) -> Person:
     if wanted.email is None:
         raise ValidationError({"emails": "A user needs an email address (emails, or userName)."})
     with transaction.atomic():
-        kept = Person.objects.filter(scim_user_name__iexact=wanted.user_name).first()
+        kept = Person.objects.filter(scim_user_name_is(wanted.user_name)).first()
         if kept is not None:
             raise _taken("userName", f"{wanted.user_name} is here already, as {kept.name}.")
         person = Person.objects.filter(email__iexact=wanted.email.strip()).first()

@@ -15,7 +15,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ownership.models import Person
+from ownership.models import Person, scim_user_name_is
 
 ENTERPRISE = scim.EnterpriseUser
 
@@ -119,7 +119,7 @@ def wanted(user: User, *, before: User | None = None) -> Wanted:
 # the field of the map each is kept in, compared as the RFC says: userName case-insensitively,
 # externalId exactly.
 _LOOKUPS = {
-    "username": "scim_user_name__iexact",
+    "username": "scim_user_name__iexact",  # eq: scim_user_name_is, which the index serves
     "externalid": "scim_external_id",
     "id": "pk",
     "displayname": "name__iexact",
@@ -151,6 +151,8 @@ class _ToQuery(FilterVisitor[Q]):
             return self._unsupported(node)
         if field == "pk":
             return Q(pk=int(node.value)) if str(node.value).isdigit() else Q(pk__in=[])
+        if node.op == CompareOperator.eq and key == "username":
+            return scim_user_name_is(str(node.value))
         if node.op == CompareOperator.eq:
             return Q(**{field: node.value})
         if node.op in _TEXT_LOOKUPS and field.endswith("__iexact"):

@@ -12,6 +12,7 @@ from ownership.assignments import assign_backup, assign_owner
 from ownership.gap_rules import OWNER_DEPARTED, gap_report
 from ownership.identity import provisioning
 from ownership.models import Assignment, Person, Role, Team
+from ownership.people_changes import person_label
 from ownership.permissions import MEMBERS
 from ownership.tokens import revoke_token
 from tests.factories import PersonFactory, TaskFactory, UserFactory
@@ -257,13 +258,18 @@ def test_okta_deactivation_then_handover_then_reactivation(provider, owner, clie
     client.force_login(ops_lead)
     ((person, items),) = client.get(DASHBOARD).context["handovers"]
     assert person == owner
-    data = {item.field_name: item.successor_label for item in items} | {"drop_other_roles": "on"}
+    # The backup she held has no one proposed: the ops lead names Sam for it.
+    sam = PersonFactory(name="Sam Successor", email="sam@northwind.example")
+    data = {item.field_name: item.successor_label or person_label(sam) for item in items}
     response = client.post(reverse("ownership:person_handover", args=[owner.pk]), data)
     assert response.status_code == 302
-    moved = Assignment.objects.get(task__name="Supplier invoices", role=Role.OWNER)
-    assert moved.person.name == "Bo Backup"
+    owned = Assignment.objects.get(task__name="Supplier invoices", role=Role.OWNER)
+    backed = Assignment.objects.get(task__name="Returns labels", role=Role.BACKUP)
+    assert (owned.person, backed.person) == (Person.objects.get(name="Bo Backup"), sam)
     # The provider's name for her (Okta's displayName) replaced the map's when it took her over.
-    assert moved.history.first().history_change_reason == "handover from Test User"
+    for moved in (owned, backed):
+        assert moved.history.first().history_change_reason == "handover from Test User"
+    assert not Assignment.objects.filter(person=owner).exists()
     assert _departed_owners() == departed
     assert "Departed: handover pending" not in client.get(DASHBOARD).content.decode()
 
