@@ -63,8 +63,7 @@ def _changes(person: Person | None, wanted: Wanted) -> dict:
         found["title"] = wanted.title
     if wanted.department is not None:
         current = person.team.name if person is not None and person.team else ""
-        # A team renamed on the map keeps its people while the provider's spelling differs
-        # only in case.
+        # The same team spelt in another case is no move (and no change of role).
         if wanted.department.strip().lower() != current.lower():
             found["team"] = _team(wanted.department)
     return found
@@ -75,8 +74,10 @@ def _set_active(person: Person, active: bool | None, *, reason: str) -> Person:
         return person
     user: User | None = person.user
     if not active:
-        if person.departed_on is None:
-            person = mark_departed(person=person, on=timezone.localdate(), by=None, reason=reason)
+        today = timezone.localdate()
+        # Gone today, even if the map expected them to leave later.
+        if person.departed_on is None or person.departed_on > today:
+            person = mark_departed(person=person, on=today, by=None, reason=reason)
         if user is not None:
             set_login_active(user, False)
         return person

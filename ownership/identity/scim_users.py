@@ -44,6 +44,11 @@ class Wanted:
     active: bool | None = None
 
 
+def is_id(text: str) -> bool:
+    """Whether `text` can be a person's id (the database's ids are 64-bit)."""
+    return text.isdigit() and len(text) <= 18
+
+
 def is_active(person: Person) -> bool:
     """What the provider controls is the login: active while it may sign in. A person an ops
     lead marks departed stays active to the provider until their account is stopped, so the
@@ -150,7 +155,7 @@ class _ToQuery(FilterVisitor[Q]):
         if field is None or not isinstance(node.value, str | int):
             return self._unsupported(node)
         if field == "pk":
-            return Q(pk=int(node.value)) if str(node.value).isdigit() else Q(pk__in=[])
+            return Q(pk=int(node.value)) if is_id(str(node.value)) else Q(pk__in=[])
         if node.op == CompareOperator.eq and key == "username":
             return scim_user_name_is(str(node.value))
         if node.op == CompareOperator.eq:

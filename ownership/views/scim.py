@@ -17,7 +17,14 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError as PayloadError
 
 from ownership.identity import provisioning
-from ownership.identity.scim_users import MAX_PAGE, User, as_resource, matching, service_config
+from ownership.identity.scim_users import (
+    MAX_PAGE,
+    User,
+    as_resource,
+    is_id,
+    matching,
+    service_config,
+)
 from ownership.identity.scim_users import wanted as wanted_from
 from ownership.models import Person
 from ownership.tokens import scim_token_for
@@ -58,10 +65,6 @@ def _refused(error: Exception) -> HttpResponse:
         if "unique" in codes:
             return _error(409, detail, "uniqueness")
         return _error(400, detail, "invalidValue")
-    if isinstance(error, json.JSONDecodeError):
-        return _error(
-            400, f"The body is not JSON: {error.msg} at line {error.lineno}.", "invalidSyntax"
-        )
     raise error
 
 
@@ -81,7 +84,7 @@ def scim_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             )
         try:
             return view(request, *args, **kwargs)
-        except (scim.SCIMException, PayloadError, ValidationError, json.JSONDecodeError) as error:
+        except (scim.SCIMException, PayloadError, ValidationError) as error:
             return _refused(error)
         except IntegrityError:
             return _error(409, "Someone else changed this user at the same time: send it again.")
@@ -95,7 +98,13 @@ def _not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
 
 
 def _body(request: HttpRequest) -> Any:
-    return json.loads(request.body or b"null")
+    try:
+        return json.loads(request.body or b"null")
+    except json.JSONDecodeError as error:
+        detail = f"The body is not JSON: {error.msg} at line {error.lineno}."
+    except UnicodeDecodeError:
+        detail = "The body is not JSON: it is not UTF-8 text."
+    raise scim.InvalidSyntaxException(detail=detail)
 
 
 def _location(request: HttpRequest, person: Person) -> str:
@@ -112,7 +121,7 @@ def _kept() -> Any:
 
 
 def _find(pk: str) -> Person:
-    person = _kept().filter(pk=int(pk)).first() if pk.isdigit() else None
+    person = _kept().filter(pk=int(pk)).first() if is_id(pk) else None
     if person is None:
         raise scim.NotFoundException(detail=f"There is no user {pk} here.")
     return person

@@ -11,8 +11,9 @@ from django.utils import timezone
 from ownership.assignments import assign_backup, assign_owner
 from ownership.gap_rules import OWNER_DEPARTED, gap_report
 from ownership.identity import provisioning
-from ownership.models import Assignment, Person, Role, Team
-from ownership.people_changes import person_label
+from ownership.identity.sso import SignInBackend
+from ownership.models import Assignment, Person, Role, ScimToken, Team
+from ownership.people_changes import mark_departed, person_label
 from ownership.permissions import MEMBERS
 from ownership.tokens import revoke_token
 from tests.factories import PersonFactory, TaskFactory, UserFactory
@@ -76,8 +77,6 @@ def test_without_a_live_token_every_request_is_401(provider):
 
 
 def test_a_revoked_token_is_refused(provider):
-    from ownership.models import ScimToken
-
     assert provider.get("/Users").status_code == 200
     revoke_token(token=ScimToken.objects.get())
     _error(provider.get("/Users"), 401, None)
@@ -95,6 +94,14 @@ def test_the_admin_issues_a_scim_token_once_and_it_works(admin_client):
     assert token[:13] in listed
     answer = admin_client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert answer.status_code == 200
+
+
+def test_the_admin_revokes_a_scim_token(admin_client, provider):
+    record = ScimToken.objects.get()
+    changelist = reverse("admin:ownership_scimtoken_changelist")
+    data = {"action": "revoke", "_selected_action": [record.pk]}
+    assert admin_client.post(changelist, data).status_code == 302
+    _error(provider.get("/Users"), 401, None)
 
 
 # --- Entra ID ---------------------------------------------------------------------------------
@@ -298,13 +305,21 @@ def test_a_departure_marked_on_the_map_is_not_undone_by_the_next_sync(provider, 
     pk = provider.post("/Users", okta_create(user_name="lena@northwind.example")).json()["id"]
     leaving = timezone.localdate() + timezone.timedelta(days=30)
     owner.refresh_from_db()
-    from ownership.people_changes import mark_departed
-
     mark_departed(person=owner, on=leaving, by=None)
     replaced = okta_replace(pk, user_name=owner.email, display_name="Lena Leaves")
     assert provider.put(f"/Users/{pk}", replaced).json()["active"] is True
     owner.refresh_from_db()
     assert owner.departed_on == leaving
+
+
+def test_deactivation_brings_a_later_departure_forward_to_today(provider, owner):
+    pk = provider.post("/Users", okta_create(user_name="lena@northwind.example")).json()["id"]
+    owner.refresh_from_db()
+    mark_departed(person=owner, on=timezone.localdate() + timezone.timedelta(days=30), by=None)
+    provider.patch(f"/Users/{pk}", OKTA_DEACTIVATE)
+    owner.refresh_from_db()
+    assert owner.departed_on == timezone.localdate()
+    assert _reasons(owner)[-1] == provisioning.DEACTIVATED
 
 
 # --- Bad input: SCIM's error bodies, nothing half-written ---------------------------------------
@@ -386,6 +401,7 @@ def test_an_unsupported_filter_says_what_is(provider):
 def test_unknown_users_and_resources_are_scim_404s(provider):
     _error(provider.get("/Users/999"), 404, None)
     _error(provider.get("/Users/not-a-number"), 404, None)
+    _error(provider.get("/Users/99999999999999999999999"), 404, None)
     _error(provider.get("/Groups"), 404, None)
     # Someone on the map that the provider does not keep is not its user.
     _error(provider.get(f"/Users/{PersonFactory().pk}"), 404, None)
@@ -454,8 +470,6 @@ def test_the_person_page_and_form_say_the_provider_keeps_them(provider, owner, c
 
 
 def test_a_provisioned_person_signs_in_to_the_login_provisioning_made(provider):
-    from ownership.identity.sso import SignInBackend
-
     pk = provider.post("/Users", okta_create(user_name="nadia.n", email="nadia@northwind.example"))
     login = Person.objects.get(pk=pk.json()["id"]).user
     found = SignInBackend().filter_users_by_claims({"email": "Nadia@northwind.example"})
