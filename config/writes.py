@@ -13,7 +13,9 @@ A new row is saved with insert_once, which turns the unique rule a concurrent in
 the same ValidationError the check before it would have raised.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -41,14 +43,28 @@ def apply_changes(current: Model, changes: Mapping[str, Any]) -> list[str]:
     return changed
 
 
+_REASON: ContextVar[str | None] = ContextVar("write_reason", default=None)
+
+
+@contextmanager
+def writes_for(reason: str) -> Iterator[None]:
+    """Every write in the block that gives no reason of its own is recorded with this one: the
+    fixes made from a review session's item say they were made in that session."""
+    token = _REASON.set(reason)
+    try:
+        yield
+    finally:
+        _REASON.reset(token)
+
+
 def stamp(obj: Any, *, by: AbstractBaseUser | None, reason: str | None = None) -> None:
     """Mark the next save of `obj` as made by `by` (None for the system), for `reason` (None
-    for none).
+    for none, or the block's: writes_for).
 
     django-simple-history reads these two attributes when it writes the history row; the models
     do not declare them, which is why they are set here, in one place."""
     obj._history_user = by
-    obj._change_reason = reason
+    obj._change_reason = reason if reason is not None else _REASON.get()
 
 
 def insert_once(obj: Model, *, taken: ValidationError) -> None:

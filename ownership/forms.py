@@ -319,7 +319,7 @@ class PauseForm(forms.Form):
 
     until = forms.DateField(
         label="Done by",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={
             "required": "Give the day it will be done by.",
             "invalid": "Give the day as a date, e.g. 2026-12-11.",

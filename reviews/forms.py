@@ -41,3 +41,11 @@ class MissingTaskForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One checkable line each: what a second person could verify.",
     )
+
+
+class FollowUpForm(forms.Form):
+    on = forms.DateField(
+        label="Follow-up on",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        error_messages={"required": "Choose the day of the follow-up.", "invalid": "Enter a date."},
+    )

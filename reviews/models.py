@@ -11,6 +11,8 @@ from tasks_registry.models import Campaign, Task
 class ReviewKind(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly review"
     POST_CAMPAIGN = "post_campaign", "Post-campaign review"
+    # Scheduled by a manager from a closed session's summary, for what it did not review.
+    FOLLOW_UP = "follow_up", "Follow-up review"
 
 
 class SessionStatus(models.TextChoices):
@@ -21,7 +23,8 @@ class SessionStatus(models.TextChoices):
 
 
 class ReviewSession(models.Model):
-    """A quarterly review (one per quarter) or a post-campaign review (one per campaign)."""
+    """A quarterly review (one per quarter), a post-campaign review (one per campaign), or a
+    follow-up to one of them for the items it did not review."""
 
     kind = models.CharField(max_length=20, choices=ReviewKind.choices)
     period = models.CharField(
@@ -33,6 +36,14 @@ class ReviewSession(models.Model):
         null=True,
         blank=True,
         related_name="review_sessions",
+    )
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="The session a follow-up takes the unreviewed items of.",
     )
     scheduled_for = models.DateField()
     facilitator = models.ForeignKey(
@@ -79,11 +90,14 @@ class ReviewSession(models.Model):
                         kind="quarterly", campaign__isnull=True, period__regex=r"^\d{4}-Q[1-4]$"
                     )
                     | models.Q(kind="post_campaign", campaign__isnull=False, period="")
+                    | models.Q(
+                        kind="follow_up", campaign__isnull=True, period="", follows__isnull=False
+                    )
                 ),
-                name="review_covers_a_quarter_or_a_campaign",
+                name="review_covers_a_quarter_a_campaign_or_a_session",
                 violation_error_message=(
-                    "A quarterly review covers a quarter (YYYY-Qn); "
-                    "a post-campaign review covers a campaign."
+                    "A quarterly review covers a quarter (YYYY-Qn); a post-campaign review "
+                    "covers a campaign; a follow-up follows a session."
                 ),
             ),
         ]
@@ -91,7 +105,15 @@ class ReviewSession(models.Model):
     def __str__(self) -> str:
         if self.kind == ReviewKind.QUARTERLY:
             return f"Quarterly review {self.period}"
+        if self.kind == ReviewKind.FOLLOW_UP:
+            return f"Follow-up to the {self.follows}"
         return f"Post-campaign review: {self.campaign}"
+
+    @property
+    def cause(self) -> str:
+        """What a change made through this session's items records as its cause: the
+        summary's "What changed" is these changes (reviews/summary.py)."""
+        return f"in the {self}"
 
 
 class Outcome(models.TextChoices):
@@ -112,6 +134,7 @@ class ItemReason(models.TextChoices):
     FELL_DUE = "fell_due", "Fell due around the campaign"
     GAINED_GAP = "gained_gap", "Gained a gap during the campaign"
     ADDED = "added", "Added to the map during the session"
+    CARRIED = "carried", "Not reviewed in an earlier session"
 
 
 class ReviewItem(models.Model):
@@ -125,6 +148,9 @@ class ReviewItem(models.Model):
     note = models.TextField(blank=True)
     # A record of the task's gaps when the session was made, not the source of truth.
     gaps_snapshot = models.JSONField(default=list, blank=True)
+    # And of its people then, by name ({"owner": …, "backup": …}): a retired task's item
+    # shows who held it when it was walked, beside who holds it now.
+    people_snapshot = models.JSONField(default=dict, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -133,6 +159,15 @@ class ReviewItem(models.Model):
         related_name="review_decisions",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The unreviewed item of a closed session that this one takes over: each is carried once,
+    # to the next session of its kind or to a follow-up (reviews/carrying.py).
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+    )
 
     history = HistoricalRecords()
 

@@ -230,7 +230,11 @@ def compose(notice: Notice, *, today: datetime.date | None = None) -> Message | 
         context["session"] = session
         context["url"] = link(reverse("reviews:session", kwargs={"pk": session.pk}))
         if notice.kind == NoticeKind.SUMMARY:
-            context["summary"] = session_summary(session)
+            summary = session_summary(session)
+            context["summary"] = summary
+            # Their own gaps to close first, then everyone else's.
+            context["yours"] = [g for g in summary.open_gaps if g.person_id == notice.person_id]
+            context["others"] = [g for g in summary.open_gaps if g.person_id != notice.person_id]
             context["url"] = link(reverse("reviews:summary", kwargs={"pk": session.pk}))
     if notice.kind == NoticeKind.DIGEST:
         context["rows"] = _digest_tasks(notice, today)

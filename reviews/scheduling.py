@@ -20,9 +20,11 @@ from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
 from ownership import escalation
+from ownership.assignments import owners_and_backups
 from ownership.gap_rules import OVERDUE, RULES, UNATTESTED, GapReport, gap_report
 from ownership.models import Assignment, Attestation, Person, Reach, Role
 from ownership.permissions import EDIT_MAP
+from reviews import carrying
 from reviews.models import (
     GapBaseline,
     ItemReason,
@@ -198,28 +200,45 @@ def _ranked(task_ids=None) -> list[int]:
     return list(ordered.filter(pk__in=wanted))
 
 
+def people_snapshot(owner: Person | None, backup: Person | None) -> dict[str, str]:
+    """A task's people by name, as an item records them when it is made."""
+    return {"owner": owner.name if owner else "", "backup": backup.name if backup else ""}
+
+
+def _with_carried(kind: str, items: list[tuple[int, str]]) -> tuple[list, dict[int, int]]:
+    """The items, with what earlier sessions of `kind` left unreviewed first (carrying.py)."""
+    carried = carrying.waiting(kind)
+    first = [(pk, ItemReason.CARRIED) for pk in _ranked(carried)]
+    return first + [(pk, reason) for pk, reason in items if pk not in carried], carried
+
+
 def _make_session(
     *,
     now: datetime.datetime,
     report: GapReport,
     items: list[tuple[int, str]],
+    carried: dict[int, int] | None = None,
+    by=None,
     **fields,
 ) -> ReviewSession | None:
     """The session, its participants and its items, all or nothing; None if another sweep made
-    it first (the unique constraint decides)."""
+    it first (the unique constraint decides, as it does for an item carried twice).
+    `carried` maps a task to the earlier session's unreviewed item that its item takes over."""
+    carried = carried or {}
     today = timezone.localdate(now)
     try:
         with transaction.atomic():
             session = ReviewSession(
                 facilitator=facilitator(today), map_before=map_figures(report), **fields
             )
-            stamp(session, by=None, reason="made by the review schedule")
+            stamp(session, by=by, reason=None if by else "made by the review schedule")
             session.save()
             people = _participants(today)
             if session.facilitator is not None:
                 people.append(session.facilitator)
             session.participants.set({person.pk for person in people})
             gaps_of = report.gaps_of
+            people_of = owners_and_backups(task_id for task_id, _ in items)
             bulk_create_with_history(
                 [
                     ReviewItem(
@@ -228,12 +247,15 @@ def _make_session(
                         position=position,
                         reason=reason,
                         gaps_snapshot=[rule.code for rule in gaps_of.get(task_id, ())],
+                        people_snapshot=people_snapshot(*people_of.get(task_id, (None, None))),
+                        carried_from_id=carried.get(task_id),
                     )
                     for position, (task_id, reason) in enumerate(items, start=1)
                 ],
                 ReviewItem,
                 batch_size=_BATCH,
-                default_change_reason="made by the review schedule",
+                default_user=by,
+                default_change_reason=None if by else "made by the review schedule",
                 default_date=now,
             )
     except IntegrityError:
@@ -251,10 +273,14 @@ def make_quarterly_session(now: datetime.datetime) -> ReviewSession | None:
     if ReviewSession.objects.filter(kind=ReviewKind.QUARTERLY, period=period).exists():
         return None
     report = gap_report(on=today)
+    items, carried = _with_carried(
+        ReviewKind.QUARTERLY, [(pk, ItemReason.QUARTERLY) for pk in _ranked()]
+    )
     return _make_session(
         now=now,
         report=report,
-        items=[(pk, ItemReason.QUARTERLY) for pk in _ranked()],
+        items=items,
+        carried=carried,
         kind=ReviewKind.QUARTERLY,
         period=period,
         scheduled_for=_not_before(quarterly_review_day(year, quarter), today),
@@ -309,13 +335,39 @@ def make_post_campaign_session(campaign: Campaign, now: datetime.datetime) -> Re
     gained = _gained_a_gap(campaign, report) - fell_due
     reasons = {pk: ItemReason.FELL_DUE for pk in fell_due}
     reasons.update({pk: ItemReason.GAINED_GAP for pk in gained})
+    items, carried = _with_carried(
+        ReviewKind.POST_CAMPAIGN, [(pk, reasons[pk]) for pk in _ranked(reasons)]
+    )
     return _make_session(
         now=now,
         report=report,
-        items=[(pk, reasons[pk]) for pk in _ranked(reasons)],
+        items=items,
+        carried=carried,
         kind=ReviewKind.POST_CAMPAIGN,
         campaign=campaign,
         scheduled_for=_not_before(post_campaign_review_day(campaign), today),
+    )
+
+
+def make_follow_up_session(
+    follows: ReviewSession,
+    *,
+    on: datetime.date,
+    carried: dict[int, int],
+    by,
+    now: datetime.datetime,
+) -> ReviewSession | None:
+    """A follow-up to `follows` on `on`, taking over the unreviewed items in `carried`."""
+    today = timezone.localdate(now)
+    return _make_session(
+        now=now,
+        report=gap_report(on=today),
+        items=[(pk, ItemReason.CARRIED) for pk in _ranked(carried)],
+        carried=carried,
+        by=by,
+        kind=ReviewKind.FOLLOW_UP,
+        follows=follows,
+        scheduled_for=on,
     )
 
 
@@ -510,10 +562,7 @@ def weekly_digests(now: datetime.datetime) -> list[int]:
     return _record_notices(wanted)
 
 
-def summary_notices(session: ReviewSession) -> list[int]:
-    people = {person.pk for person in session.participants.all()}
-    if session.facilitator_id:
-        people.add(session.facilitator_id)
+def summary_notices(session: ReviewSession, people: list[Person]) -> list[int]:
     return _record_notices(
         {
             f"summary:{session.pk}:person:{person_id}": {
@@ -521,7 +570,7 @@ def summary_notices(session: ReviewSession) -> list[int]:
                 "person_id": person_id,
                 "session": session,
             }
-            for person_id in sorted(people)
+            for person_id in sorted(person.pk for person in people)
         }
     )
 

@@ -11,12 +11,12 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from config.writes import stamp
+from config.writes import stamp, writes_for
 from ownership.assignments import assign_owner
 from ownership.gap_facts import refresh_gap_facts
 from ownership.gap_rules import gap_report
 from ownership.models import Attestation, Person
-from reviews import scheduling
+from reviews import carrying, scheduling
 from reviews.models import (
     CONFIRMING,
     ItemReason,
@@ -25,6 +25,7 @@ from reviews.models import (
     ReviewSession,
     SessionStatus,
 )
+from reviews.summary import summary_recipients
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Stage, Task
 
@@ -129,10 +130,10 @@ def record_outcome(
         _note_last_confirmed(current.task_id)
         task = current.task
         if outcome == Outcome.RETIRED and task.is_active:
-            update_task(task=task, by=by, is_active=False, reason=f"retired in the {session}")
+            update_task(task=task, by=by, is_active=False, reason=f"retired {session.cause}")
         elif outcome != Outcome.RETIRED and not task.is_active:
             # Decided otherwise after retiring it: it comes back.
-            update_task(task=task, by=by, is_active=True, reason=f"kept in the {session}")
+            update_task(task=task, by=by, is_active=True, reason=f"kept {session.cause}")
     return current
 
 
@@ -155,11 +156,12 @@ def add_missing_task(
             )
         if current.status == SessionStatus.SCHEDULED:
             start_session(session=current, by=by)
-        task = create_task(
-            name=name, stage=stage, by=by, reason=f"added in the {current}", **fields
-        )
-        if owner is not None:
-            assign_owner(task=task, person=owner, by=by)
+        with writes_for(current.cause):
+            task = create_task(
+                name=name, stage=stage, by=by, reason=f"added {current.cause}", **fields
+            )
+            if owner is not None:
+                assign_owner(task=task, person=owner, by=by)
         last = current.items.order_by("-position").values_list("position", flat=True).first()
         report = gap_report(on=timezone.localdate(), tasks=Task.objects.filter(pk=task.pk))
         item = ReviewItem(
@@ -170,6 +172,7 @@ def add_missing_task(
             outcome=Outcome.CHANGED,
             note="Added to the map in this session.",
             gaps_snapshot=[rule.code for rule in report.gaps_of.get(task.pk, ())],
+            people_snapshot=scheduling.people_snapshot(owner, None),
             decided_by=by,
             decided_at=timezone.now(),
         )
@@ -186,21 +189,52 @@ def close_session(
     on_closed: Callable[[list[int]], None] | None = None,
 ) -> ReviewSession:
     """Close the session: the map's figures now are its "after", and each participant gets
-    the summary (on_closed receives the notices' ids once the transaction commits)."""
+    the summary (on_closed receives the notices' ids once the transaction commits). What it
+    did not review waits for the next session of its kind (carrying.py). Refused if it is
+    closed already, so nothing is sent twice."""
     with transaction.atomic():
         current = _locked(session)
         if current.status == SessionStatus.CLOSED:
-            return current
+            closed = timezone.localtime(current.closed_at).strftime("%-d %B %Y at %H:%M")
+            raise ValidationError(
+                f"This session was closed already, on {closed}: its summary was sent then, "
+                "and nothing was sent again."
+            )
         now = timezone.now()
         current.status = SessionStatus.CLOSED
         current.started_at = current.started_at or now
         current.closed_at = now
         current.map_after = scheduling.map_figures(gap_report(on=timezone.localdate(now)))
         _save(current, by, ["status", "started_at", "closed_at", "map_after"])
-        notices = scheduling.summary_notices(current)
+        notices = scheduling.summary_notices(current, summary_recipients(current))
         if on_closed is not None:
             transaction.on_commit(lambda: on_closed(notices), robust=True)
     return current
+
+
+def schedule_follow_up(
+    *, session: ReviewSession, on: datetime.date, by: AbstractBaseUser | None
+) -> ReviewSession:
+    """A follow-up session on `on` for what `session` left unreviewed and nothing has taken
+    over yet; it follows the quarterly or post-campaign session at the root."""
+    if session.status != SessionStatus.CLOSED:
+        raise ValidationError("A follow-up is scheduled once the session is closed.")
+    if on < timezone.localdate():
+        raise ValidationError({"on": "The follow-up cannot be in the past."})
+    waiting = carrying.left_unreviewed(session).filter(
+        carried_into__isnull=True, task__is_active=True
+    )
+    carried = dict(waiting.values_list("task_id", "pk"))
+    if not carried:
+        raise ValidationError(
+            "Nothing is waiting: every item was reviewed, or taken over by another session."
+        )
+    made = scheduling.make_follow_up_session(
+        carrying.root_of(session), on=on, carried=carried, by=by, now=timezone.now()
+    )
+    if made is None:
+        raise ValidationError("Another session took these items over meanwhile: nothing was made.")
+    return made
 
 
 def next_pending(session: ReviewSession, after: int = 0) -> ReviewItem | None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/start", sessions.session_start, name="start"),
     path("<int:pk>/pause", sessions.session_pause, name="pause"),
     path("<int:pk>/close", sessions.session_close, name="close"),
+    path("<int:pk>/follow-up", sessions.session_follow_up, name="follow_up"),
     path("<int:pk>/tasks/new", items.missing_task, name="missing_task"),
     path("<int:pk>/items/<int:item_pk>/", items.item_detail, name="item"),
     path("<int:pk>/items/<int:item_pk>/outcome", items.item_outcome, name="item_outcome"),

@@ -124,6 +124,7 @@ MATRIX = {
     "reviews:start": MANAGER,
     "reviews:pause": MANAGER,
     "reviews:close": MANAGER,
+    "reviews:follow_up": MANAGER,
     "reviews:missing_task": MANAGER,
     "reviews:item_outcome": MANAGER,
     "reviews:item_fix": MANAGER,

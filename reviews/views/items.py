@@ -13,6 +13,8 @@ from django_htmx.http import push_url
 
 from config.form_fields import add_errors
 from config.rendering import HtmxRequest, render_page
+from config.writes import writes_for
+from ownership.assignments import owners_and_backups
 from ownership.fix_in_place import FixPlace, fix_class, fix_in_place
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, OwnerFix, RhythmFix
 from ownership.gap_rules import RULES, task_gaps
@@ -60,11 +62,19 @@ def _context(request: HtmxRequest, item: ReviewItem, refused: Fix | None = None,
     before, after = _neighbours(item)
     row = task_gaps(item.task, on=timezone.localdate())
     place = _place(item, refused)
-    owner = row.owner if row else None
+    # A retired task has no row on the map, but may still have its people.
+    owner, backup = (
+        (row.owner, row.backup)
+        if row
+        else owners_and_backups([item.task_id]).get(item.task_id, (None, None))
+    )
     return {
         "session": session,
         "item": item,
         "row": row,
+        "owner": owner,
+        "backup": backup,
+        "then": item.people_snapshot,
         # Codes of rules since removed are left out: the snapshot is a record, not the truth.
         "snapshot": [rule for code in item.gaps_snapshot if (rule := RULES.get(code))],
         "decided": decided,
@@ -157,9 +167,10 @@ def item_fix(request: HtmxRequest, pk: int, item_pk: int, kind: str) -> HttpResp
     def refused(form: Fix) -> HttpResponse:
         return _panel(request, item, refused=form, refusal=_refusal(form))
 
-    return fix_in_place(
-        request, form, task=item.task, fixed=fixed, refused=refused, refusal=refusal
-    )
+    with writes_for(session.cause):
+        return fix_in_place(
+            request, form, task=item.task, fixed=fixed, refused=refused, refusal=refusal
+        )
 
 
 def _refusal(form: forms.Form) -> str:

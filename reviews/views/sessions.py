@@ -1,24 +1,30 @@
 """The reviews page (sessions to come, past ones, the trend), a session, its summary."""
 
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.form_fields import add_errors
 from config.rendering import render_page
 from ownership.gap_rules import gap_report
-from reviews import jobs, session_runner
-from reviews.models import Outcome, ReviewSession
+from reviews import carrying, jobs, session_runner
+from reviews.forms import FollowUpForm
+from reviews.models import Outcome, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
 from reviews.scheduling import map_figures
-from reviews.summary import session_summary
+from reviews.summary import session_summary, summary_recipients
 from reviews.trend import figures_of, trend_chart, trend_columns
 
 ITEMS_PER_PAGE = 50
+# Listed on the page that asks before closing; the rest are counted.
+CLOSE_LISTS = 50
 SHOWN = {
     "pending": ("Not yet reviewed", {"outcome": Outcome.PENDING}),
     "decided": ("Decided", {}),
@@ -70,18 +76,55 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": SHOWN,
         "decided": decided,
         "total": total,
+        "undecided": total - decided,
         "next_item": session_runner.next_pending(session),
         "can_run": request.user.has_perm(RUN),
     }
     return render_page(request, "reviews/session_detail.html", context, partial="items")
 
 
+def _summary_page(
+    request: HttpRequest, session: ReviewSession, form: FollowUpForm | None = None, status=200
+) -> HttpResponse:
+    context = {
+        "session": session,
+        "summary": session_summary(session),
+        "may_follow_up": request.user.has_perm(RUN),
+        "follow_up_form": form or FollowUpForm(initial={"on": timezone.localdate()}),
+    }
+    return render(request, "reviews/summary.html", context, status=status)
+
+
 @require_GET
 @permission_required(ATTEND, raise_exception=True)
 def session_summary_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _summary_page(request, _session(pk))
+
+
+@require_POST
+@permission_required(RUN, raise_exception=True)
+def session_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """A follow-up for what a closed session left unreviewed, from its summary."""
     session = _session(pk)
-    context = {"session": session, "summary": session_summary(session)}
-    return render(request, "reviews/summary.html", context)
+    form = FollowUpForm(request.POST)
+    # Signed in: permission_required saw to it.
+    manager: AbstractBaseUser = request.user  # type: ignore[assignment]
+    if form.is_valid():
+        try:
+            made = session_runner.schedule_follow_up(
+                session=session, on=form.cleaned_data["on"], by=manager
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            count = made.items.count()
+            messages.success(
+                request,
+                f"Scheduled for {made.scheduled_for:%-d %B}: {count} item{pluralize(count)} "
+                "not reviewed last time.",
+            )
+            return redirect("reviews:session", pk=made.pk)
+    return _summary_page(request, session, form, status=400)
 
 
 def _change_status(request: HttpRequest, pk: int, write, done: str) -> HttpResponse:
@@ -115,10 +158,27 @@ def session_pause(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required(RUN, raise_exception=True)
 def session_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, showing what is still unreviewed; POST closes."""
     session = _session(pk)
-    session_runner.close_session(session=session, by=request.user, on_closed=jobs.deliver_later)
-    messages.success(request, "The session is closed; its summary goes to every participant.")
+    if request.method == "GET":
+        if session.status == SessionStatus.CLOSED:
+            messages.info(request, "This session is closed already.")
+            return redirect("reviews:summary", pk=session.pk)
+        unreviewed = carrying.left_unreviewed(session)
+        context = {
+            "session": session,
+            "unreviewed": unreviewed[:CLOSE_LISTS],
+            "unreviewed_count": unreviewed.count(),
+            "recipients": summary_recipients(session),
+        }
+        return render(request, "reviews/close.html", context)
+    try:
+        session_runner.close_session(session=session, by=request.user, on_closed=jobs.deliver_later)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The session is closed; its summary is on its way.")
     return redirect("reviews:summary", pk=session.pk)

@@ -66,9 +66,16 @@ def test_a_manager_runs_the_quarterly_review_and_the_summary_lists_the_owner_cha
     expect(page.locator("#session-progress")).to_contain_text("3 of 4 decided")
 
     page.get_by_role("link", name=f"← {session}").click()
-    page.get_by_role("button", name="Close the session").click()
+    page.get_by_role("link", name="Close the session…").click()
+    # It asks first, naming what is still unreviewed.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Close the {session}?")
+    expect(page.get_by_role("heading", name="1 item not reviewed")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Stock sync")
+    page.get_by_role("button", name="Close with 1 not reviewed and send the summary").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Summary: {session}")
+    unreviewed = page.get_by_role("region", name="Not reviewed (1)")
+    expect(unreviewed).to_contain_text("Stock sync — waiting for the next quarterly review")
     changes = page.locator(".change-list")
     expect(changes).to_contain_text("Owner of Carrier review: Sam Lee → Priya Shah")
     expect(page.locator("main")).to_contain_text("Sam rewrites the definition of done by Friday")
@@ -79,6 +86,9 @@ def test_a_manager_runs_the_quarterly_review_and_the_summary_lists_the_owner_cha
         "Returns notices": Outcome.GAP_LEFT_OPEN,
         "Stock sync": Outcome.PENDING,
     }
+    page.get_by_role("button", name="Schedule a follow-up for the 1 waiting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Follow-up to the {session}")
+    expect(page.locator("#session-items")).to_contain_text("Stock sync")
 
 
 def test_a_member_attends_but_cannot_record_outcomes(quarter, sign_in, live_server):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ownership.assignments import assign_owner
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind, ReviewKind, ReviewSession
+from reviews.summary import summary_recipients
 from tasks_registry import due
 from tasks_registry.models import Completion, Task
 from tests.factories import (
@@ -120,7 +121,7 @@ def test_a_session_summary_goes_to_the_channel_once_without_a_greeting(webhook, 
     session = ReviewSessionFactory(status="closed", closed_at=timezone.now())
     dana, helen = PersonFactory(name="Dana Kowalski"), PersonFactory(name="Helen Marsh")
     session.participants.add(dana, helen)
-    for pk in scheduling.summary_notices(session):
+    for pk in scheduling.summary_notices(session, summary_recipients(session)):
         notify.deliver(pk)
     assert sorted(m.body.splitlines()[0] for m in mail.outbox) == [
         "Hello Dana Kowalski,",
@@ -143,7 +144,7 @@ def test_a_campaign_named_like_a_broadcast_pings_nobody_through_the_webhook(webh
         closed_at=timezone.now(),
     )
     session.participants.add(PersonFactory(name="Dana Kowalski"))
-    for pk in scheduling.summary_notices(session):
+    for pk in scheduling.summary_notices(session, summary_recipients(session)):
         notify.deliver(pk)
     (posted,) = received
     assert "&lt;!channel&gt; Black Friday &amp; &lt;@U0BOSS&gt;" in posted["text"]
@@ -179,7 +180,7 @@ def test_a_webhook_outage_does_not_stop_the_email_or_send_it_twice(settings, cap
     settings.OWNERMAP_CHAT_WEBHOOK_URL = "http://127.0.0.1:1/hook"
     session = ReviewSessionFactory(status="closed", closed_at=timezone.now())
     session.participants.add(PersonFactory(name="Dana Kowalski"))
-    [notice] = scheduling.summary_notices(session)
+    [notice] = scheduling.summary_notices(session, summary_recipients(session))
     assert notify.deliver(notice) is True
     assert len(mail.outbox) == 1
     assert "chat webhook failed" in caplog.text

@@ -17,6 +17,7 @@ from ownership.history_in_words import task_history
 from ownership.models import Attestation, EscalationPause, Reach
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind
+from reviews.summary import summary_recipients
 from tasks_registry.changes import update_task
 from tasks_registry.models import Completion
 from tests.factories import PersonFactory, ReviewSessionFactory, UserFactory
@@ -286,7 +287,7 @@ def test_a_session_summary_goes_to_the_slack_channel_once(slack_on, settings):
     settings.SLACK_SUMMARY_CHANNEL = "C0OPS"
     session = ReviewSessionFactory(status="closed", closed_at=timezone.now())
     session.participants.add(person("Dana Kowalski", "U0DANA"), person("Helen Marsh", "U0HELEN"))
-    for pk in scheduling.summary_notices(session):
+    for pk in scheduling.summary_notices(session, summary_recipients(session)):
         notify.deliver(pk)
     posts = slack_on.calls_to("chat.postMessage")
     to_channel = [call for call in posts if call.body["channel"] == "C0OPS"]
