@@ -471,8 +471,8 @@ if OWNERMAP_REVIEW_WEEK > 2:
 OWNERMAP_REVIEW_FACILITATOR = env_str("OWNERMAP_REVIEW_FACILITATOR")
 # A post-campaign review falls this many business days after the campaign ends.
 OWNERMAP_POST_CAMPAIGN_REVIEW_DAYS = env_int("OWNERMAP_POST_CAMPAIGN_REVIEW_DAYS", 2, minimum=0)
-# Campaigns that ended longer ago than this get no review when first seen (an old campaign
-# typed in for the record).
+# A campaign first seen longer than this after it ended still gets its review, marked late; one
+# known in time whose review the schedule missed for longer than this gets none.
 OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS = env_int(
     "OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS", 30, minimum=1
 )

@@ -60,6 +60,10 @@ class ReviewSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A post-campaign review whose campaign was first seen long after it ended.
+    late = models.BooleanField(default=False, editable=False)
+    # When its campaign's dates changed after the review had started (it kept its items).
+    campaign_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When its summary went to the team's chat channel: once, whoever's notice got there first.
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The map's figures when the session was made and when it closed (ownership.gap_rules's

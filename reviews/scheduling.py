@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -30,6 +30,7 @@ from reviews.models import (
     ItemReason,
     Notice,
     NoticeKind,
+    Outcome,
     ReviewItem,
     ReviewKind,
     ReviewSession,
@@ -212,6 +213,41 @@ def _with_carried(kind: str, items: list[tuple[int, str]]) -> tuple[list, dict[i
     return first + [(pk, reason) for pk, reason in items if pk not in carried], carried
 
 
+def _add_items(
+    session: ReviewSession,
+    items: list[tuple[int, str]],
+    *,
+    carried: dict[int, int],
+    report: GapReport,
+    now: datetime.datetime,
+    by=None,
+    reason: str | None = None,
+) -> None:
+    """The session's items, in this order, each with its task's gaps and people now, written
+    in bulk with their history."""
+    gaps_of = report.gaps_of
+    people_of = owners_and_backups(task_id for task_id, _ in items)
+    bulk_create_with_history(
+        [
+            ReviewItem(
+                session=session,
+                task_id=task_id,
+                position=position,
+                reason=why,
+                gaps_snapshot=[rule.code for rule in gaps_of.get(task_id, ())],
+                people_snapshot=people_snapshot(*people_of.get(task_id, (None, None))),
+                carried_from_id=carried.get(task_id),
+            )
+            for position, (task_id, why) in enumerate(items, start=1)
+        ],
+        ReviewItem,
+        batch_size=_BATCH,
+        default_user=by,
+        default_change_reason=reason or (None if by else "made by the review schedule"),
+        default_date=now,
+    )
+
+
 def _make_session(
     *,
     now: datetime.datetime,
@@ -237,27 +273,7 @@ def _make_session(
             if session.facilitator is not None:
                 people.append(session.facilitator)
             session.participants.set({person.pk for person in people})
-            gaps_of = report.gaps_of
-            people_of = owners_and_backups(task_id for task_id, _ in items)
-            bulk_create_with_history(
-                [
-                    ReviewItem(
-                        session=session,
-                        task_id=task_id,
-                        position=position,
-                        reason=reason,
-                        gaps_snapshot=[rule.code for rule in gaps_of.get(task_id, ())],
-                        people_snapshot=people_snapshot(*people_of.get(task_id, (None, None))),
-                        carried_from_id=carried.get(task_id),
-                    )
-                    for position, (task_id, reason) in enumerate(items, start=1)
-                ],
-                ReviewItem,
-                batch_size=_BATCH,
-                default_user=by,
-                default_change_reason=None if by else "made by the review schedule",
-                default_date=now,
-            )
+            _add_items(session, items, carried=carried, report=report, now=now, by=by)
     except IntegrityError:
         log.info("%s was made by another sweep meanwhile", fields)
         return None
@@ -328,16 +344,23 @@ def _gained_a_gap(campaign: Campaign, report: GapReport) -> set[int]:
     }
 
 
-def make_post_campaign_session(campaign: Campaign, now: datetime.datetime) -> ReviewSession | None:
-    today = timezone.localdate(now)
-    report = gap_report(on=today)
+def _post_campaign_items(campaign: Campaign, report: GapReport) -> tuple[list, dict[int, int]]:
     fell_due = _fell_due(campaign)
     gained = _gained_a_gap(campaign, report) - fell_due
     reasons = {pk: ItemReason.FELL_DUE for pk in fell_due}
     reasons.update({pk: ItemReason.GAINED_GAP for pk in gained})
-    items, carried = _with_carried(
-        ReviewKind.POST_CAMPAIGN, [(pk, reasons[pk]) for pk in _ranked(reasons)]
-    )
+    return _with_carried(ReviewKind.POST_CAMPAIGN, [(pk, reasons[pk]) for pk in _ranked(reasons)])
+
+
+def _first_seen_late(campaign: Campaign) -> bool:
+    horizon = datetime.timedelta(days=settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS)
+    return campaign.created_at > campaign.ends_at + horizon
+
+
+def make_post_campaign_session(campaign: Campaign, now: datetime.datetime) -> ReviewSession | None:
+    today = timezone.localdate(now)
+    report = gap_report(on=today)
+    items, carried = _post_campaign_items(campaign, report)
     return _make_session(
         now=now,
         report=report,
@@ -345,8 +368,48 @@ def make_post_campaign_session(campaign: Campaign, now: datetime.datetime) -> Re
         carried=carried,
         kind=ReviewKind.POST_CAMPAIGN,
         campaign=campaign,
+        late=_first_seen_late(campaign),
         scheduled_for=_not_before(post_campaign_review_day(campaign), today),
     )
+
+
+DATES_CHANGED = "the campaign's dates changed"
+
+
+def follow_campaign(campaign: Campaign, *, by=None, now: datetime.datetime | None = None) -> None:
+    """The campaign's dates changed: its review follows while it has not started. Still to
+    come, it moves to its new day with its items made again; if the campaign now ends later
+    than today, it is taken off until then (the sweep makes it when the campaign ends). A
+    review under way, or done, keeps its items and says that the dates changed."""
+    now = now or timezone.now()
+    session = (
+        ReviewSession.objects.select_for_update()
+        .filter(kind=ReviewKind.POST_CAMPAIGN, campaign=campaign)
+        .first()
+    )
+    if session is None:
+        return
+    if (
+        session.status != SessionStatus.SCHEDULED
+        or session.items.exclude(outcome=Outcome.PENDING).exists()
+    ):
+        session.campaign_changed_at = now
+        stamp(session, by=by, reason=DATES_CHANGED)
+        session.save(update_fields=["campaign_changed_at"])
+        return
+    if campaign.ends_at > now:
+        stamp(session, by=by, reason=f"{DATES_CHANGED}: made again when it ends")
+        session.delete()
+        return
+    today = timezone.localdate(now)
+    report = gap_report(on=today)
+    items, carried = _post_campaign_items(campaign, report)
+    session.items.all().delete()
+    _add_items(session, items, carried=carried, report=report, now=now, by=by, reason=DATES_CHANGED)
+    session.scheduled_for = _not_before(post_campaign_review_day(campaign), today)
+    session.map_before = map_figures(report)
+    stamp(session, by=by, reason=DATES_CHANGED)
+    session.save(update_fields=["scheduled_for", "map_before"])
 
 
 def make_follow_up_session(
@@ -372,9 +435,13 @@ def make_follow_up_session(
 
 
 def campaigns_to_review(now: datetime.datetime):
-    horizon = now - datetime.timedelta(days=settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS)
+    """Ended campaigns without their review: those that ended within the horizon, and those
+    first seen after it (their review is marked late). A campaign known in time whose review
+    the schedule missed for longer than the horizon stays without one."""
+    horizon = datetime.timedelta(days=settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS)
     return (
-        Campaign.objects.filter(ends_at__lte=now, ends_at__gte=horizon)
+        Campaign.objects.filter(ends_at__lte=now)
+        .filter(Q(ends_at__gte=now - horizon) | Q(created_at__gt=F("ends_at") + horizon))
         .exclude(review_sessions__kind=ReviewKind.POST_CAMPAIGN)
         .order_by("ends_at", "pk")
     )

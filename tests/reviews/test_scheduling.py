@@ -24,7 +24,7 @@ from reviews.models import (
 )
 from tasks_registry import due
 from tasks_registry.completions import skip_occurrences
-from tasks_registry.models import Criticality, Stage
+from tasks_registry.models import Campaign, Criticality, Stage
 from tests.factories import CampaignFactory, PersonFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,11 +180,26 @@ def test_several_weeks_without_a_sweep_are_caught_up_in_one(tasks, manager):
     assert sweep_json("2027-01-20T09:05")["sessions"] == []
 
 
-def test_a_campaign_long_over_when_first_seen_gets_no_review(tasks, settings):
+def test_a_campaign_long_over_when_first_seen_gets_a_late_review(tasks, settings):
     settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS = 30
     CampaignFactory(starts_at=at("2026-01-01T00:00"), ends_at=at("2026-01-05T00:00"))
     scheduling.sweep(at("2026-10-01T08:00"))
+    assert ReviewSession.objects.get(kind=ReviewKind.POST_CAMPAIGN).late is True
+
+
+def test_a_campaign_known_in_time_whose_review_was_missed_long_ago_gets_none(tasks, settings):
+    settings.OWNERMAP_POST_CAMPAIGN_REVIEW_HORIZON_DAYS = 30
+    campaign = CampaignFactory(starts_at=at("2026-01-01T00:00"), ends_at=at("2026-01-05T00:00"))
+    Campaign.objects.filter(pk=campaign.pk).update(created_at=at("2025-12-01T00:00"))
+    scheduling.sweep(at("2026-10-01T08:00"))
     assert not ReviewSession.objects.filter(kind=ReviewKind.POST_CAMPAIGN).exists()
+
+
+def test_a_review_in_time_is_not_late(tasks):
+    CampaignFactory(starts_at=at("2026-01-01T00:00"), ends_at=at("2026-01-05T00:00"))
+    Campaign.objects.update(created_at=at("2025-12-01T00:00"))
+    scheduling.sweep(at("2026-01-06T08:00"))
+    assert ReviewSession.objects.get(kind=ReviewKind.POST_CAMPAIGN).late is False
 
 
 def test_a_failure_half_way_leaves_no_half_made_session_and_the_next_sweep_makes_it_whole(
