@@ -48,7 +48,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "report": report,
         "upcoming": upcoming,
         "past": past,
-        "chart": trend_chart(past, now),
+        "chart": trend_chart(past, now, timezone.localdate()),
         "trend_columns": trend_columns(),
     }
     return render(request, "reviews/session_list.html", context)
