@@ -3,7 +3,7 @@
 Uses the database bench/lookup.py fills (10,000 tasks, 2,000 people). Each round deletes the
 quarter's session and makes it again with `make_quarterly_session`, counting its SQL statements:
 the session, its participants and one item per task with its gap snapshot, written in bulk
-with their history rows.
+with their history rows, and one pre-review request per owner.
 
     .venv/bin/python bench/review.py            # postgres://postgres@127.0.0.1/ownermap_bench
 """
@@ -33,9 +33,9 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from ownership.models import Person
+    from ownership.models import Assignment, Person, Role
     from reviews import scheduling
-    from reviews.models import ReviewItem, ReviewSession
+    from reviews.models import Notice, NoticeKind, ReviewItem, ReviewSession
     from tasks_registry.models import Task
 
     manager, _ = User.objects.get_or_create(username="bench-manager")
@@ -69,7 +69,15 @@ def main() -> None:
         assert session is not None
         assert session.items.count() == tasks
         assert ReviewItem.history.filter(session_id=session.pk).count() == tasks
+    owners = (
+        Assignment.objects.filter(role=Role.OWNER, task__is_active=True)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+    asks = Notice.objects.filter(kind=NoticeKind.PRE_REVIEW, session=session).count()
     best, median = min(seconds), statistics.median(seconds)
+    print(f"pre-review requests: {asks}, one per owner ({owners} owners of {tasks} tasks)")
     print(f"rounds: {', '.join(f'{s:.2f} s' for s in seconds)}")
     print(f"SQL statements per session: {counts[-1]} (for {tasks} items)")
     print(

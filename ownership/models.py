@@ -368,6 +368,7 @@ class Attestation(models.Model):
         TASK_PAGE = "task_page", "the task's page"
         EMAIL_LINK = "email_link", "a link in an email"
         CHAT = "chat", "a direct message in Slack"
+        PRE_REVIEW = "pre_review", "the pre-review of a review session"
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attestations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attestations")

@@ -1,6 +1,7 @@
 from django import forms
 
 from config.form_fields import MultilineField
+from ownership.attestation import NOTE_MAX
 from ownership.forms import PersonField, RhythmField
 from reviews.models import Outcome
 from tasks_registry.models import Criticality, Stage
@@ -49,3 +50,46 @@ class FollowUpForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={"required": "Choose the day of the follow-up.", "invalid": "Enter a date."},
     )
+
+
+class PreReviewForm(forms.Form):
+    """An owner's word on each of their tasks in a session: still right, or what is wrong."""
+
+    SAY = [("right", "Still right"), ("wrong", "Something is wrong")]
+
+    def __init__(self, *args, tasks, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tasks = tasks
+        for task in tasks:
+            self.fields[f"say_{task.pk}"] = forms.ChoiceField(
+                label=task.name, choices=self.SAY, widget=forms.RadioSelect, required=False
+            )
+            self.fields[f"note_{task.pk}"] = forms.CharField(
+                label=f"What is wrong with “{task.name}”",
+                required=False,
+                max_length=NOTE_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def clean(self):
+        data = super().clean() or {}
+        for task in self.tasks:
+            note = data.get(f"note_{task.pk}", "").strip()
+            if data.get(f"say_{task.pk}") == "wrong" and not note:
+                self.add_error(f"note_{task.pk}", "Say what is wrong: the ops leads read it.")
+        if not any(data.get(f"say_{task.pk}") for task in self.tasks) and not self.errors:
+            raise forms.ValidationError("Say something of at least one task.")
+        return data
+
+    def rows(self):
+        return [(task, self[f"say_{task.pk}"], self[f"note_{task.pk}"]) for task in self.tasks]
+
+    def said(self) -> tuple[list, dict]:
+        """(tasks still right, {task: note} of those with something wrong)."""
+        right = [t for t in self.tasks if self.cleaned_data.get(f"say_{t.pk}") == "right"]
+        wrong = {
+            t: self.cleaned_data[f"note_{t.pk}"].strip()
+            for t in self.tasks
+            if self.cleaned_data.get(f"say_{t.pk}") == "wrong"
+        }
+        return right, wrong

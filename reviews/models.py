@@ -73,6 +73,10 @@ class ReviewSession(models.Model):
 
     history = HistoricalRecords()
 
+    # Not stored: set by the scheduler on a session it has just made, for what it reports.
+    item_count: int
+    notice_ids: list[int]
+
     class Meta:
         ordering = ["-scheduled_for", "-id"]
         permissions = [("run_reviewsession", "Can run review sessions and record outcomes")]
@@ -199,6 +203,7 @@ class NoticeKind(models.TextChoices):
     ATTEST_PROBLEM = "attest_problem", "Something is wrong with a task"
     DIGEST = "digest", "Weekly digest"
     SUMMARY = "summary", "Review summary"
+    PRE_REVIEW = "pre_review", "Your tasks before a review"
 
 
 class Notice(models.Model):

@@ -32,7 +32,8 @@ from ownership import attestation, chat, escalation
 from ownership.answerer import answerers
 from ownership.gap_rules import UNATTESTED, gap_report
 from ownership.models import Assignment, EscalationStep, Reach, Role
-from reviews.models import Notice, NoticeKind, ReviewSession
+from reviews import pre_review
+from reviews.models import Notice, NoticeKind, ReviewSession, SessionStatus
 from reviews.summary import session_summary
 from tasks_registry import due
 from tasks_registry.models import Task
@@ -114,6 +115,7 @@ GROUPED = (
     NoticeKind.ESCALATION,
     NoticeKind.ATTEST,
     NoticeKind.ATTEST_PROBLEM,
+    NoticeKind.PRE_REVIEW,
 )
 
 
@@ -128,6 +130,8 @@ def _section(notice: Notice, today: datetime.date) -> Message | None:
     by the time it goes."""
     if notice.kind == NoticeKind.ATTEST:
         return _attest_section(notice, today)
+    if notice.kind == NoticeKind.PRE_REVIEW:
+        return _pre_review_section(notice)
     if notice.kind == NoticeKind.ATTEST_PROBLEM:
         task = _task_of(notice)
         context = {
@@ -162,6 +166,33 @@ def _attest_section(notice: Notice, today: datetime.date) -> Message | None:
         "lifetime": attestation.LINK_LIFETIME.days,
     }
     return _message("reviews/notices/attest.txt", context)
+
+
+def _pre_review_tasks(notice: Notice) -> list[Task]:
+    """The owner's tasks in the session the notice is about, while it is still to be held."""
+    session = notice.session
+    if session is None or session.status == SessionStatus.CLOSED:
+        return []
+    task_ids = pre_review.owners_in(session).get(notice.person_id, [])
+    return attestation.owned_by(notice.person, task_ids)
+
+
+def _pre_review_section(notice: Notice) -> Message | None:
+    """The owner's tasks in a coming session, to attest or flag before it (pre_review.py);
+    None once the session has closed or they own none of them any more."""
+    session = notice.session
+    tasks = _pre_review_tasks(notice)
+    if session is None or not tasks:
+        return None
+    secret = attestation.issue_link(notice.person, [task.pk for task in tasks])
+    context = {
+        "session": session,
+        "tasks": tasks,
+        "url": link(reverse("ownership:attest_link", kwargs={"secret": secret})),
+        "page": link(reverse("reviews:pre_review", kwargs={"pk": session.pk})),
+        "lifetime": attestation.LINK_LIFETIME.days,
+    }
+    return _message("reviews/notices/pre_review.txt", context)
 
 
 def _task_of(notice: Notice) -> Task:
@@ -322,8 +353,13 @@ def _actions(batch: list[Notice], today: datetime.date) -> list[chat.Action]:
                 )
             actions.append(chat.Action(chat.ActionKind.ON_IT, task.name, url, task.pk))
             actions.append(chat.Action(chat.ActionKind.OPEN, task.name, url, task.pk))
-        elif notice.kind == NoticeKind.ATTEST:
-            for row in _unattested(notice, today):
+        elif notice.kind in (NoticeKind.ATTEST, NoticeKind.PRE_REVIEW):
+            rows = (
+                _unattested(notice, today)
+                if notice.kind == NoticeKind.ATTEST
+                else _pre_review_tasks(notice)
+            )
+            for row in rows:
                 url = link(reverse("ownership:task_detail", kwargs={"slug": row.slug}))
                 actions.append(chat.Action(chat.ActionKind.STILL_MINE, row.name, url, row.pk))
                 actions.append(chat.Action(chat.ActionKind.OPEN, row.name, url, row.pk))

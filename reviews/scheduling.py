@@ -24,7 +24,7 @@ from ownership.assignments import owners_and_backups
 from ownership.gap_rules import OVERDUE, RULES, UNATTESTED, GapReport, gap_report
 from ownership.models import Assignment, Attestation, Person, Reach, Role
 from ownership.permissions import EDIT_MAP
-from reviews import carrying
+from reviews import carrying, pre_review
 from reviews.models import (
     GapBaseline,
     ItemReason,
@@ -274,6 +274,8 @@ def _make_session(
                 people.append(session.facilitator)
             session.participants.set({person.pk for person in people})
             _add_items(session, items, carried=carried, report=report, now=now, by=by)
+            # Each owner asked once to pre-review their tasks in it (pre_review.py).
+            session.notice_ids = _record_notices(pre_review.asks(session))
     except IntegrityError:
         log.info("%s was made by another sweep meanwhile", fields)
         return None
@@ -657,6 +659,7 @@ def sweep(now: datetime.datetime | None = None) -> Created:
         if session is not None:
             created.sessions.append(session)
             created.items += session.item_count
+            created.notices += session.notice_ids
     created.notices += session_reminders(today)
     report = gap_report(on=today)
     created.notices += escalations(report)

@@ -16,7 +16,7 @@ from ownership.assignments import assign_owner
 from ownership.gap_facts import refresh_gap_facts
 from ownership.gap_rules import gap_report
 from ownership.models import Attestation, Person
-from reviews import carrying, scheduling
+from reviews import carrying, pre_review, scheduling
 from reviews.models import (
     CONFIRMING,
     ItemReason,
@@ -237,9 +237,30 @@ def schedule_follow_up(
     return made
 
 
-def next_pending(session: ReviewSession, after: int = 0) -> ReviewItem | None:
-    """The first undecided item after a position, else the first undecided one at all."""
-    pending = session.items.filter(outcome=Outcome.PENDING).order_by("position", "pk")
+def accept_owner_confirmed(
+    *, session: ReviewSession, by: AbstractBaseUser | None, item_ids: list[int] | None = None
+) -> int:
+    """Confirm the items their owners confirmed before the session (these, or all of them):
+    how many were. One that is no longer clean (a gap came, its owner flagged it) is left for
+    the walk."""
+    clean = pre_review.confirmed_by_owners(session)
+    if item_ids is not None:
+        clean = [item for item in clean if item.pk in set(item_ids)]
+    with transaction.atomic():
+        for item in clean:
+            record_outcome(
+                item=item, outcome=Outcome.CONFIRMED, note=pre_review.OWNER_CONFIRMED, by=by
+            )
+    return len(clean)
+
+
+def next_pending(
+    session: ReviewSession, after: int = 0, confirmed: list[ReviewItem] | None = None
+) -> ReviewItem | None:
+    """The first exception not yet decided after a position, else the first at all: the items
+    their owners confirmed (`confirmed`, if the caller has them) are accepted together, not
+    walked (pre_review.py)."""
+    pending = pre_review.exceptions(session, confirmed).order_by("position", "pk")
     return pending.filter(position__gt=after).first() or pending.first()
 
 

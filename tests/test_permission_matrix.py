@@ -85,6 +85,8 @@ MATRIX = {
     "reviews:session": MEMBER,
     "reviews:summary": MEMBER,
     "reviews:item": MEMBER,
+    # An owner's own tasks in the session: none for someone who owns none of them.
+    "reviews:pre_review": MEMBER,
     # Editing the map.
     "ownership:fix": OPS_LEAD,
     "ownership:task_fix": OPS_LEAD,
@@ -125,6 +127,7 @@ MATRIX = {
     "reviews:pause": MANAGER,
     "reviews:close": MANAGER,
     "reviews:follow_up": MANAGER,
+    "reviews:accept_confirmed": MANAGER,
     "reviews:missing_task": MANAGER,
     "reviews:item_outcome": MANAGER,
     "reviews:item_fix": MANAGER,

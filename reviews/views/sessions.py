@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.form_fields import add_errors
 from config.rendering import render_page
 from ownership.gap_rules import gap_report
-from reviews import carrying, jobs, session_runner
+from reviews import carrying, jobs, pre_review, session_runner
 from reviews.forms import FollowUpForm
 from reviews.models import Outcome, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
@@ -69,6 +69,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         items = items.exclude(outcome=Outcome.PENDING)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     decided, total = session_runner.progress(session)
+    owners = pre_review.who_pre_reviewed(session)
+    confirmed = (
+        pre_review.confirmed_by_owners(session) if session.status != SessionStatus.CLOSED else []
+    )
     context = {
         "session": session,
         "page": page,
@@ -77,7 +81,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decided": decided,
         "total": total,
         "undecided": total - decided,
-        "next_item": session_runner.next_pending(session),
+        "next_item": session_runner.next_pending(session, confirmed=confirmed),
+        "owners": owners,
+        "pre_reviewed": sum(1 for status in owners if status.done),
+        "confirmed": confirmed,
         "can_run": request.user.has_perm(RUN),
     }
     return render_page(request, "reviews/session_detail.html", context, partial="items")

@@ -20,7 +20,7 @@ from ownership.policies import save_policy
 from reviews import notify, scheduling
 from reviews.models import Notice, NoticeKind
 from tasks_registry.models import Criticality, Task
-from tests.factories import PersonFactory, TaskFactory, UserFactory
+from tests.factories import PersonFactory, ReviewSessionFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +152,9 @@ def test_the_sweep_asks_each_owner_once_a_period_in_one_message(olive, mailoutbo
     for name in ("Payment gateway check", "Refund queue check"):
         _owned(olive, name, taken_days_ago=40)
     _owned(olive, "Returns label check", taken_days_ago=5)
+    # This quarter's review is made already: its pre-review would join the same letter.
+    this_quarter = scheduling.period_label(*scheduling.quarter_of(timezone.localdate()))
+    ReviewSessionFactory(period=this_quarter)
     made = scheduling.sweep().notices
     [ask] = Notice.objects.filter(pk__in=made, kind=NoticeKind.ATTEST)
     assert ask.person == olive

@@ -219,13 +219,16 @@ def test_one_email_per_person_per_sweep_however_many_tasks_need_them(cast, mailo
         notify.deliver(notice_id)
     [email] = [sent for sent in mailoutbox if sent.to == [people["owner"].email]]
     assert email.to == [people["owner"].email]
-    assert email.subject.startswith("2 things need you: Overdue: ")
+    # The same sweep made the quarter's review, which asks the owner to pre-review: a section
+    # of the same letter.
+    assert email.subject.startswith("3 things need you: Overdue: ")
     # One numbered section per task, in the order their notices were made.
-    sections = [line for line in email.body.splitlines() if line[:3] in ("1. ", "2. ")]
-    assert [line[:3] for line in sections] == ["1. ", "2. "]
+    sections = [line for line in email.body.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
+    assert [line[:3] for line in sections] == ["1. ", "2. ", "3. "]
     assert {line[3:] for line in sections} == {
         "Overdue: Payment gateway check (due 1 Dec 2026)",
         "Overdue: Refund queue check (due 1 Dec 2026)",
+        "Before the Quarterly review 2026-Q4: 2 tasks of yours",
     }
     assert "&#x27;" not in email.body
     assert "&quot;" not in email.body
