@@ -7,6 +7,14 @@ from reviews.models import Outcome
 from tasks_registry.models import Criticality, Stage
 
 DECISIONS = [(o.value, o.label) for o in Outcome if o != Outcome.PENDING]
+# One button, and one key, for each: the runner's shortcuts (static/js/ownermap.js).
+KEYS = {
+    Outcome.CONFIRMED: "C",
+    Outcome.CHANGED: "H",
+    Outcome.RETIRED: "R",
+    Outcome.GAP_LEFT_OPEN: "G",
+}
+OUTCOME_BUTTONS = [(value, label, KEYS[Outcome(value)]) for value, label in DECISIONS]
 
 
 class OutcomeForm(forms.Form):

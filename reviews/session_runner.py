@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from config.writes import stamp, writes_for
-from ownership.assignments import assign_owner
+from ownership.assignments import assign_owner, owners_and_backups
 from ownership.gap_facts import refresh_gap_facts
-from ownership.gap_rules import gap_report
+from ownership.gap_rules import RULES, gap_report
 from ownership.models import Attestation, Person
 from reviews import carrying, pre_review, scheduling
 from reviews.models import (
@@ -30,6 +30,19 @@ from tasks_registry.changes import create_task, update_task
 from tasks_registry.models import Stage, Task
 
 DECIDED = ~Q(outcome=Outcome.PENDING)
+
+
+# A session takes outcomes and fixes while scheduled (the first one starts it) or in progress.
+RECORDING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+
+
+def with_people(items) -> None:
+    """Each item of a page with its task's owner and backup now, and its gaps then, as the
+    session's list shows them: one query for the page."""
+    people = owners_and_backups([item.task_id for item in items])
+    for item in items:
+        item.owner, item.backup = people.get(item.task_id, (None, None))
+        item.gaps_then = [rule for code in item.gaps_snapshot if (rule := RULES.get(code))]
 
 
 def progress(session: ReviewSession) -> tuple[int, int]:

@@ -2,10 +2,12 @@
 outcome, and the fix in place (owner, backup, definition of done, rhythm) without leaving."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,15 +20,18 @@ from ownership.assignments import owners_and_backups
 from ownership.fix_in_place import FixPlace, fix_class, fix_in_place
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, OwnerFix, RhythmFix
 from ownership.gap_rules import RULES, task_gaps
+from ownership.models import Assignment, Role
+from ownership.people_changes import person_label
 from reviews import session_runner
-from reviews.forms import MissingTaskForm, OutcomeForm
+from reviews.forms import OUTCOME_BUTTONS, MissingTaskForm, OutcomeForm
 from reviews.models import ReviewItem, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
 
 TEMPLATE = "reviews/item.html"
-RECORDING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 # Whatever its gaps, a session may fix any of these while it walks a task.
 REVIEW_FIXES = (OwnerFix, BackupFix, DefinitionOfDoneFix, RhythmFix)
+# The people who help with a task without owning it: one of them is who an owner is chosen from.
+HELPING = (Role.CONTRIBUTOR, Role.CHECKER, Role.BACKUP)
 
 
 def _item(pk: int, item_pk: int) -> ReviewItem:
@@ -82,8 +87,19 @@ def _context(request: HtmxRequest, item: ReviewItem, refused: Fix | None = None,
         "previous_item": before,
         "following_item": after,
         "may_run": request.user.has_perm(RUN),
-        "can_run": request.user.has_perm(RUN) and session.status in RECORDING,
+        "can_run": request.user.has_perm(RUN) and session.status in session_runner.RECORDING,
         "outcome_form": OutcomeForm(initial={"outcome": item.outcome, "note": item.note}),
+        "outcomes": OUTCOME_BUTTONS,
+        "helpers": [
+            {
+                "person": a.person,
+                "role": a.get_role_display().lower(),
+                "label": person_label(a.person),
+            }
+            for a in Assignment.objects.filter(task=item.task, role__in=HELPING)
+            .select_related("person")
+            .order_by("role", "person__name")
+        ],
         "fixes": [
             place.form(fix, task=item.task, owner=owner, form_id=f"fix-{fix.kind}")
             for fix in REVIEW_FIXES
@@ -123,9 +139,12 @@ def item_outcome(request: HtmxRequest, pk: int, item_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_errors(form, error)
-    if form.errors:
+    from_list = request.POST.get("from") == "list"
+    if form.errors and not from_list:
         return _panel(request, item, outcome_form=form, refusal=_refusal(form))
-    notice = f"“{item.task.name}”: {form.cleaned_data['outcome'].replace('_', ' ')}."
+    notice = f"“{item.task.name}”: {form.cleaned_data.get('outcome', '').replace('_', ' ')}."
+    if from_list:
+        return _row(request, _item(pk, item_pk), form=form, notice=notice)
     following = session_runner.next_pending(item.session, after=item.position)
     if following is None:
         if request.htmx:
@@ -152,7 +171,7 @@ def item_fix(request: HtmxRequest, pk: int, item_pk: int, kind: str) -> HttpResp
     )
     session = item.session
     refusal = ""
-    if session.status not in RECORDING:
+    if session.status not in session_runner.RECORDING:
         refusal = f"This session is {session.get_status_display().lower()}: " + (
             "fix the task from its own page."
             if session.status == SessionStatus.CLOSED
@@ -162,7 +181,8 @@ def item_fix(request: HtmxRequest, pk: int, item_pk: int, kind: str) -> HttpResp
     def fixed(notice: str) -> HttpResponse:
         if session.status != SessionStatus.IN_PROGRESS:
             session_runner.start_session(session=session, by=request.user)
-        return _panel(request, _item(pk, item_pk), notice=notice)
+        # The fix panel stays open: a task often needs more than one fix.
+        return _panel(request, _item(pk, item_pk), notice=notice, fixing=True)
 
     def refused(form: Fix) -> HttpResponse:
         return _panel(request, item, refused=form, refusal=_refusal(form))
@@ -171,6 +191,31 @@ def item_fix(request: HtmxRequest, pk: int, item_pk: int, kind: str) -> HttpResp
         return fix_in_place(
             request, form, task=item.task, fixed=fixed, refused=refused, refusal=refusal
         )
+
+
+def _row(request: HtmxRequest, item: ReviewItem, *, form: OutcomeForm, notice: str):
+    """An outcome recorded from the session's list: its row again (HTMX), with the progress,
+    or back to the list."""
+    error = " ".join(str(message) for errors in form.errors.values() for message in errors)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("reviews:session", args=[item.session_id]) + "?show=all")
+    session_runner.with_people([item])
+    decided, total = session_runner.progress(item.session)
+    context = {
+        "session": item.session,
+        "item": item,
+        "can_record": item.session.status in session_runner.RECORDING,
+        "row_error": error,
+        "row_notice": "" if error else notice,
+        "decided": decided,
+        "total": total,
+        "oob": True,
+    }
+    row = render_to_string("reviews/session_detail.html#row", context, request=request)
+    progress = render_to_string("reviews/_progress.html", context, request=request)
+    return HttpResponse(row + progress)
 
 
 def _refusal(form: forms.Form) -> str:

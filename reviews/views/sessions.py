@@ -68,6 +68,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif show == "decided":
         items = items.exclude(outcome=Outcome.PENDING)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    session_runner.with_people(page.object_list)
     decided, total = session_runner.progress(session)
     owners = pre_review.who_pre_reviewed(session)
     confirmed = (
@@ -86,6 +87,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pre_reviewed": sum(1 for status in owners if status.done),
         "confirmed": confirmed,
         "can_run": request.user.has_perm(RUN),
+        "can_record": request.user.has_perm(RUN) and session.status in session_runner.RECORDING,
     }
     return render_page(request, "reviews/session_detail.html", context, partial="items")
 

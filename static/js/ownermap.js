@@ -112,11 +112,43 @@
     });
   }
 
+  // Walking a review session: one key per outcome (the buttons' data-shortcut), N and P to
+  // move, ? for the list. Never while typing in a field, never with a modifier held.
+  document.addEventListener("keydown", function (event) {
+    var panel = document.getElementById("item-panel");
+    if (!panel || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(document.activeElement)) return;
+    var help = document.getElementById("shortcut-help");
+    if (event.key === "?") {
+      event.preventDefault();
+      if (help && help.open) help.close();
+      else if (help) help.showModal();
+      return;
+    }
+    if (help && help.open) return;
+    var key = event.key.length === 1 ? event.key.toLowerCase() : "";
+    var target = key && panel.querySelector('[data-shortcut="' + key + '"]');
+    if (!target) return;
+    event.preventDefault();
+    target.click();
+  });
+
+  // A new item swapped in: the reader, the keyboard and the tab's title all move to it (but
+  // not away from a fix being made, whose panel stays open).
+  function arrived(panel) {
+    if (panel.dataset.title) document.title = panel.dataset.title;
+    var title = panel.querySelector("#item-title");
+    if (!title || panel.querySelector(".fix-in-place[open]")) return;
+    title.focus({ preventScroll: true });
+    title.scrollIntoView({ block: "start" });
+  }
+
   var SAID = "[role=alert], [role=status]";
   new MutationObserver(function (mutations) {
     mutations.forEach(function (mutation) {
       mutation.addedNodes.forEach(function (node) {
         if (node.nodeType !== 1 || node.id === "announcer") return;
+        if (node.id === "item-panel") arrived(node);
         var said = node.matches(SAID) ? node : node.querySelector(SAID);
         if (!said) return;
         if (said.matches("[role=alert]")) dropOldSuccesses(node);

@@ -44,8 +44,7 @@ def test_a_manager_runs_the_quarterly_review_and_the_summary_lists_the_owner_cha
     page.get_by_role("button", name="Walk the next item").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Promo code QA")
-    page.get_by_label("Confirmed").check()
-    page.get_by_role("button", name="Record and go to the next").click()
+    page.get_by_role("button", name="Confirmed", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Carrier review")
     expect(page.locator("#session-progress")).to_contain_text("1 of 4 decided")
@@ -53,16 +52,16 @@ def test_a_manager_runs_the_quarterly_review_and_the_summary_lists_the_owner_cha
     page.get_by_label("Owner", exact=True).fill("Priya Shah")
     page.get_by_role("button", name="Hand over").click()
     expect(page.get_by_role("status")).to_contain_text("Priya Shah now owns “Carrier review”")
-    page.get_by_label("Changed").check()
+    # The fix panel stays open for the next fix.
+    expect(page.locator("details.fix-in-place")).to_have_attribute("open", "")
     page.get_by_label("Note").fill("Sam moved to wholesale")
-    page.get_by_role("button", name="Record and go to the next").click()
+    page.get_by_role("button", name="Changed", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Returns notices")
-    page.get_by_label("Gap left open").check()
-    page.get_by_role("button", name="Record and go to the next").click()
+    page.get_by_role("button", name="Gap left open", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Say who is to close the gap")
     page.get_by_label("Note").fill("Sam rewrites the definition of done by Friday")
-    page.get_by_role("button", name="Record and go to the next").click()
+    page.get_by_role("button", name="Gap left open", exact=True).click()
     expect(page.locator("#session-progress")).to_contain_text("3 of 4 decided")
 
     page.get_by_role("link", name=f"← {session}").click()
@@ -97,7 +96,7 @@ def test_a_member_attends_but_cannot_record_outcomes(quarter, sign_in, live_serv
     page = sign_in("member", PASSWORD)
     page.goto(f"{live_server.url}/reviews/{session.pk}/items/{item.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Promo code QA")
-    expect(page.get_by_role("button", name="Record and go to the next")).to_have_count(0)
+    expect(page.get_by_role("button", name="Confirmed", exact=True)).to_have_count(0)
     expect(page.get_by_text("Fix the task here")).to_have_count(0)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     response = page.request.post(
