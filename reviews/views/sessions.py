@@ -85,6 +85,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_item": session_runner.next_pending(session, confirmed=confirmed),
         "owners": owners,
         "pre_reviewed": sum(1 for status in owners if status.done),
+        "owns_some": any(status.person.user_id == request.user.pk for status in owners),
         "confirmed": confirmed,
         "can_run": request.user.has_perm(RUN),
         "can_record": request.user.has_perm(RUN) and session.status in session_runner.RECORDING,
@@ -177,10 +178,13 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "This session is closed already.")
             return redirect("reviews:summary", pk=session.pk)
         unreviewed = carrying.left_unreviewed(session)
+        listed = list(unreviewed[:CLOSE_LISTS])
+        count = unreviewed.count()
         context = {
             "session": session,
-            "unreviewed": unreviewed[:CLOSE_LISTS],
-            "unreviewed_count": unreviewed.count(),
+            "unreviewed": listed,
+            "unreviewed_count": count,
+            "unreviewed_more": count - len(listed),
             "recipients": summary_recipients(session),
         }
         return render(request, "reviews/close.html", context)
