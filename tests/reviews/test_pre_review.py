@@ -139,6 +139,12 @@ def test_the_manager_accepts_the_owner_confirmed_items_in_one_click(
     decided = session.items.exclude(outcome=Outcome.PENDING)
     assert decided.count() == 4
     assert set(decided.values_list("note", flat=True)) == {pre_review.OWNER_CONFIRMED}
+    for item in decided:
+        assert item.decided_by == manager
+        assert item.history.first().history_user == manager
+        assert item.task.last_confirmed_at == item.decided_at
+    session.refresh_from_db()
+    assert session.status == "in_progress"
     # The walk then goes through Quinn's two, the exceptions.
     assert session_runner.next_pending(session).task.name in {"Task 2", "Task 5"}
 
@@ -176,3 +182,14 @@ def test_the_walk_skips_what_owners_confirmed_but_not_a_gap_or_a_flag(owners, se
         item = session_runner.next_pending(session, after=item.position)
     assert "Task 0" not in walked
     assert {"Task 1", "Task 2", "Task 3", "Task 5"} <= set(walked)
+
+
+def test_a_closed_session_accepts_nothing(client, manager, owners, session):
+    _attest_all(owners[0])
+    session_runner.close_session(session=session, by=None)
+    client.force_login(manager)
+    response = client.post(reverse("reviews:accept_confirmed", args=[session.pk]), follow=True)
+    assert "This session is closed: outcomes are recorded while it is in progress." in (
+        response.content.decode()
+    )
+    assert not session.items.exclude(outcome=Outcome.PENDING).exists()
