@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.fixes import BackupFix, DefinitionOfDoneFix, Fix, KeepOwnerFix, OwnerFix, RhythmFix
+from ownership.gap_facts import HELPER_ROLES
 from ownership.models import (
     Assignment,
     EscalationStep,
@@ -112,6 +113,8 @@ class TaskGaps:
     attest_every_days: int
     gaps: list["GapRule"]
     report: "GapReport" = field(repr=False)
+    # Named only where nobody owns it (the first few, by name): who to choose an owner from.
+    helper_names: tuple[str, ...] = ()
 
     @property
     def on(self) -> datetime.date:
@@ -192,8 +195,14 @@ def _day(value: datetime.date | None) -> str:
 
 
 def _helpers_detail(row: TaskGaps) -> str:
+    """Who helps, by name: the people an owner is chosen from."""
     people = "person helps" if row.helpers == 1 else "people help"
-    return f"{row.helpers} {people}; nobody is accountable."
+    names = row.helper_names
+    if not names:
+        return f"{row.helpers} {people}; nobody is accountable."
+    more = row.helpers - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    return f"{row.helpers} {people} ({listed}); nobody is accountable."
 
 
 def _departed_detail(row: TaskGaps) -> str:
@@ -465,6 +474,8 @@ def _vocabulary() -> dict[str, str]:
         "policy": Policy._meta.db_table,
         "attest_cutoff": _attest_cutoff(),
         "owner": Role.OWNER.value,
+        "helper_roles": ", ".join(f"'{role}'" for role in sorted(HELPER_ROLES)),
+        "helpers_named": str(HELPERS_NAMED),
         **{c.value: c.value for c in Criticality},
     }
 
@@ -685,6 +696,10 @@ _LAST_STEP = """
 # statement's text is the same whatever their number and PostgreSQL prepares it once; with
 # their place in the order given, which the rows come back in.
 DETAILS_BATCH = 1000
+# How many of a task's helpers its row names (the rest are counted), joined by a character no
+# name holds.
+HELPERS_NAMED = 5
+_UNIT_SEPARATOR = chr(31)
 # The tasks chosen, in the order given, by database and by whether the whole map is read. On
 # PostgreSQL a few are looked up by their ids: joined to the list instead, the planner built
 # every task's row first and kept the few at the end (66 rows: 555 ms at 100,000 tasks).
@@ -697,6 +712,18 @@ _IN_ORDER = {
 }
 
 
+# Who helps with a task nobody owns, the first few by name (joined by {join_names}).
+_HELPER_NAMES = """
+               CASE WHEN f.owner_id IS NULL AND COALESCE(f.helpers, 0) > 0 THEN (
+                   SELECT {join_names}
+                   FROM (SELECT hp.name FROM {assignment} ha
+                         JOIN {person} hp ON hp.id = ha.person_id
+                         WHERE ha.task_id = t.id AND ha.role IN ({helper_roles})
+                         ORDER BY hp.name LIMIT {helpers_named}) h
+               ) END
+"""
+
+
 @functools.cache
 def _details_sql(whole: bool) -> str:
     """The details of the tasks given, in their order: a few, each with its own owner's load
@@ -704,6 +731,11 @@ def _details_sql(whole: bool) -> str:
     postgres = connection.vendor == "postgresql"
     vocabulary = _vocabulary()
     vocabulary["owner_load"] = _OWNER_LOADS.format_map(vocabulary) if whole else ""
+    vocabulary["join_names"] = (
+        "string_agg(h.name, chr(31) ORDER BY h.name)"
+        if postgres
+        else "group_concat(h.name, char(31))"
+    )
     owner_load = (
         "COALESCE(owner_load.critical, 0)" if whole else _OWNER_LOAD_OF_ROW.format_map(vocabulary)
     )
@@ -718,8 +750,8 @@ def _details_sql(whole: bool) -> str:
         + owner_load
         + """, t.last_confirmed_at,
                esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, f.owner_confirmed_at,
-               pol.attest_every_days
-        """
+               pol.attest_every_days,"""
+        + _HELPER_NAMES
         + _DETAIL_FACTS
         + _LAST_STEP
         + "LEFT JOIN {policy} pol ON pol.criticality = t.criticality\n"
@@ -765,6 +797,7 @@ def _task_gaps(row: tuple, report: GapReport) -> TaskGaps:
         attest_every_days=row[31] or settings.OWNERMAP_ATTEST_EVERY_DAYS[row[4]],
         gaps=list(report.gaps_of.get(row[0], ())),
         report=report,
+        helper_names=tuple(row[32].split(_UNIT_SEPARATOR)) if row[32] else (),
     )
 
 

@@ -48,7 +48,7 @@ def test_a_member_sees_the_flags_and_no_fix_controls(client, member):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Promo code setup and QA" in html
-    assert "1 person helps; nobody is accountable." in html
+    assert "1 person helps (Priya Nair); nobody is accountable." in html
     assert 'id="count-contributors_no_owner">1<' in html
     assert "<form" in html  # the filters and the search box, but no fix
     assert 'class="fix ' not in html
@@ -416,3 +416,17 @@ def test_a_flagged_task_nobody_acts_for_says_who_answers_for_it(client, ops_lead
     row = row[: row.index("</tr>")]
     assert "Esme Escalation answers for it" in row
     assert "(escalation contact)" in row
+
+
+def test_a_task_with_many_helpers_names_the_first_few(client, ops_lead):
+    task = TaskFactory(name="Returns triage", criticality="critical")
+    for letter in "ABCDEFG":
+        assign(
+            task=task, person=PersonFactory(name=f"{letter} Helper"), role=Role.CONTRIBUTOR, by=None
+        )
+    client.force_login(ops_lead)
+    html = client.get(DASHBOARD).content.decode()
+    assert (
+        "7 people help (A Helper, B Helper, C Helper, D Helper, E Helper and 2 more); "
+        "nobody is accountable."
+    ) in html

@@ -25,8 +25,9 @@ def test_the_json_lists_every_active_task_most_severe_first():
     assign_owner(task=clean, person=PersonFactory(team=warehouse), by=None)
     assign_backup(task=clean, person=PersonFactory(team=warehouse), by=None)
     helped = TaskFactory(name="Promo code setup and QA")
-    assign(task=helped, person=PersonFactory(team=TeamFactory()), role=Role.CONTRIBUTOR, by=None)
-    assign(task=helped, person=PersonFactory(team=TeamFactory()), role=Role.CONTRIBUTOR, by=None)
+    for name in ("Zoe Adams", "Ivan Petrov"):
+        person = PersonFactory(name=name, team=TeamFactory())
+        assign(task=helped, person=person, role=Role.CONTRIBUTOR, by=None)
     TaskFactory(name="Search quality", rhythm="")
     TaskFactory(name="Retired", is_active=False)
     data = json.loads(_run("--json"))
@@ -36,7 +37,9 @@ def test_the_json_lists_every_active_task_most_severe_first():
         ("Inventory sync", [], False),
     ]
     assert data[0]["slug"] == "promo-code-setup-and-qa"
-    assert data[0]["details"]["contributors_no_owner"] == "2 people help; nobody is accountable."
+    assert data[0]["details"]["contributors_no_owner"] == (
+        "2 people help (Ivan Petrov, Zoe Adams); nobody is accountable."
+    )
 
 
 def test_the_json_is_written_item_by_item_as_the_whole_list_would_print(monkeypatch):
