@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from ownership import attestation
@@ -26,11 +26,17 @@ OWNER_CONFIRMED = "Confirmed by its owner before the session, with no gap."
 
 
 def owners_in(session: ReviewSession) -> dict[int, list[int]]:
-    """{person id: task ids} of the owners of the session's active tasks."""
+    """{person id: task ids} of the owners of the session's active tasks who have not left
+    (a departed owner's tasks are exceptions the meeting walks)."""
     found: dict[int, list[int]] = {}
-    rows = Assignment.objects.filter(
-        role=Role.OWNER, task__is_active=True, task__review_items__session=session
-    ).values_list("person_id", "task_id")
+    today = timezone.localdate()
+    rows = (
+        Assignment.objects.filter(
+            role=Role.OWNER, task__is_active=True, task__review_items__session=session
+        )
+        .filter(Q(person__departed_on__isnull=True) | Q(person__departed_on__gt=today))
+        .values_list("person_id", "task_id")
+    )
     for person_id, task_id in rows:
         found.setdefault(person_id, []).append(task_id)
     return found
@@ -66,10 +72,14 @@ class Word:
 
 
 def words(session: ReviewSession, task_ids=None) -> dict[int, Word]:
-    """{task id: Word} for the session's tasks its owners spoke of since it was made."""
+    """{task id: Word} for the session's tasks their owners spoke of since it was made: only
+    the word of whoever owns the task now counts."""
     since = session.created_at
+    owner_now = Assignment.objects.filter(
+        task_id=OuterRef("task_id"), role=Role.OWNER, person_id=OuterRef("person_id")
+    )
     attestations = Attestation.objects.filter(
-        attested_at__gte=since, task__review_items__session=session
+        Exists(owner_now), attested_at__gte=since, task__review_items__session=session
     )
     if task_ids is not None:
         attestations = attestations.filter(task_id__in=list(task_ids))

@@ -7,10 +7,12 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from ownership import attestation
 from ownership.assignments import assign_backup, assign_owner
 from ownership.models import Attestation
+from ownership.people_changes import mark_departed
 from reviews import notify, pre_review, scheduling, session_runner
 from reviews.models import Notice, NoticeKind, Outcome, ReviewSession
 from tasks_registry.changes import update_task
@@ -193,3 +195,24 @@ def test_a_closed_session_accepts_nothing(client, manager, owners, session):
         response.content.decode()
     )
     assert not session.items.exclude(outcome=Outcome.PENDING).exists()
+
+
+def test_a_new_owners_task_is_not_confirmed_by_the_word_of_the_old(owners, session):
+    _attest_all(owners[0])
+    task = session.items.get(task__name="Task 0").task
+    assign_owner(task=task, person=owners[1], by=None)
+    # Owner 0's word stands for Task 3, still theirs, not for Task 0, now owner 1's.
+    clean = {item.task.name for item in pre_review.confirmed_by_owners(session)}
+    assert clean == {"Task 3"}
+
+
+def test_a_departed_owner_is_not_asked(owners):
+    mark_departed(person=owners[2], on=timezone.localdate(), by=None)
+    scheduling.sweep()
+    session = ReviewSession.objects.get()
+    asked = set(
+        Notice.objects.filter(kind=NoticeKind.PRE_REVIEW, session=session).values_list(
+            "person__name", flat=True
+        )
+    )
+    assert asked == {"Olive Owner", "Pat Owner"}
