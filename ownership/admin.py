@@ -1,4 +1,6 @@
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -267,6 +269,8 @@ class _IssuedOnceAdmin(admin.ModelAdmin):
     # What is chosen when issuing one (besides its name), and what is shown afterwards.
     issued_to: list[str] = []
     shown = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    # Each kind's own: the record, the secret, whose it is and how to use it (for the message).
+    issue: Callable[[Any], tuple[IssuedSecret, str, str, str]]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -275,10 +279,6 @@ class _IssuedOnceAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else [*self.issued_to, *self.shown]
-
-    def issue(self, obj) -> tuple[IssuedSecret, str, str, str]:
-        """The record, the secret, whose it is and how to use it (for the confirmation)."""
-        raise NotImplementedError
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -106,9 +106,9 @@ def _changed_since_last_review(session: ReviewSession, task_ids: list[int]) -> s
         .annotate(at=Max("decided_at"))
         .values_list("task_id", "at")
     )
-    if not last:
+    oldest = min((at for at in last.values() if at is not None), default=None)
+    if oldest is None:
         return set()
-    oldest = min(at for at in last.values() if at is not None)
     changed: dict[int, datetime.datetime] = {}
     for model_history, key in ((Task.history, "id"), (Assignment.history, "task_id")):
         rows = model_history.filter(
