@@ -100,7 +100,7 @@ def my_tasks(person: Person, *, today: datetime.date | None = None) -> MyTasks:
     mine = list(
         Assignment.objects.filter(
             person=person, role__in=(Role.OWNER, Role.BACKUP), task__is_active=True
-        ).select_related("task", "task__stage")
+        ).select_related("task", "task__stage", "task__metric")
     )
     if not mine:
         return page

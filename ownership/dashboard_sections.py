@@ -4,14 +4,22 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from ownership.answerer import Answerer, answerers
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
-from ownership.gap_rules import RULES, GapReport, GapRule, TaskGaps, gap_report
+from ownership.gap_rules import (
+    RULES,
+    GapReport,
+    GapRule,
+    TaskGaps,
+    active_tasks_filtered,
+    gap_report,
+)
 from ownership.models import Team
-from tasks_registry.models import Stage
+from tasks_registry.models import Metric, Stage, Task
 
 ROWS_PER_RULE = 10
 ROWS_PER_PAGE = 100
@@ -50,15 +58,33 @@ class Filters:
     stage: Stage | None
     team: Team | None
     rule: GapRule | None
+    metrics: list[Metric] = field(default_factory=list)
+    metric: Metric | None = None
 
     @classmethod
     def from_query(cls, query: QueryDict) -> "Filters":
         """Unknown values are ignored rather than refused: a stale bookmark still opens."""
         stages = list(Stage.objects.all())
         teams = list(Team.objects.all())
+        metrics = list(Metric.objects.all())
         stage = next((s for s in stages if s.slug == query.get("stage")), None)
         team = next((t for t in teams if t.slug == query.get("team")), None)
-        return cls(stages, teams, stage, team, RULES.get(query.get("rule")))
+        metric = next((m for m in metrics if str(m.pk) == query.get("metric")), None)
+        rule = RULES.get(query.get("rule"))
+        return cls(stages, teams, stage, team, rule, metrics, metric)
+
+    @property
+    def every_stage(self) -> str:
+        """The query string for every stage, keeping the other filters."""
+        return self.query(stage="")
+
+    @property
+    def narrowed(self) -> bool:
+        return self.stage is not None or self.team is not None or self.metric is not None
+
+    def tasks(self) -> QuerySet[Task]:
+        """The active tasks these filters keep."""
+        return active_tasks_filtered(stage=self.stage, team=self.team, metric=self.metric)
 
     def query(self, **overrides: str) -> str:
         """The query string that keeps these filters, e.g. for "show all" links."""
@@ -67,6 +93,7 @@ class Filters:
             "stage": self.stage.slug if self.stage else "",
             "team": self.team.slug if self.team else "",
             "rule": self.rule.code if self.rule else "",
+            "metric": str(self.metric.pk) if self.metric else "",
         }
         values.update(overrides)
         for name, value in values.items():
@@ -123,7 +150,7 @@ def build_dashboard(
     someone who may edit the map). Five queries for the report and the rows, whatever the
     size; and, when some shown task has nobody acting for it, one for their people and at most
     two for whoever stands in (ownership/answerer.py)."""
-    report = gap_report(on=on, stage=filters.stage, team=filters.team)
+    report = gap_report(on=on, tasks=filters.tasks() if filters.narrowed else None)
     page = None
     if filters.rule is not None:
         page = Paginator(report.by_rule[filters.rule], ROWS_PER_PAGE).get_page(page_number)

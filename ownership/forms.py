@@ -13,8 +13,8 @@ from ownership.policies import MAX_ATTEST_EVERY_DAYS, MAX_DELAY_DAYS, MAX_STEPS,
 from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.completions import SKIP_REASON_MAX
-from tasks_registry.forms import RhythmPickerForm
-from tasks_registry.models import Criticality, Stage, Task
+from tasks_registry.forms import MetricValueField, RhythmPickerForm
+from tasks_registry.models import Criticality, Metric, Stage, Task
 
 
 class PersonField(forms.CharField):
@@ -96,7 +96,13 @@ class TaskForm(RhythmPickerForm, VersionedForm):
             "line: /checkout/*, SUMMER*, FH-10*. * is any characters."
         ),
     )
-    metric = forms.CharField(label="Operational metric", required=False, max_length=100)
+    metric = forms.ModelChoiceField(
+        label="Operational metric",
+        queryset=Metric.objects.all(),
+        required=False,
+        empty_label="None",
+        help_text="The number this task keeps healthy. Ops leads add metrics on the Metrics page.",
+    )
 
     FIELDS = (
         "name",
@@ -224,6 +230,8 @@ class CompletionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Offered as typed, so a tick is matched to the line it stands for.
         self.fields["ticked"].choices = [(line, line) for line in task.done_checklist]
+        if task.metric is not None:
+            self.fields["metric_value"] = MetricValueField(metric=task.metric, required=False)
 
 
 class SkipForm(forms.Form):

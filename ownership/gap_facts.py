@@ -18,7 +18,7 @@ from ownership.derived import receivers_paused
 from ownership.models import Assignment, GapFacts, Person, Role
 from ownership.vagueness import is_vague
 from tasks_registry.due import next_due_moved
-from tasks_registry.models import Completion, Stage, Task
+from tasks_registry.models import Completion, Metric, Stage, Task
 
 # Roles of people who do or check the work: with any of them and no owner, the task has helpers
 # but nobody accountable. Escalation, consulted and informed people do not do the work.
@@ -82,6 +82,7 @@ def _refresh_batch(ids: list[int]) -> None:
         confirmed,
         added,
         attested,
+        metric_off,
     ) in Task.objects.filter(pk__in=ids).values_list(
         "pk",
         "is_active",
@@ -94,6 +95,7 @@ def _refresh_batch(ids: list[int]) -> None:
         "last_confirmed_at",
         "created_at",
         "attested_at",
+        "metric__off_by",
     ):
         facts[pk] = GapFacts(
             task_id=pk,
@@ -106,6 +108,7 @@ def _refresh_batch(ids: list[int]) -> None:
             next_due_on=due,
             confirmed_on=confirmed or added,
             attested_at=attested,
+            metric_off=metric_off,
         )
     teams: dict[int, set[int]] = {pk: set() for pk in facts}
     for task_id, role, person_id, team_id, confirmed_at in Assignment.objects.filter(
@@ -155,6 +158,13 @@ def _completion_changed(sender: type, instance: Completion, **kwargs: Any) -> No
 @receiver(post_save, sender=Stage, dispatch_uid="gap_facts_stage_saved")
 def _stage_saved(sender: type, instance: Stage, **kwargs: Any) -> None:
     _refresh(Task.objects.filter(stage=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Metric, dispatch_uid="gap_facts_metric_saved")
+def _metric_saved(sender: type, instance: Metric, **kwargs: Any) -> None:
+    # A new value or target may take every task that protects it off target, or back on.
+    if not kwargs.get("created"):
+        _refresh(Task.objects.filter(metric=instance).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="gap_facts_assignment_saved")

@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -46,7 +47,7 @@ from ownership.models import (
     Team,
 )
 from ownership.vagueness import Vagueness, judge_definition_of_done
-from tasks_registry.models import Completion, Criticality, Stage, Task
+from tasks_registry.models import Completion, Criticality, Direction, Metric, Stage, Task, Unit
 
 # --- The facts a rule reads -------------------------------------------------------------------
 
@@ -86,6 +87,26 @@ class StepFacts(NamedTuple):
         return self.number > 1
 
 
+class MetricFacts(NamedTuple):
+    """The metric a task protects, and its latest value (tasks_registry/metrics.py)."""
+
+    name: str
+    unit: str
+    direction: str
+    target: Decimal | None
+    latest_value: Decimal | None
+    latest_on: datetime.date | None
+    off_by: float | None
+
+    def show(self, value: Decimal | None) -> str:
+        return Unit(self.unit).show(value)
+
+    @property
+    def target_words(self) -> str:
+        bound = "at most" if self.direction == Direction.LOWER else "at least"
+        return f"{bound} {self.show(self.target)}"
+
+
 @dataclass(slots=True)
 class TaskGaps:
     """One task's gaps, with the facts to show them in words."""
@@ -115,6 +136,7 @@ class TaskGaps:
     report: "GapReport" = field(repr=False)
     # Named only where nobody owns it (the first few, by name): who to choose an owner from.
     helper_names: tuple[str, ...] = ()
+    metric: MetricFacts | None = None
 
     @property
     def on(self) -> datetime.date:
@@ -176,6 +198,9 @@ class GapRule:
     # It comes with time alone, so a task that gains it during a campaign is not reviewed
     # for it after the campaign.
     comes_with_time: bool = False
+    # An SQL expression over the facts ranking its tasks within it, highest first (by the
+    # map's order when "").
+    rank_by: str = ""
 
     def __str__(self) -> str:
         return self.label
@@ -367,6 +392,26 @@ UNATTESTED = GapRule(
 )
 
 
+def _metric_detail(row: TaskGaps) -> str:
+    metric = row.metric
+    assert metric is not None  # noqa: S101 - the rule needs a metric with a value
+    assert metric.latest_on is not None  # noqa: S101
+    return (
+        f"{metric.name} was {metric.show(metric.latest_value)} on {_day(metric.latest_on)}; "
+        f"the target is {metric.target_words}."
+    )
+
+
+METRIC_OFF_TARGET = GapRule(
+    code="metric_off_target",
+    label="Metric off target",
+    meaning="The latest value of the metric it protects misses its target.",
+    sql="f.metric_off > 0",
+    detail=_metric_detail,
+    rank_by="f.metric_off",
+)
+
+
 class GapRules:
     """The rules, most severe first: the dashboard, the command and each task's list follow
     this order."""
@@ -403,6 +448,7 @@ RULES = GapRules(
     VAGUE_DONE,
     NO_RHYTHM,
     OVERLOADED_OWNER,
+    METRIC_OFF_TARGET,
     STALE,
     UNATTESTED,
 )
@@ -472,6 +518,7 @@ def _vocabulary() -> dict[str, str]:
         "completion": Completion._meta.db_table,
         "step": EscalationStep._meta.db_table,
         "policy": Policy._meta.db_table,
+        "metric": Metric._meta.db_table,
         "attest_cutoff": _attest_cutoff(),
         "owner": Role.OWNER.value,
         "helper_roles": ", ".join(f"'{role}'" for role in sorted(HELPER_ROLES)),
@@ -525,6 +572,8 @@ class _Compiled:
     bits: dict[GapRule, int]
     owner_here: int
     uncovered: int
+    # The rules that rank their own tasks, each read from the column after the packed bits.
+    ranked: tuple[GapRule, ...] = ()
 
     @property
     def rule_mask(self) -> int:
@@ -567,6 +616,7 @@ def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
         " AND (op.departed_on IS NULL OR op.departed_on > %(today)s)"
         f" THEN {owner_here} ELSE 0 END",
     ]
+    ranked = tuple(rule for rule in rules if rule.rank_by)
     # Names compared character by character, as Python compares them, on either database.
     binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     # The answer is packed in one integer per task: reading a value costs about as much as a
@@ -575,6 +625,7 @@ def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
     template = (
         "SELECT f.task_id, "
         + "\n          + ".join(terms)
+        + "".join(f",\n          CASE WHEN ({r.sql}) THEN {r.rank_by} END" for r in ranked)
         + _RULE_FACTS
         + "WHERE {{scope}}\n"
         + f"ORDER BY f.cross_team DESC, {rank}, f.stage_order, f.name_key{binary}, f.task_id"
@@ -595,6 +646,7 @@ def _compile(rules: tuple[GapRule, ...]) -> _Compiled:
         bits=bits,
         owner_here=owner_here,
         uncovered=sum(bits[rule] for rule in rules if rule.uncovers),
+        ranked=ranked,
     )
 
 
@@ -750,11 +802,13 @@ def _details_sql(whole: bool) -> str:
         + owner_load
         + """, t.last_confirmed_at,
                esc.number, esc.role, ep.name, esc.reached_on, t.attested_at, f.owner_confirmed_at,
-               pol.attest_every_days,"""
+               pol.attest_every_days,
+               m.name, m.unit, m.direction, m.target, m.latest_value, m.latest_on, m.off_by,"""
         + _HELPER_NAMES
         + _DETAIL_FACTS
         + _LAST_STEP
         + "LEFT JOIN {policy} pol ON pol.criticality = t.criticality\n"
+        + "LEFT JOIN {metric} m ON m.id = t.metric_id\n"
         + _IN_ORDER[postgres, whole]
     ).format_map(vocabulary)
 
@@ -770,6 +824,19 @@ def _step(number, role, person_name, on) -> StepFacts | None:
     if number is None or reached_on is None:
         return None
     return StepFacts(number, role, person_name, reached_on)
+
+
+def _decimal(value: Decimal | float | str | None) -> Decimal | None:
+    # SQLite returns a decimal read by raw SQL as a float or an integer.
+    return None if value is None or isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _metric(name, unit, direction, target, latest_value, latest_on, off_by) -> MetricFacts | None:
+    if name is None:
+        return None
+    return MetricFacts(
+        name, unit, direction, _decimal(target), _decimal(latest_value), _date(latest_on), off_by
+    )
 
 
 def _task_gaps(row: tuple, report: GapReport) -> TaskGaps:
@@ -797,17 +864,21 @@ def _task_gaps(row: tuple, report: GapReport) -> TaskGaps:
         attest_every_days=row[31] or settings.OWNERMAP_ATTEST_EVERY_DAYS[row[4]],
         gaps=list(report.gaps_of.get(row[0], ())),
         report=report,
-        helper_names=tuple(row[32].split(_UNIT_SEPARATOR)) if row[32] else (),
+        metric=_metric(*row[32:39]),
+        helper_names=tuple(row[39].split(_UNIT_SEPARATOR)) if row[39] else (),
     )
 
 
 def active_tasks_filtered(
-    *, stage: Stage | None = None, team: Team | None = None
+    *, stage: Stage | None = None, team: Team | None = None, metric: Metric | None = None
 ) -> QuerySet[Task]:
-    """Active tasks, optionally of one stage, or with someone from one team assigned."""
+    """Active tasks, optionally of one stage, protecting one metric, or with someone from one
+    team assigned."""
     tasks = Task.objects.filter(is_active=True)
     if stage is not None:
         tasks = tasks.filter(stage=stage)
+    if metric is not None:
+        tasks = tasks.filter(metric=metric)
     if team is not None:
         tasks = tasks.filter(
             Exists(Assignment.objects.filter(task=OuterRef("pk"), person__team=team))
@@ -845,7 +916,7 @@ def gap_report(
     # Read once: this loop runs for every active task, in the order of the ranking.
     found = compiled.found
     owner_here, uncovered, mask = compiled.owner_here, compiled.uncovered, compiled.rule_mask
-    for pk, packed in rows:
+    for pk, packed, *_ in rows:
         owned += bool(packed & owner_here)
         if packed & 3 <= 1:  # critical and high tasks are the ones coverage measures
             total += 1
@@ -857,6 +928,11 @@ def gap_report(
             gaps_of[pk] = rules  # shared by every task with the same gaps: never changed
             for rule in rules:
                 by_rule[rule].append(pk)
+    for column, rule in enumerate(compiled.ranked, start=2):
+        if by_rule[rule]:
+            # Stable: tasks as far off as each other keep the map's order.
+            rank = {row[0]: row[column] for row in rows if row[column] is not None}
+            by_rule[rule].sort(key=lambda pk: -rank[pk])
     return GapReport(
         on=on,
         task_count=len(rows),

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils.formats import date_format
 from ownership import chat
 from ownership.assignments import CONFIRMED_IN_NEW_ROLE
 from ownership.models import Assignment, Attestation, EscalationPause, Person, Role, Team
-from tasks_registry.models import Completion, Stage, Task
+from tasks_registry.models import Completion, Metric, Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
 _LONG_FIELDS = {"description", "definition_of_done", "aliases", "systems"}
@@ -50,9 +51,23 @@ def _field_label(name: str) -> str:
     return str(Task._meta.get_field(name).verbose_name)
 
 
-def _display(name: str, value: object, stages: dict[int, str]) -> str:
+class _Names:
+    """The names of the records a task's fields point at: stages, read once for a page, and
+    metrics, read only if a change of metric is shown."""
+
+    def __init__(self) -> None:
+        self.stages = dict(Stage.objects.values_list("pk", "name"))
+
+    @cached_property
+    def metrics(self) -> dict[int, str]:
+        return dict(Metric.objects.values_list("pk", "name"))
+
+
+def _display(name: str, value: object, stages: _Names) -> str:
     if name == "stage":
-        return stages.get(value, "(deleted stage)")
+        return stages.stages.get(value, "(deleted stage)")  # type: ignore[call-overload]
+    if name == "metric":
+        return "—" if value is None else stages.metrics.get(value, "(deleted metric)")  # type: ignore[call-overload]
     if name == "criticality":
         return dict(Task._meta.get_field("criticality").choices).get(value, str(value))
     if name == "is_active":
@@ -60,7 +75,7 @@ def _display(name: str, value: object, stages: dict[int, str]) -> str:
     return str(value or "—")
 
 
-def _field_changes(record, previous, stages: dict[int, str]) -> list[Change]:
+def _field_changes(record, previous, stages: _Names) -> list[Change]:
     delta = record.diff_against(previous, excluded_fields=_IGNORED_FIELDS)
     return [
         Change(_field_label(c.field))
@@ -101,7 +116,7 @@ def _task_record_entry(record, previous, stages, *, subject="", url="") -> Histo
     )
 
 
-def _task_entries(task: Task, stages: dict[int, str]) -> list[HistoryEntry]:
+def _task_entries(task: Task, stages: _Names) -> list[HistoryEntry]:
     records = task.history.select_related("history_user__person").order_by("history_date", "pk")
     entries = []
     previous = None
@@ -235,7 +250,7 @@ def _word_entries(task: Task) -> list[HistoryEntry]:
 
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:
     """Newest first. Seven queries, whatever the length of the history."""
-    stages = dict(Stage.objects.values_list("pk", "name"))
+    stages = _Names()
     entries = (
         _task_entries(task, stages)
         + _assignment_entries(task)
@@ -253,7 +268,7 @@ def changed_since(task: Task, version: int) -> list[Change]:
     now = task.history.order_by("-history_date").first()
     if then is None or now is None:
         return []
-    stages = dict(Stage.objects.values_list("pk", "name"))
+    stages = _Names()
     changes = _field_changes(now, then, stages)
     # Long fields are named only in the history list; a conflict shows what they now say.
     return [
@@ -270,7 +285,7 @@ _FIELD_BY_LABEL = {_field_label(name): name for name in _LONG_FIELDS}
 def recent_changes(*, limit: int = 100) -> list[HistoryEntry]:
     """The newest changes across the map: tasks' fields, assignments and people. A fixed
     number of queries, whatever the size of the history."""
-    stages = dict(Stage.objects.values_list("pk", "name"))
+    stages = _Names()
     task_records = list(
         Task.history.select_related("history_user__person").order_by("-history_date", "-pk")[:limit]
     )
@@ -393,7 +408,7 @@ def task_changes_between(
     """Changes to these tasks' fields and people made between two moments, oldest first, each
     with what it was before: what a review session changed. Four queries, whatever the number
     of tasks (task_ids may be a queryset of ids)."""
-    stages = dict(Stage.objects.values_list("pk", "name"))
+    stages = _Names()
     window = {"history_date__gte": since, "history_date__lte": until}
     entries = []
 

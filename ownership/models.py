@@ -260,6 +260,8 @@ class GapFacts(models.Model):
     # People who do or check the work (gap_facts.HELPER_ROLES).
     helpers = models.PositiveIntegerField(default=0)
     cross_team = models.BooleanField(default=False)
+    # How far its metric's latest value is off target (Metric.off_by); None when on target.
+    metric_off = models.FloatField(null=True)
 
     class Meta:
         indexes = [

@@ -156,6 +156,12 @@ def may_skip(user, task) -> bool:
     return may_confirm_done(user, task)
 
 
+def may_record_value(user, task) -> bool:
+    """Who records a value of the metric a task protects: its owner or backup, who watch it
+    with each confirmation, and an ops lead, who imports them."""
+    return may_skip(user, task)
+
+
 def may_pause(user, task, holder_pk: int | None) -> bool:
     """Who may say "I'm on it" for an overdue task: whoever its escalation reached last (the
     person who holds it now), and whoever may skip it."""

@@ -24,6 +24,7 @@ from ownership.lookup.index import reindex_tasks, search_names_of
 from tasks_registry import rhythms
 from tasks_registry.changes import unique_slug
 from tasks_registry.due import refresh_next_due
+from tasks_registry.metrics import metric_named
 from tasks_registry.models import Stage, Task
 
 REASON = "from the starter map"
@@ -699,6 +700,7 @@ def apply_starter_map(*, stages: list[Stage], by: AbstractBaseUser | None) -> li
             .values_list("lower", flat=True)
         )
         tasks = []
+        metrics = {spec.metric: metric_named(spec.metric, by=by) for spec in wanted}
         for spec in wanted:
             if spec.name.lower() in present:
                 continue
@@ -712,7 +714,7 @@ def apply_starter_map(*, stages: list[Stage], by: AbstractBaseUser | None) -> li
                 definition_of_done=spec.done,
                 aliases="\n".join(spec.aliases),
                 systems="\n".join(spec.systems),
-                metric=spec.metric,
+                metric=metrics[spec.metric],
                 description=spec.full_description,
             )
             task.search_names = search_names_of(task)

@@ -3,6 +3,7 @@ schedule and the words people learned to call it. Shared by the page and by the 
 answer on it (an assignment, a fix, a confirmation), so that after any change in place every
 part of the page says the same."""
 
+import datetime
 from typing import Any
 
 from django.http import HttpResponse
@@ -26,12 +27,17 @@ from ownership.models import Role
 from ownership.permissions import EDIT_MAP, may_confirm_done, may_pause
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
+from tasks_registry.forms import MetricValueForm
+from tasks_registry.metric_chart import MetricChart, metric_chart
+from tasks_registry.metrics import values_since
 from tasks_registry.models import Task
 
 TEMPLATE = "ownership/task_detail.html"
 # The parts of the page that show the task's facts: each is a partial of the template, and an
 # answer to a change in one of them carries the others out of band.
-LIVE_PARTS = ("summary", "gaps", "due", "people", "history")
+LIVE_PARTS = ("summary", "gaps", "due", "metric", "people", "history")
+# How far back the task's page draws its metric.
+METRIC_DAYS = 180
 
 
 def fix_place(task: Task, refused: Fix | None = None) -> FixPlace:
@@ -76,6 +82,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     owner = next((a.person for a in by_role[Role.OWNER]), None)
     backup = next((a.person for a in by_role[Role.BACKUP]), None)
     may_confirm = may_confirm_done(user, task)
+    may_edit = user.has_perm(EDIT_MAP)
     acting = acting_owner(owner, backup, today)
     schedule = due.schedule(task, today=today)
     # Only an overdue task has an escalation: the others pay no query for it.
@@ -105,11 +112,24 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "rhythm": rhythms.stored(task.rhythm),
         "may_confirm": may_confirm,
         # may_skip without asking the database again for the owner and backup.
-        "may_skip": may_confirm or user.has_perm(EDIT_MAP),
+        "may_skip": may_confirm or may_edit,
         "undo_since": timezone.now() - UNDO_WINDOW,
         "failed_task": None,
         "learned": learned_phrases(task),
+        "metric_chart": _metric_chart(task, today),
+        "metric_form": (
+            MetricValueForm(metric=task.metric)
+            if task.metric and (may_confirm or may_edit)
+            else None
+        ),
     }
+
+
+def _metric_chart(task: Task, today: datetime.date) -> MetricChart | None:
+    if task.metric is None:
+        return None
+    since = today - datetime.timedelta(days=METRIC_DAYS)
+    return metric_chart(task.metric, values_since(task.metric, since, limit=30))
 
 
 def task_page_answer(
@@ -124,7 +144,7 @@ def task_page_answer(
     """The answer to a change made in place on the task's page: for HTMX, the part it was made
     in, with every other part that shows the same facts swapped out of band, so the owner card,
     the gaps and the history never contradict each other; without it, the whole page."""
-    task = Task.objects.select_related("stage").get(pk=task.pk)
+    task = Task.objects.select_related("stage", "metric").get(pk=task.pk)
     context = task_page_context(task, user=request.user, refused=refused)
     context |= extra | {"notices": {part: notice}}
     if not request.htmx:

@@ -52,6 +52,11 @@ urlpatterns = [
     ),
     path("tasks/<slug:slug>/done", confirmations.completion_create, name="completion_create"),
     path("tasks/<slug:slug>/skip", confirmations.completion_skip, name="completion_skip"),
+    path(
+        "tasks/<slug:slug>/metric-value",
+        confirmations.metric_value_record,
+        name="metric_value_record",
+    ),
     path("tasks/<slug:slug>/attest", attestations.attest_task, name="attest_task"),
     path("tasks/<slug:slug>/wrong", attestations.something_wrong, name="something_wrong"),
     path("my/attest-all", attestations.attest_all, name="attest_all"),

@@ -4,7 +4,8 @@ from config.form_fields import MultilineField
 from ownership.attestation import NOTE_MAX
 from ownership.forms import PersonField, RhythmField
 from reviews.models import Outcome
-from tasks_registry.models import Criticality, Stage
+from tasks_registry.forms import MetricValueField
+from tasks_registry.models import Criticality, Metric, Stage
 
 DECISIONS = [(o.value, o.label) for o in Outcome if o != Outcome.PENDING]
 # One button, and one key, for each: the runner's shortcuts (static/js/ownermap.js).
@@ -29,6 +30,17 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when a gap is left open: who closes it, and how.",
     )
+
+    def __init__(self, *args, metric: Metric | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if metric is not None:
+            # Recorded with the outcome: the meeting reads the number off the report.
+            self.fields["metric_value"] = MetricValueField(
+                metric=metric, required=False, label=f"{metric.name} now"
+            )
+            self.fields[
+                "metric_value"
+            ].help_text = f"Optional, in {metric.get_unit_display()}; target {metric.target_words}."
 
 
 class MissingTaskForm(forms.Form):

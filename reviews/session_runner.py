@@ -3,6 +3,7 @@ that was missing, close. Each write is one transaction, recorded in history with
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -28,7 +29,8 @@ from reviews.models import (
 )
 from reviews.summary import summary_recipients
 from tasks_registry.changes import create_task, update_task
-from tasks_registry.models import Stage, Task
+from tasks_registry.metrics import record_value
+from tasks_registry.models import MetricValue, Stage, Task
 
 DECIDED = ~Q(outcome=Outcome.PENDING)
 
@@ -115,9 +117,11 @@ def record_outcome(
     outcome: str,
     note: str,
     by: AbstractBaseUser | None,
+    metric_value: Decimal | None = None,
 ) -> ReviewItem:
-    """What the session decided about one task. Retired retires the task; a gap left open
-    needs a note saying who closes it, and how."""
+    """What the session decided about one task, with the value of the metric it protects if
+    the meeting read one. Retired retires the task; a gap left open needs a note saying who
+    closes it, and how."""
     outcome = Outcome(outcome)
     note = note.strip()
     if outcome == Outcome.PENDING:
@@ -143,6 +147,17 @@ def record_outcome(
         current.save(update_fields=["outcome", "note", "decided_by", "decided_at"])
         _note_last_confirmed(current.task_id)
         task = current.task
+        if metric_value is not None:
+            if task.metric is None or by is None:
+                raise ValidationError({"metric_value": "This task protects no metric."})
+            record_value(
+                metric=task.metric,
+                value=metric_value,
+                by=by,
+                via=MetricValue.Via.REVIEW,
+                task=task,
+                field="metric_value",
+            )
         if outcome == Outcome.RETIRED and task.is_active:
             update_task(task=task, by=by, is_active=False, reason=f"retired {session.cause}")
         elif outcome != Outcome.RETIRED and not task.is_active:

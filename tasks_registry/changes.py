@@ -203,9 +203,10 @@ def comparable(values: dict[str, Any]) -> dict[str, Any]:
     """Field values as update_task would store them, so that what was typed compares equal
     to what is saved when it means the same."""
     found = dict(values)
-    if "stage" in found:
-        stage = found["stage"]
-        found["stage"] = getattr(stage, "pk", stage)  # a Stage typed, its id as stored
+    for related in ("stage", "metric"):
+        if related in found:
+            chosen = found[related]
+            found[related] = getattr(chosen, "pk", chosen)  # a record chosen, its id as stored
     if "rhythm" in found:
         found["rhythm"] = _rhythm_words(found["rhythm"] or "")
     if "patterns" in found:

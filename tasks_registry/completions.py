@@ -8,6 +8,7 @@ about the occurrences themselves.
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -18,7 +19,8 @@ from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
 from tasks_registry import due
-from tasks_registry.models import Completion, Task
+from tasks_registry.metrics import record_value
+from tasks_registry.models import Completion, MetricValue, Task
 
 # Long enough to notice a slip, short enough that a confirmation can be relied on.
 UNDO_WINDOW = datetime.timedelta(days=1)
@@ -39,10 +41,12 @@ def record_completion(
     evidence_url: str = "",
     today: datetime.date | None = None,
     reason: str | None = None,
+    metric_value: Decimal | None = None,
 ) -> Completion:
     """Confirm the occurrence of `task` due on `due_on` done, every point of its definition of
-    done ticked; `reason` says where, in its history ("via Slack"). Refused with a
-    ValidationError naming the field at fault."""
+    done ticked, with today's value of the metric it protects if given; `reason` says where,
+    in its history ("via Slack"). Refused with a ValidationError naming the field at fault;
+    nothing is written unless all of it is."""
     today = today or timezone.localdate()
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
@@ -83,6 +87,18 @@ def record_completion(
                 {"due_on": f"{_day(due_on)} was confirmed by someone else just now."},
                 code="done",
             ) from None
+        if metric_value is not None:
+            metric = task.metric
+            if metric is None:
+                raise ValidationError({"metric_value": "This task protects no metric."})
+            record_value(
+                metric=metric,
+                value=metric_value,
+                by=by,
+                via=MetricValue.Via.CONFIRMATION,
+                task=task,
+                field="metric_value",
+            )
         due.refresh_next_due([task])
     return completion
 

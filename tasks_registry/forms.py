@@ -2,11 +2,17 @@
 sets one. It makes the same values the parser makes, so what it picks reads back as words. And
 the campaign form."""
 
+import datetime
+from decimal import Decimal
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from config.form_fields import MultilineField
 from tasks_registry import due, rhythms
-from tasks_registry.models import Campaign, CampaignKind
+from tasks_registry.metrics import parse_value
+from tasks_registry.models import Campaign, CampaignKind, Direction, Metric, Unit
 from tasks_registry.rhythms import (
     AdHoc,
     BusinessDay,
@@ -322,3 +328,119 @@ class CampaignForm(forms.Form):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class MetricValueField(forms.CharField):
+    """A value of a metric, as typed ("98.5", "98,5 %"): refused at the field if it is not a
+    number, or out of range for the metric's unit (a negative time, a percentage over 100)."""
+
+    def __init__(self, *, metric: Metric, **kwargs) -> None:
+        self.unit = Unit(metric.unit)
+        kwargs.setdefault("label", f"{metric.name} ({self.unit.label})")
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": self.MAX_LENGTH}
+        )
+
+    MAX_LENGTH = 40
+
+    def to_python(self, value) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        if len(text) > self.MAX_LENGTH:
+            raise ValidationError("Enter a number, like 98.5.", code="not_a_number")
+        return parse_value(self.unit, text)
+
+
+class MetricValueForm(forms.Form):
+    """A value of a metric for a day: today unless said."""
+
+    on = forms.DateField(
+        label="For the day",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, metric: Metric, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["value"] = MetricValueField(metric=metric, label="Value")
+        self.fields["value"].help_text = f"In {Unit(metric.unit).label}; {metric.target_words}."
+        self.order_fields(["value", "on"])
+
+    def clean_on(self) -> datetime.date:
+        on = self.cleaned_data.get("on") or timezone.localdate()
+        if on > timezone.localdate():
+            raise ValidationError("A value is recorded for a day that has come.")
+        return on
+
+
+class MetricForm(forms.Form):
+    """A metric: its name, unit, which way is better and its target (in the unit)."""
+
+    name = forms.CharField(max_length=100)
+    unit = forms.ChoiceField(choices=Unit.choices)
+    direction = forms.ChoiceField(label="Which way is better", choices=Direction.choices)
+    target = forms.CharField(
+        required=False,
+        max_length=40,
+        help_text="In the unit above. Without a target, no value is ever off target.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    description = MultilineField(
+        required=False,
+        max_length=2000,
+        help_text="How it is counted, so every owner records the same number.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    FIELDS = ("name", "unit", "direction", "target", "description")
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        typed = (self.data.get("target") or "").strip()
+        unit = cleaned.get("unit")
+        if typed and unit:
+            try:
+                cleaned["target"] = parse_value(Unit(unit), typed)
+            except ValidationError as error:
+                self.add_error("target", error)
+        elif not typed:
+            cleaned["target"] = None
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, metric: Metric) -> dict:
+        initial = {name: getattr(metric, name) for name in cls.FIELDS}
+        initial["target"] = "" if metric.target is None else f"{metric.target.normalize():f}"
+        initial["version"] = metric.version
+        return initial
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class ValuesImportForm(forms.Form):
+    """A sheet of values: a CSV file with the columns date, metric and value."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns date (2026-11-30), metric (its name) and value; a header row first.",
+    )
+
+    MAX_BYTES = 2 * 1024 * 1024
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError("The file is over 2 MB: split it, or keep only the values.")
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text:
+                return text
+        raise ValidationError("This file is not text: save the sheet as CSV and try again.")

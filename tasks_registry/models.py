@@ -1,5 +1,7 @@
 """What must be done and when: stages of the customer journey, tasks, campaigns, completions."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -33,6 +35,102 @@ class Criticality(models.TextChoices):
     CRITICAL = "critical", "Critical"
     HIGH = "high", "High"
     NORMAL = "normal", "Normal"
+
+
+class Unit(models.TextChoices):
+    """What a metric is counted in, and so which values it can take: none is negative, and a
+    share is at most the whole."""
+
+    PERCENT = "percent", "percent"
+    MINUTES = "minutes", "minutes"
+    HOURS = "hours", "hours"
+    DAYS = "days", "days"
+    PER_ORDER = "per_order", "per order"
+    COUNT = "count", "count"
+
+    @property
+    def highest(self) -> Decimal | None:
+        return Decimal(100) if self is Unit.PERCENT else None
+
+    @property
+    def is_time(self) -> bool:
+        return self in (Unit.MINUTES, Unit.HOURS, Unit.DAYS)
+
+    def show(self, value: Decimal | float | int | None) -> str:
+        """A value as people read it: "98.9%", "36 minutes", "0.12 per order"."""
+        if value is None:
+            return "no value"
+        number = f"{Decimal(str(value)).normalize():f}"
+        if self is Unit.PERCENT:
+            return f"{number}%"
+        if self is Unit.COUNT:
+            return number
+        return f"{number} {self.label}"
+
+
+class Direction(models.TextChoices):
+    LOWER = "lower", "Lower is better"
+    HIGHER = "higher", "Higher is better"
+
+
+class Metric(models.Model):
+    """An operational number a task protects (order accuracy, refund delay…): its unit, which
+    way is better and the target the ops leads set. The values recorded for it are
+    MetricValues; the latest is copied here, with how far off target it is, so that the gap
+    rule and the map read one row (tasks_registry/metrics.py keeps them)."""
+
+    name = models.CharField(max_length=100)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    target = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    description = models.TextField(blank=True)
+    latest_value = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True, editable=False
+    )
+    latest_on = models.DateField(null=True, blank=True, editable=False)
+    # How far the latest value is from the target, as a share of the target (of the allowed
+    # miss, for a share that should be high); None when on target, or nothing to compare.
+    off_by = models.FloatField(null=True, blank=True, editable=False)
+    # Bumped by every write through tasks_registry.metrics; a stale edit form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["latest_value", "latest_on", "off_by"])
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="metric_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(target__isnull=True) | models.Q(target__gte=0),
+                name="metric_target_not_negative",
+                violation_error_message="A target cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tasks_registry:metric_detail", kwargs={"pk": self.pk})
+
+    @property
+    def unit_kind(self) -> Unit:
+        return Unit(self.unit)
+
+    def show(self, value: Decimal | float | int | None) -> str:
+        return self.unit_kind.show(value)
+
+    @property
+    def latest_shown(self) -> str:
+        return self.show(self.latest_value)
+
+    @property
+    def target_words(self) -> str:
+        """ "at least 99.5%", "at most 2 days", or "no target"."""
+        if self.target is None:
+            return "no target"
+        bound = "at most" if self.direction == Direction.LOWER else "at least"
+        return f"{bound} {self.show(self.target)}"
 
 
 class Task(models.Model):
@@ -78,10 +176,13 @@ class Task(models.Model):
             "any characters, ? for one."
         ),
     )
-    metric = models.CharField(
-        "operational metric",
-        max_length=100,
+    metric = models.ForeignKey(
+        Metric,
+        verbose_name="operational metric",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
+        related_name="tasks",
         help_text="The operational metric this task protects, e.g. order accuracy.",
     )
     is_active = models.BooleanField(default=True)
@@ -262,3 +363,46 @@ class Completion(models.Model):
     @property
     def is_skip(self) -> bool:
         return bool(self.skip_reason)
+
+
+class MetricValue(models.Model):
+    """One value of a metric on a day, as someone recorded it: with a task's confirmation, at
+    a review, from its page, or from an imported sheet. Values are never overwritten: the
+    latest recorded for the latest day is the metric's current one."""
+
+    class Via(models.TextChoices):
+        CONFIRMATION = "confirmation", "with a confirmation"
+        REVIEW = "review", "at a review"
+        PAGE = "page", "on its page"
+        IMPORT = "import", "from an imported sheet"
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    on = models.DateField()
+    value = models.DecimalField(max_digits=12, decimal_places=3)
+    # The task it was recorded for, if any: the owner's confirmation, or the review item.
+    task = models.ForeignKey(
+        Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="metric_values"
+    )
+    via = models.CharField(max_length=20, choices=Via.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="metric_values"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["metric", "-on", "-recorded_at", "-id"]
+        indexes = [models.Index(fields=["metric", "on"], name="metric_value_on_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0),
+                name="metric_value_not_negative",
+                violation_error_message="A metric value cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}: {self.value} on {self.on:%Y-%m-%d}"
+
+    @property
+    def shown(self) -> str:
+        return self.metric.show(self.value)

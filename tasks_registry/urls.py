@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks_registry.views import campaigns, rhythms
+from tasks_registry.views import campaigns, metrics, rhythms
 
 app_name = "tasks_registry"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("campaigns/new", campaigns.campaign_create, name="campaign_create"),
     path("campaigns/<slug:slug>/edit", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<slug:slug>/delete", campaigns.campaign_delete, name="campaign_delete"),
+    path("metrics/", metrics.metric_list, name="metric_list"),
+    path("metrics/new", metrics.metric_create, name="metric_create"),
+    path("metrics/import", metrics.metric_values_import, name="metric_values_import"),
+    path("metrics/<int:pk>/", metrics.metric_detail, name="metric_detail"),
+    path("metrics/<int:pk>/edit", metrics.metric_edit, name="metric_edit"),
+    path("metrics/<int:pk>/values", metrics.metric_value_create, name="metric_value_create"),
 ]

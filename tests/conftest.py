@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from tasks_registry.metrics import ensure_standard
 from tests import hypothesis_profiles  # noqa: F401 - registers --hypothesis-profile=thorough
 from tests.factories import PersonFactory, UserFactory
 
@@ -76,12 +77,14 @@ def htmx_headers():
 @pytest.fixture
 def reference_data(transactional_db):
     """Live-server tests run in transactions that are flushed, taking the data migrations'
-    stages and groups with them: put them back the way the migrations made them."""
+    stages, groups and standard metrics with them: put them back the way the migrations made
+    them."""
     for module, function in [
         ("tasks_registry.migrations.0002_default_stages", "create_stages"),
         ("ownership.migrations.0002_roles", "create_groups"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
+    ensure_standard()
 
 
 @pytest.fixture

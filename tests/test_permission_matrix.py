@@ -54,6 +54,9 @@ MATRIX = {
     "ownership:task_detail": MEMBER,
     "ownership:task_permalink": MEMBER,
     "ownership:completion_create": MEMBER,
+    # An owner or backup who is a member records their task's metric (the object rule:
+    # tests/tasks_registry/test_metric_views.py).
+    "ownership:metric_value_record": MEMBER,
     # An owner or backup who is a member skips; the object rule (tests/ownership/test_skips.py).
     "ownership:completion_skip": MEMBER,
     "ownership:escalation_pause": MEMBER,
@@ -68,6 +71,8 @@ MATRIX = {
     "ownership:calendar_feeds": MEMBER,
     "ownership:calendar_feed_revoke": MEMBER,
     "tasks_registry:campaign_list": MEMBER,
+    "tasks_registry:metric_list": MEMBER,
+    "tasks_registry:metric_detail": MEMBER,
     "ownership:campaign_detail": MEMBER,
     "ownership:map_by_stage": MEMBER,
     "ownership:raci": MEMBER,
@@ -99,6 +104,10 @@ MATRIX = {
     "ownership:task_assign": OPS_LEAD,
     "ownership:task_unassign": OPS_LEAD,
     "tasks_registry:campaign_create": OPS_LEAD,
+    "tasks_registry:metric_create": OPS_LEAD,
+    "tasks_registry:metric_edit": OPS_LEAD,
+    "tasks_registry:metric_value_create": OPS_LEAD,
+    "tasks_registry:metric_values_import": OPS_LEAD,
     "tasks_registry:campaign_edit": OPS_LEAD,
     "tasks_registry:campaign_delete": OPS_LEAD,
     "ownership:import_upload": OPS_LEAD,

@@ -84,6 +84,10 @@ def _field_terms(field: MatchField, texts: list[str]) -> list[str]:
     return found
 
 
+def metric_name(task: Task) -> str:
+    return task.metric.name if task.metric_id is not None and task.metric else ""
+
+
 def task_fields(task: Task, people: list[str], learned: list[str]) -> dict[MatchField, list[str]]:
     return {
         MatchField.NAME: _field_terms(MatchField.NAME, [task.name]),
@@ -91,7 +95,7 @@ def task_fields(task: Task, people: list[str], learned: list[str]) -> dict[Match
         MatchField.LEARNED: _field_terms(MatchField.LEARNED, learned),
         MatchField.DONE: _field_terms(MatchField.DONE, split_lines(task.definition_of_done)),
         MatchField.SYSTEMS: _field_terms(MatchField.SYSTEMS, task.system_list),
-        MatchField.METRIC: _field_terms(MatchField.METRIC, [task.metric]),
+        MatchField.METRIC: _field_terms(MatchField.METRIC, [metric_name(task)]),
         MatchField.PEOPLE: _field_terms(MatchField.PEOPLE, people),
         MatchField.DESCRIPTION: _field_terms(MatchField.DESCRIPTION, [task.description]),
     }
@@ -154,12 +158,14 @@ def _reindex_batch(ids: list[int], vocabulary: set[str]) -> set[str]:
         learned[task_id].append(words)
 
     tasks = list(
-        Task.objects.filter(pk__in=ids).only(
+        Task.objects.filter(pk__in=ids)
+        .select_related("metric")
+        .only(
             "id",
             "name",
             "aliases",
             "systems",
-            "metric",
+            "metric__name",
             "description",
             "definition_of_done",
             "criticality",
@@ -182,7 +188,9 @@ def _reindex_batch(ids: list[int], vocabulary: set[str]) -> set[str]:
             postings.append((term, task.pk, weight, int(field), rank))
         for text in [task.name, *task.alias_list, task.definition_of_done, *people[task.pk]]:
             vocabulary.update(word for word in tokens(text) if len(word) >= 3)
-        vocabulary.update(tokens(" ".join([*task.system_list, task.metric, task.description])))
+        vocabulary.update(
+            tokens(" ".join([*task.system_list, metric_name(task), task.description]))
+        )
     Task.objects.bulk_update(renamed, ["search_names"], batch_size=1000)
     old_terms = set(
         SearchPosting.objects.filter(task_id__in=ids).values_list("word", flat=True).distinct()

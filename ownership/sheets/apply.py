@@ -22,7 +22,8 @@ from ownership.sheets.plan import ImportPlan, PersonRef, RowPlan, plan_import
 from tasks_registry import rhythm_spans
 from tasks_registry.changes import claim_patterns
 from tasks_registry.due import refresh_next_due
-from tasks_registry.models import PreviousSlug, Task
+from tasks_registry.metrics import metric_named
+from tasks_registry.models import Metric, PreviousSlug, Task
 
 _BATCH = 1000
 
@@ -58,6 +59,7 @@ def apply_import(
             if conflicts:
                 raise ImportConflict(conflicts)
         said(35, "Adding people and tasks")
+        _name_metrics(plan.rows, by)
         people = _create_people(plan.new_people, by, reason)
         created = _create_tasks([row for row in plan.rows if row.action == "create"], by, reason)
         said(50, "Updating tasks")
@@ -78,6 +80,17 @@ def apply_import(
         refresh_gap_facts(task.pk for task in touched if task is not None)
         reindex_tasks(task.pk for task in touched)
     return plan
+
+
+def _name_metrics(rows: list[RowPlan], by) -> None:
+    """The metrics the rows name, by name, made where the map has none of that name."""
+    found: dict[str, Metric | None] = {}
+    for row in rows:
+        if "metric" in row.values:
+            name = row.values["metric"]
+            if name not in found:
+                found[name] = metric_named(name, by=by)
+            row.values["metric"] = found[name]
 
 
 def _create_people(refs: list[PersonRef], by, reason: str) -> dict[str, int]:

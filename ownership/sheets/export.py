@@ -18,7 +18,7 @@ def person_cell(person: Person) -> str:
 
 def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
     """One row per task in stage and name order; two queries."""
-    tasks = list(tasks.select_related("stage").order_by("stage__order", "name", "pk"))
+    tasks = list(tasks.select_related("stage", "metric").order_by("stage__order", "name", "pk"))
     people: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
     ids = [task.pk for task in tasks]
     for start in range(0, len(ids), 900):
@@ -40,7 +40,7 @@ def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
             "aliases": join_words(task.alias_list),
             "patterns": join_words(task.pattern_list),
             "systems": join_words(task.system_list),
-            "metric": task.metric,
+            "metric": task.metric.name if task.metric else "",
             "description": task.description,
         }
         for column in COLUMNS:

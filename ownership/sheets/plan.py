@@ -29,6 +29,7 @@ from ownership.sheets.columns import (
 from ownership.sheets.files import Table
 from tasks_registry import rhythms
 from tasks_registry.changes import EDITABLE_FIELDS, pattern_lines
+from tasks_registry.metrics import name_key
 from tasks_registry.models import Criticality, Stage, Task, TaskPattern, split_lines
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
@@ -126,7 +127,7 @@ class _Map:
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             tasks += (
-                Task.objects.select_related("stage")
+                Task.objects.select_related("stage", "metric")
                 .annotate(lower_name=Lower("name"))
                 .filter(Q(lower_name__in=chunk) | Q(slug__in=chunk))
             )
@@ -359,7 +360,8 @@ class _Planner:
             if len(cells["metric"]) > _MAX["metric"]:
                 self.problem(number, "metric", f"A metric is at most {_MAX['metric']} characters.")
             else:
-                values["metric"] = cells["metric"]
+                # A name: a metric the map lacks is made when the sheet is applied.
+                values["metric"] = " ".join(cells["metric"].split())
         return values
 
 
@@ -381,6 +383,8 @@ def _same(field_name: str, current: Any, new: Any) -> bool:
         return split_lines(current) == split_lines(new)
     if field_name in ("definition_of_done", "description"):
         return normalise_text(current) == new
+    if field_name == "metric":
+        return name_key(str(current or "")) == name_key(new)
     return current == new
 
 

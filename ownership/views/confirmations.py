@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +22,18 @@ from config.rendering import HtmxRequest
 from ownership import escalation
 from ownership.agenda import MY_TASKS, my_tasks_context, occurrence_key
 from ownership.forms import CompletionForm, PauseForm, SkipForm
-from ownership.permissions import VIEW_MAP, may_confirm_done, may_pause, may_skip
+from ownership.permissions import (
+    VIEW_MAP,
+    may_confirm_done,
+    may_pause,
+    may_record_value,
+    may_skip,
+)
 from ownership.task_page import task_page_answer
 from tasks_registry.completions import record_completion, skip_occurrences, undo_completion
-from tasks_registry.models import Completion, Task
+from tasks_registry.forms import MetricValueForm
+from tasks_registry.metrics import record_value
+from tasks_registry.models import Completion, MetricValue, Task
 
 
 def _answer(
@@ -65,7 +73,9 @@ def _answer(
 @require_POST
 @permission_required(VIEW_MAP, raise_exception=True)
 def completion_create(request: HtmxRequest, slug: str) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    task = get_object_or_404(
+        Task.objects.select_related("stage", "metric"), slug=slug, is_active=True
+    )
     if not may_confirm_done(request.user, task):
         raise PermissionDenied("Only the task's owner or backup confirms it done.")
     form = CompletionForm(request.POST, task=task)
@@ -79,19 +89,64 @@ def completion_create(request: HtmxRequest, slug: str) -> HttpResponse:
                 ticked=data["ticked"],
                 note=data["note"],
                 evidence_url=data["evidence_url"],
+                metric_value=data.get("metric_value"),
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
             day = date_format(data["due_on"], "D j M")
-            return _answer(request, task, notice=f"“{task.name}” is confirmed done for {day}.")
+            notice = f"“{task.name}” is confirmed done for {day}."
+            if data.get("metric_value") is not None and task.metric is not None:
+                notice += f" {task.metric.name}: {task.metric.show(data['metric_value'])} recorded."
+            return _answer(request, task, notice=notice)
     return _answer(request, task, failed=(task.pk, form.cleaned_data.get("due_on")), form=form)
 
 
 @require_POST
 @permission_required(VIEW_MAP, raise_exception=True)
+def metric_value_record(request: HtmxRequest, slug: str) -> HttpResponse:
+    """A value of the metric the task protects, recorded from its page."""
+    task = get_object_or_404(Task.objects.select_related("stage", "metric"), slug=slug)
+    metric = task.metric
+    if metric is None:
+        raise Http404("This task protects no metric.")
+    if not may_record_value(request.user, task):
+        raise PermissionDenied("Only the task's owner, its backup or an ops lead records it.")
+    form = MetricValueForm(request.POST, metric=metric)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recorded = record_value(
+                metric=metric,
+                value=data["value"],
+                on=data["on"],
+                by=request.user,
+                via=MetricValue.Via.PAGE,
+                task=task,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            notice = (
+                f"{metric.name}: {metric.show(recorded.value)} recorded for {_day(recorded.on)}."
+            )
+            if not request.htmx:
+                messages.success(request, notice)
+                return redirect(task)
+            return task_page_answer(request, task, part="metric", notice=notice)
+    return task_page_answer(request, task, part="metric", metric_form=form)
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j M Y")
+
+
+@require_POST
+@permission_required(VIEW_MAP, raise_exception=True)
 def completion_skip(request: HtmxRequest, slug: str) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    task = get_object_or_404(
+        Task.objects.select_related("stage", "metric"), slug=slug, is_active=True
+    )
     if not may_skip(request.user, task):
         raise PermissionDenied("Only the task's owner, its backup or an ops lead skips it.")
     form = SkipForm(request.POST)
@@ -135,7 +190,9 @@ def completion_undo(request: HtmxRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def escalation_pause(request: HtmxRequest, slug: str) -> HttpResponse:
     """ "I'm on it — by <date>": its escalation waits until then (ownership/escalation.py)."""
-    task = get_object_or_404(Task.objects.select_related("stage"), slug=slug, is_active=True)
+    task = get_object_or_404(
+        Task.objects.select_related("stage", "metric"), slug=slug, is_active=True
+    )
     chain = escalation.chain_of(task, timezone.localdate())
     holder = chain.current.person_pk if chain and chain.current else None
     if not may_pause(request.user, task, holder):

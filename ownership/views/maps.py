@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ownership.dashboard_sections import Filters
-from ownership.gap_rules import active_tasks_filtered, gap_report
+from ownership.gap_rules import gap_report
 from ownership.map import raci_page, stage_columns, stage_page, task_rows, tasks_of_team
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP
@@ -23,7 +23,7 @@ def map_by_stage(request: HttpRequest) -> HttpResponse:
     """A column per stage of the customer journey, a card per task with its owner and gaps."""
     today = timezone.localdate()
     filters = Filters.from_query(request.GET)
-    tasks = active_tasks_filtered(stage=filters.stage, team=filters.team)
+    tasks = filters.tasks()
     report = gap_report(on=today, tasks=tasks)
     context: dict[str, object] = {"filters": filters, "today": today, "count": report.task_count}
     if filters.stage is None:
@@ -63,7 +63,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def raci(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    tasks = active_tasks_filtered(stage=filters.stage, team=filters.team)
+    tasks = filters.tasks()
     matrix, page = raci_page(tasks, request.GET.get("page"))
     context = {"matrix": matrix, "page": page, "filters": filters}
     return render(request, "ownership/raci.html", context)

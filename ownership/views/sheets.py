@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.rendering import HtmxRequest
 from ownership import jobs
 from ownership.dashboard_sections import Filters
 from ownership.forms import ImportForm
-from ownership.gap_rules import active_tasks_filtered
 from ownership.map import raci_matrix
 from ownership.models import ApplyState, MapImport
 from ownership.permissions import EDIT_MAP, VIEW_MAP
@@ -140,6 +140,8 @@ def _file_name(base: str, filters: Filters, extension: str) -> str:
         parts.append(filters.stage.slug)
     if filters.team:
         parts.append(filters.team.slug)
+    if filters.metric:
+        parts.append(slugify(filters.metric.name))
     return "-".join(parts) + f".{extension}"
 
 
@@ -148,7 +150,7 @@ def _file_name(base: str, filters: Filters, extension: str) -> str:
 def map_export(request: HttpRequest, extension: str) -> HttpResponse:
     """The map (or the stage or team asked for) in the import's format."""
     filters = Filters.from_query(request.GET)
-    header, rows = map_table(active_tasks_filtered(stage=filters.stage, team=filters.team))
+    header, rows = map_table(filters.tasks())
     name = _file_name("ownermap", filters, extension)
     if extension == "xlsx":
         sheet = write_xlsx(header, rows, "Ownership map", frozen_columns=1)
@@ -160,7 +162,7 @@ def map_export(request: HttpRequest, extension: str) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def raci_export(request: HttpRequest, extension: str) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    matrix = raci_matrix(active_tasks_filtered(stage=filters.stage, team=filters.team))
+    matrix = raci_matrix(filters.tasks())
     header, rows = raci_table(matrix)
     name = _file_name("ownermap-raci", filters, extension)
     if extension == "xlsx":

@@ -40,7 +40,7 @@ def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
 def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    task = Task.objects.select_related("stage").filter(slug=slug).first()
+    task = Task.objects.select_related("stage", "metric").filter(slug=slug).first()
     if task is None:
         return _renamed_task_redirect(slug)
     context = task_page_context(task, user=request.user)

@@ -24,6 +24,7 @@ from ownership.models import Assignment, Role
 from ownership.people_changes import person_label
 from reviews import session_runner
 from reviews.forms import OUTCOME_BUTTONS, MissingTaskForm, OutcomeForm
+from reviews.item_metric import item_metric
 from reviews.models import ReviewItem, ReviewSession, SessionStatus
 from reviews.permissions import ATTEND, RUN
 
@@ -37,7 +38,11 @@ HELPING = (Role.CONTRIBUTOR, Role.CHECKER, Role.BACKUP)
 def _item(pk: int, item_pk: int) -> ReviewItem:
     return get_object_or_404(
         ReviewItem.objects.select_related(
-            "session__facilitator", "session__campaign", "task__stage", "decided_by__person"
+            "session__facilitator",
+            "session__campaign",
+            "task__stage",
+            "task__metric",
+            "decided_by__person",
         ),
         session_id=pk,
         pk=item_pk,
@@ -88,7 +93,10 @@ def _context(request: HtmxRequest, item: ReviewItem, refused: Fix | None = None,
         "following_item": after,
         "may_run": request.user.has_perm(RUN),
         "can_run": request.user.has_perm(RUN) and session.status in session_runner.RECORDING,
-        "outcome_form": OutcomeForm(initial={"outcome": item.outcome, "note": item.note}),
+        "outcome_form": OutcomeForm(
+            initial={"outcome": item.outcome, "note": item.note}, metric=item.task.metric
+        ),
+        "metric": item_metric(item),
         "outcomes": OUTCOME_BUTTONS,
         "helpers": [
             {
@@ -128,7 +136,7 @@ def _panel(request: HtmxRequest, item: ReviewItem, **extra) -> HttpResponse:
 @permission_required(RUN, raise_exception=True)
 def item_outcome(request: HtmxRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(pk, item_pk)
-    form = OutcomeForm(request.POST)
+    form = OutcomeForm(request.POST, metric=item.task.metric)
     if form.is_valid():
         try:
             session_runner.record_outcome(
@@ -136,6 +144,7 @@ def item_outcome(request: HtmxRequest, pk: int, item_pk: int) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
                 by=request.user,
+                metric_value=form.cleaned_data.get("metric_value"),
             )
         except ValidationError as error:
             add_errors(form, error)

@@ -98,12 +98,12 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_maps_size(
 ):
     _map(size)
     client.force_login(ops_lead)
-    # session, user with permissions, the user's person (header); stages, teams; the gap
+    # session, user with permissions, the user's person (header); stages, teams, metrics; the gap
     # report; the rows shown; the unanswered questions and the handovers pending (an ops
     # lead's cards: none pending here); and, as some tasks have nobody acting, who answers for
     # them: their people, the map's version and the stages' team leads (cached on it), the ops
     # leads' default (ownership/answerer.py)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert response.context["board"].report.task_count == size

@@ -120,6 +120,6 @@ def test_the_handovers_card_takes_the_same_queries_however_many_left(
     client.force_login(ops_lead)
     # The dashboard's own (tests/ownership/test_dashboard_views.py) with their tasks, and the
     # card's other two queries: the leavers' roles, the backups proposed as successors.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(DASHBOARD)
     assert len(response.context["handovers"]) == leavers

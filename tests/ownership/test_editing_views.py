@@ -4,6 +4,7 @@ from django.urls import reverse
 from ownership.assignments import assign_owner
 from ownership.models import Assignment, Role
 from tasks_registry.changes import update_task
+from tasks_registry.metrics import metric_named
 from tasks_registry.models import Stage, Task
 from tests.factories import PersonFactory, TaskFactory
 
@@ -25,6 +26,7 @@ def _form(task=None, **changes):
     if task is not None:
         fields = ("name", "rhythm", "metric", "systems", "aliases", "description")
         data.update({name: getattr(task, name) for name in fields})
+        data["metric"] = task.metric_id or ""
         data["stage"] = task.stage_id
         data["criticality"] = task.criticality
         data["definition_of_done"] = task.definition_of_done
@@ -118,18 +120,15 @@ def test_a_stale_form_that_changed_the_same_fields_asks_whose_stays_and_keeps_th
 def test_choosing_whose_value_stays_saves_the_rest_merged(client, ops_lead, manager, choice, kept):
     task = TaskFactory(name="Returns notices", rhythm="weekly on monday", criticality="normal")
     stale = _form(task, definition_of_done="Mine", criticality="high")
-    update_task(task=task, by=manager, definition_of_done="Theirs", metric="refund time")
+    refund_time = metric_named("refund time")
+    update_task(task=task, by=manager, definition_of_done="Theirs", metric=refund_time)
     client.force_login(ops_lead)
     url = reverse("ownership:task_edit", kwargs={"slug": task.slug})
     assert client.post(url, stale).status_code == 409
     response = client.post(url, {**stale, "keep_definition_of_done": choice})
     assert response.status_code == 302
     task.refresh_from_db()
-    assert (task.definition_of_done, task.criticality, task.metric) == (
-        kept,
-        "high",
-        "refund time",
-    )
+    assert (task.definition_of_done, task.criticality, task.metric) == (kept, "high", refund_time)
 
 
 def test_a_stale_form_that_changed_other_fields_is_merged_and_never_writes_the_rest(

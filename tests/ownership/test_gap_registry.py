@@ -12,6 +12,7 @@ from django.utils import timezone
 from ownership.assignments import assign_backup, assign_owner
 from ownership.fixes import RhythmFix
 from ownership.gap_rules import RULES, GapRule, gap_report
+from tasks_registry.metrics import metric_named
 from tests.factories import PersonFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ TOY = GapRule(
     code="no_metric",
     label="No metric",
     meaning="Nobody said which number the task protects.",
-    sql="TRIM(t.metric) = '' AND %(critical_limit)s > 0",
+    sql="t.metric_id IS NULL AND %(critical_limit)s > 0",
     detail=lambda row: f"“{row.name}” protects no number anyone watches.",
     fixes=(RhythmFix,),
 )
@@ -52,7 +53,7 @@ def test_the_toy_rule_is_not_there_without_its_entry():
 
 def test_a_rule_added_in_one_entry_is_on_the_dashboard_with_its_fix(toy_rule, client, ops_lead):
     task = _covered()
-    _covered(name="Carrier claims", metric="claims recovered")
+    _covered(name="Carrier claims", metric=metric_named("claims recovered"))
     client.force_login(ops_lead)
     html = client.get(reverse("ownership:dashboard")).content.decode()
     assert 'id="count-no_metric">1<' in html

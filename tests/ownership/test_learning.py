@@ -145,10 +145,10 @@ def test_the_card_takes_the_same_queries_whatever_the_number_of_questions(
             words=f"q{n}", asked=1, first_asked_on="2026-12-01", last_asked_on="2026-12-01"
         )
     client.force_login(ops_lead)
-    # session, user with permissions, person (header); stages, teams; gap report; rows;
+    # session, user with permissions, person (header); stages, teams, metrics; gap report; rows;
     # open questions; the task names offered; the handovers pending (none); and who answers
     # for the unowned tasks shown: their people, their stages, the map's version and the
     # stages' team leads (cached on it), the ops leads' default
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get("/")
     assert len(response.context["questions"]) == count

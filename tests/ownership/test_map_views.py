@@ -62,8 +62,9 @@ def test_the_map_by_stage_takes_the_same_queries_whatever_its_size(
     member_client, size, django_assert_num_queries
 ):
     _store(size)
-    # session, user, person; stages, teams; gap report; each stage's order; cards with owners (2)
-    with django_assert_num_queries(9):
+    # session, user, person; stages, teams, metrics; gap report; each stage's order; cards with
+    # owners (2)
+    with django_assert_num_queries(10):
         response = member_client.get(reverse("ownership:map_by_stage"))
     assert response.context["count"] == size + 1
 
@@ -103,8 +104,8 @@ def test_a_stages_own_page_shows_all_its_cards_a_page_at_a_time(
     _stage_of(MAP_PAGE_SIZE + 3)
     TaskFactory(name="Elsewhere", stage=Stage.objects.get(slug="delivery"))
     url = reverse("ownership:map_by_stage")
-    # session, user, person; stages, teams; gap report; the order; cards with owners (2)
-    with django_assert_num_queries(9):
+    # session, user, person; stages, teams, metrics; gap report; the order; cards with owners (2)
+    with django_assert_num_queries(10):
         first = member_client.get(url, {"stage": "fulfilment"})
     assert len(first.context["cards"]) == MAP_PAGE_SIZE
     html = first.content.decode()
@@ -165,8 +166,8 @@ def test_the_raci_matrix_takes_the_same_queries_whatever_its_size(
     member_client, django_assert_num_queries
 ):
     _store(size=10)
-    # session, user, person; stages, teams; count, tasks; assignments
-    with django_assert_num_queries(8):
+    # session, user, person; stages, teams, metrics; count, tasks; assignments
+    with django_assert_num_queries(9):
         assert member_client.get(reverse("ownership:raci")).status_code == 200
 
 

@@ -50,7 +50,7 @@ def test_applying_three_stages_makes_their_tasks_without_people(ops_lead):
     promise = Task.objects.get(name="Shipping promise consistency")
     assert promise.stage.slug == "delivery"
     assert promise.rhythm == "monthly on the 15th"
-    assert promise.metric == "contact rate per order"
+    assert promise.metric.name == "Contact rate per order"
     assert "delivery promise" in promise.alias_list
     assert promise.description.endswith("Usually owned by the logistics manager.")
     assert promise.next_due_on is not None

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ownership.assignments import assign, assign_backup, assign_owner
 from ownership.models import Role
 from tasks_registry.changes import update_task
+from tasks_registry.metrics import metric_named
 from tasks_registry.models import Stage, Task
 from tests.factories import CompletionFactory, PersonFactory, TaskFactory, TeamFactory
 
@@ -105,7 +106,7 @@ def test_the_task_page_shows_everything_about_the_task(member_client):
         definition_of_done="Carrier cut-offs confirmed\nBanner live",
         aliases="holiday cutoff\nchristmas delivery",
         systems="storefront\nESP",
-        metric="contact rate per order",
+        metric=metric_named("contact rate per order"),
     )
     assign_owner(task=task, person=PersonFactory(name="Nina Alvarez"), by=None)
     assign(task=task, person=PersonFactory(name="Pete Novak"), role=Role.CONTRIBUTOR, by=None)
@@ -118,7 +119,7 @@ def test_the_task_page_shows_everything_about_the_task(member_client):
         "<li>Carrier cut-offs confirmed</li>",
         "holiday cutoff",
         "ESP",
-        "contact rate per order",
+        "Contact rate per order",
         "Nina Alvarez",
         "Pete Novak",
         "no backup",

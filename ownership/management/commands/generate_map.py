@@ -16,6 +16,7 @@ from ownership.gap_facts import refresh_gap_facts
 from ownership.lookup.index import reindex_tasks, search_names_of
 from ownership.models import Assignment, Person, Role, Team
 from tasks_registry.due import fill_next_due
+from tasks_registry.metrics import metric_named
 from tasks_registry.models import Stage, Task
 
 BRANDS = [
@@ -109,6 +110,7 @@ class Command(BaseCommand):
         variants = [(brand, region) for brand in BRANDS for region in REGIONS]
         rng.shuffle(variants)
         tasks = []
+        metrics = {spec["metric"]: metric_named(spec["metric"]) for spec in demo_data.TASKS}
         # Names are unique whatever their case: a second run goes on numbering where the last
         # one stopped (the demo store's names have no dash).
         first = Task.objects.filter(name__contains=" — ").count()
@@ -134,7 +136,7 @@ class Command(BaseCommand):
                     definition_of_done=spec["definition_of_done"],
                     aliases="\n".join(spec["aliases"]),
                     systems="\n".join(spec["systems"]),
-                    metric=spec["metric"],
+                    metric=metrics[spec["metric"]],
                 )
             )
         fill_next_due(tasks)

@@ -1,6 +1,7 @@
 """Load the demo store. Safe to run again: it converges on the same data and writes nothing new."""
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,7 +22,8 @@ from ownership.models import Assignment, Person, Role, Team
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
-from tasks_registry.models import Campaign, Completion, Stage, Task
+from tasks_registry.metrics import metric_named, record_value
+from tasks_registry.models import Campaign, Completion, MetricValue, Stage, Task
 
 REASON = "demo data"
 
@@ -60,6 +62,7 @@ class Command(BaseCommand):
                 self._users(people)
                 self._accounts(people)
                 self._completions(today)
+                self._metric_values(today)
             # Whatever wrote the database before (the owners' confirmations are backdated in
             # bulk), the demo's tasks answer lookups and show their gaps afterwards.
             rebuild_gap_facts()
@@ -133,7 +136,7 @@ class Command(BaseCommand):
                 "definition_of_done": spec["definition_of_done"],
                 "aliases": "\n".join(spec["aliases"]),
                 "systems": "\n".join(spec["systems"]),
-                "metric": spec["metric"],
+                "metric": metric_named(spec["metric"]),
             }
             task = Task.objects.filter(slug=slugify(spec["name"])).first()
             if task is None:
@@ -204,6 +207,19 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.add(members)
             upsert(Person, {"pk": person.pk}, {"user": user})
+
+    def _metric_values(self, today: datetime.date) -> None:
+        """Eight weeks of values for each metric the demo names, once."""
+        by = get_user_model().objects.get(username="opslead")
+        for name, values in demo_data.METRIC_VALUES.items():
+            metric = metric_named(name)
+            if metric is None or metric.values.exists():
+                continue
+            for weeks_ago, value in enumerate(reversed(values)):
+                on = today - datetime.timedelta(days=1 + 7 * weeks_ago)
+                record_value(
+                    metric=metric, value=Decimal(value), on=on, by=by, via=MetricValue.Via.IMPORT
+                )
 
     def _completions(self, today: datetime.date) -> None:
         """Rhythms counted from TRACKED_DAYS ago, and their past occurrences confirmed by

@@ -13,6 +13,7 @@ from ownership.sheets.apply import ImportRefused, apply_import
 from ownership.sheets.export import map_table
 from ownership.sheets.files import read_table, write_csv, write_xlsx
 from ownership.sheets.plan import plan_import
+from tasks_registry.metrics import metric_named
 from tasks_registry.models import Task
 from tests.factories import AssignmentFactory, PersonFactory, TaskFactory, UserFactory
 from tests.ownership.sheets.helpers import csv_bytes, table
@@ -147,7 +148,7 @@ def mapped(sam, priya):
         rhythm="monthly on the first business day",
         aliases="seo\nbroken links",
         systems="CMS",
-        metric="order accuracy",
+        metric=metric_named("order accuracy"),
         description="-5% bounce is the goal\n\nTwo paragraphs.",
         definition_of_done="=no 404s\n+ titles set",
         criticality="high",
