@@ -38,7 +38,7 @@ def owned_by(person: Person, task_ids: Iterable[int] | None = None) -> list[Task
     )
     if task_ids is not None:
         tasks = tasks.filter(pk__in=list(task_ids))
-    return list(tasks.order_by("name"))
+    return list(tasks.select_related("metric").order_by("name"))
 
 
 def attest(

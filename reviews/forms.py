@@ -90,6 +90,14 @@ class PreReviewForm(forms.Form):
                 max_length=NOTE_MAX,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+            if task.metric is not None:
+                self.fields[f"value_{task.pk}"] = MetricValueField(
+                    metric=task.metric, required=False, label=f"{task.metric.name} now"
+                )
+                self.fields[f"value_{task.pk}"].help_text = (
+                    f"Optional, in {task.metric.get_unit_display()}; "
+                    f"target {task.metric.target_words}."
+                )
 
     def clean(self):
         data = super().clean() or {}
@@ -97,12 +105,32 @@ class PreReviewForm(forms.Form):
             note = data.get(f"note_{task.pk}", "").strip()
             if data.get(f"say_{task.pk}") == "wrong" and not note:
                 self.add_error(f"note_{task.pk}", "Say what is wrong: the ops leads read it.")
-        if not any(data.get(f"say_{task.pk}") for task in self.tasks) and not self.errors:
+        said = any(
+            data.get(f"say_{task.pk}") or data.get(f"value_{task.pk}") is not None
+            for task in self.tasks
+        )
+        if not said and not self.errors:
             raise forms.ValidationError("Say something of at least one task.")
         return data
 
     def rows(self):
-        return [(task, self[f"say_{task.pk}"], self[f"note_{task.pk}"]) for task in self.tasks]
+        return [
+            (
+                task,
+                self[f"say_{task.pk}"],
+                self[f"note_{task.pk}"],
+                self[f"value_{task.pk}"] if task.metric is not None else None,
+            )
+            for task in self.tasks
+        ]
+
+    def values(self) -> dict:
+        """{task: the value of its metric} for those given one."""
+        return {
+            task: value
+            for task in self.tasks
+            if (value := self.cleaned_data.get(f"value_{task.pk}")) is not None
+        }
 
     def said(self) -> tuple[list, dict]:
         """(tasks still right, {task: note} of those with something wrong)."""

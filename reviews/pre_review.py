@@ -9,6 +9,7 @@ the meeting walks."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -20,7 +21,8 @@ from ownership import attestation
 from ownership.gap_rules import gap_report
 from ownership.models import Assignment, Attestation, Person, Role
 from reviews.models import NoticeKind, Outcome, ReviewItem, ReviewSession, SessionStatus
-from tasks_registry.models import Task
+from tasks_registry.metrics import record_value
+from tasks_registry.models import MetricValue, Task
 
 OWNER_CONFIRMED = "Confirmed by its owner before the session, with no gap."
 
@@ -184,9 +186,11 @@ def record_pre_review(
     right: list[Task],
     wrong: dict[Task, str],
     by: AbstractBaseUser | None,
+    values: dict[Task, Decimal] | None = None,
 ) -> None:
     """An owner's pre-review: these tasks still right, these with what is wrong (the note goes
-    to the ops leads as any "something is wrong" does). All of it, or none."""
+    to the ops leads as any "something is wrong" does), and the values of the metrics they
+    protect, for the meeting. All of it, or none."""
     if session.status == SessionStatus.CLOSED:
         raise ValidationError("This session is closed: say so from the task's page instead.")
     via = Attestation.Via.PRE_REVIEW
@@ -195,3 +199,14 @@ def record_pre_review(
             attestation.attest(person=person, tasks=right, by=by, via=via)
         for task, note in wrong.items():
             attestation.something_is_wrong(person=person, task=task, note=note, by=by, via=via)
+        for task, value in (values or {}).items():
+            if task.metric is None or by is None:
+                raise ValidationError({f"value_{task.pk}": "This task protects no metric."})
+            record_value(
+                metric=task.metric,
+                value=value,
+                by=by,
+                via=MetricValue.Via.REVIEW,
+                task=task,
+                field=f"value_{task.pk}",
+            )

@@ -359,6 +359,7 @@ class MetricValueForm(forms.Form):
     on = forms.DateField(
         label="For the day",
         required=False,
+        help_text="Empty for today.",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from tasks_registry.metrics import how_far_off
-from tasks_registry.models import Metric, MetricValue
+from tasks_registry.models import Metric, MetricValue, Unit
 
 WIDTH, HEIGHT = 320, 120
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 8, 22
@@ -92,7 +92,7 @@ def metric_chart(metric: Metric, values: list[MetricValue]) -> MetricChart:
         for row in values
     ]
     top = _round_down(high)
-    ticks = [Tick(y(low), metric.show(low.normalize())), Tick(y(top), metric.show(top))]
+    ticks = [Tick(y(low), _tick(metric, low)), Tick(y(top), _tick(metric, top))]
     return MetricChart(
         metric=metric,
         points=points,
@@ -101,6 +101,12 @@ def metric_chart(metric: Metric, values: list[MetricValue]) -> MetricChart:
         first_label=f"{first:%-d %b}" if first else "",
         last_label=f"{last:%-d %b %Y}" if last else "",
     )
+
+
+def _tick(metric: Metric, value: Decimal) -> str:
+    """A number on the scale: the unit, but for a percentage's sign, is said once below."""
+    number = f"{value.normalize():f}"
+    return f"{number}%" if metric.unit_kind is Unit.PERCENT else number
 
 
 def _round_down(value: Decimal) -> Decimal:

@@ -27,7 +27,9 @@ def map_by_stage(request: HttpRequest) -> HttpResponse:
     report = gap_report(on=today, tasks=tasks)
     context: dict[str, object] = {"filters": filters, "today": today, "count": report.task_count}
     if filters.stage is None:
-        context["columns"] = stage_columns(tasks, filters.stages, report, on=today)
+        columns = stage_columns(tasks, filters.stages, report, on=today)
+        # Narrowed to a team or a metric, the stages without its tasks would hide those with.
+        context["columns"] = [c for c in columns if c.count or not filters.narrowed]
     else:
         context["cards"], context["page"] = stage_page(
             tasks, report, request.GET.get("page"), on=today

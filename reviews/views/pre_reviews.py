@@ -33,17 +33,23 @@ def pre_review_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = PreReviewForm(request.POST or None, tasks=tasks)
     if request.method == "POST" and person is not None and form.is_valid():
         right, wrong = form.said()
+        values = form.values()
         try:
             pre_review.record_pre_review(
-                session=session, person=person, right=right, wrong=wrong, by=user
+                session=session, person=person, right=right, wrong=wrong, by=user, values=values
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(
                 request,
-                f"Noted: {len(right)} still right, {len(wrong)} with something wrong. "
-                "The meeting walks only what is not right.",
+                f"Noted: {len(right)} still right, {len(wrong)} with something wrong"
+                + (
+                    f", {len(values)} metric value{'s' if len(values) != 1 else ''}"
+                    if values
+                    else ""
+                )
+                + ". The meeting walks only what is not right.",
             )
             return redirect("reviews:pre_review", pk=session.pk)
     said = pre_review.words(session, task_ids)

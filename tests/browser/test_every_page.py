@@ -6,6 +6,7 @@ down to the narrowest phone (360 px)."""
 
 import pytest
 
+from tasks_registry.models import Metric
 from tests.browser.conftest import AXE, _signed_in, once_whatever_the_database
 from tests.conftest import require_service
 
@@ -15,7 +16,9 @@ SCREENS = {"desktop-light": (1280, "light"), "phone-dark": (390, "dark")}
 ROLES = ["member", "opslead", "manager"]
 # Reached from a page rather than the header, and among the heaviest: the RACI matrix, and a
 # task with everything on it (an overdue occurrence, its escalation, people, history).
-ALSO = ["/map/raci", "/tasks/pricing-updates/"]
+ALSO = ["/map/raci", "/tasks/pricing-updates/", "/tasks/refund-processing/"]
+# Reached from the Metrics page by those who add metrics and import their values.
+EDITORS_ALSO = ["/metrics/new", "/metrics/import"]
 
 
 def _nav_links(page) -> list[str]:
@@ -58,7 +61,9 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
     try:
         page = _signed_in(context.new_page(), live_server.url, role, "ownermap-demo")
         found: dict[str, list[str]] = {}
-        for path in [*_nav_links(page), *ALSO]:
+        metric = Metric.objects.get(name="Refund delay").get_absolute_url()
+        editors = EDITORS_ALSO if role != "member" else []
+        for path in [*_nav_links(page), *ALSO, metric, *editors]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
             _open_everything(page, path)

@@ -3,6 +3,7 @@ of tasks; what they confirm (with no gap and no change) the manager accepts in o
 the meeting walks only the exceptions."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -16,6 +17,7 @@ from ownership.people_changes import mark_departed
 from reviews import notify, pre_review, scheduling, session_runner
 from reviews.models import Notice, NoticeKind, Outcome, ReviewSession
 from tasks_registry.changes import update_task
+from tasks_registry.models import Metric, MetricValue
 from tests.conftest import _member_of
 from tests.factories import PersonFactory, TaskFactory
 
@@ -216,3 +218,28 @@ def test_a_departed_owner_is_not_asked(owners):
         )
     )
     assert asked == {"Olive Owner", "Pat Owner"}
+
+
+def test_an_owner_gives_the_metrics_value_with_their_pre_review(client, owners, session):
+    refund_delay = Metric.objects.get(name="Refund delay")
+    task0, task3 = attestation.owned_by(owners[0])
+    update_task(task=task0, by=None, metric=refund_delay)
+    client.force_login(owners[0].user)
+    url = reverse("reviews:pre_review", args=[session.pk])
+    page = client.get(url).content.decode()
+    assert f'name="value_{task0.pk}"' in page
+    assert f'name="value_{task3.pk}"' not in page
+
+    refused = client.post(url, {f"say_{task0.pk}": "right", f"value_{task0.pk}": "-4"})
+    assert "A time cannot be negative." in refused.content.decode()
+    assert not Attestation.objects.exists()
+    assert not MetricValue.objects.exists()
+
+    response = client.post(
+        url, {f"say_{task0.pk}": "right", f"value_{task0.pk}": "2,5"}, follow=True
+    )
+    assert "Noted: 1 still right, 0 with something wrong, 1 metric value." in (
+        response.content.decode()
+    )
+    value = MetricValue.objects.get()
+    assert (value.value, value.task, value.via) == (Decimal("2.5"), task0, MetricValue.Via.REVIEW)

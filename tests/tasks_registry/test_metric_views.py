@@ -157,6 +157,8 @@ def test_the_map_is_filtered_by_metric(member_client, refunds, refund_delay):
     assert "Size guide" not in html
     assert "protecting Refund delay" in html
     assert f'<option value="{refund_delay.pk}" selected>Refund delay</option>' in html
+    # Only the stage with its tasks: the others' empty columns would push it out of sight.
+    assert re.findall(r'<h2 id="stage-([\w-]+)"', html) == [refunds.stage.slug]
     # A stale bookmark's unknown metric shows the whole map.
     html = member_client.get(reverse("ownership:map_by_stage"), {"metric": "999"}).content.decode()
     assert "Size guide" in html
