@@ -10,6 +10,9 @@ median of the paired differences.
 What is timed (as an ops lead, through Django's test client and the whole middleware stack):
   dashboard  GET /              gaps  gap_report() alone      lookup  GET /search/ (HTMX), the
   bench/lookup.py queries in turn. BENCH_DATABASE_URL as bench/lookup.py.
+
+When a migration between the two changes the schema, the other checkout needs a database of its
+own, built the same way from its own code: --other-database postgres://…/ownermap_bench_base.
 """
 
 import argparse
@@ -50,15 +53,16 @@ for line in sys.stdin:
 """
 
 
-def start(checkout: Path) -> subprocess.Popen:
+def start(checkout: Path, database: str | None = None) -> subprocess.Popen:
     python = checkout / ".venv" / "bin" / "python"
+    bench = {"BENCH_DATABASE_URL": database} if database else {}
     return subprocess.Popen(  # noqa: S603 - our own code in a checkout the caller names
         [str(python), "-c", WORKER],
         cwd=checkout,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
+        env={**os.environ, **bench, "PYTHONPATH": str(checkout)},
     )
 
 
@@ -77,8 +81,9 @@ def main() -> None:
     parser.add_argument("operations", nargs="+", choices=["dashboard", "gaps", "lookup"])
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--other-database", help="the other checkout's bench database")
     args = parser.parse_args()
-    workers = {"this": start(HERE), "other": start(args.other.resolve())}
+    workers = {"this": start(HERE), "other": start(args.other.resolve(), args.other_database)}
     try:
         for operation in args.operations:
             for worker in workers.values():
