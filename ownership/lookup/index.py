@@ -36,7 +36,7 @@ from ownership.models import (
     TaskPhrase,
     Team,
 )
-from tasks_registry.models import Task, split_lines
+from tasks_registry.models import Metric, Task, split_lines
 
 CRITICALITY_RANK = {"critical": 0, "high": 1, "normal": 2}
 ALL_TASKS = ""  # SearchTerm's row for the number of active tasks
@@ -275,6 +275,15 @@ def _person_saved(sender: type, instance: Person, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
     _reindex(Assignment.objects.filter(person=instance).values_list("task_id", flat=True))
+
+
+@receiver(post_save, sender=Metric, dispatch_uid="search_index_metric_saved")
+def _metric_saved(sender: type, instance: Metric, **kwargs: Any) -> None:
+    # Its tasks are found by its name: only a new name changes what they are found by.
+    fields = kwargs.get("update_fields")
+    if kwargs.get("created") or (fields is not None and "name" not in fields):
+        return
+    _reindex(Task.objects.filter(metric=instance).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=Team, dispatch_uid="search_index_team_saved")

@@ -286,3 +286,20 @@ def test_a_sheet_without_the_columns_says_which_are_missing():
         (1, "The header needs columns date, metric and value; no metric, value.")
     ]
     assert read_values("").problems[0][0] == 1
+
+
+def test_a_renamed_metric_finds_its_tasks_by_the_new_name_and_the_history_says_so(
+    refund_delay, user
+):
+    from ownership.history_in_words import task_history
+    from ownership.lookup.search import lookup
+    from tasks_registry.changes import update_task
+
+    task = TaskFactory(name="Returns desk")
+    update_task(task=task, by=user, metric=refund_delay)
+    assert [c.__dict__ for c in task_history(task)[0].changes] == [
+        {"label": "operational metric", "before": "—", "after": "Refund delay"}
+    ]
+    assert [answer.task.pk for answer in lookup("quokka lag").answers] == []
+    update_metric(metric=refund_delay, by=user, name="Quokka lag")
+    assert [answer.task.pk for answer in lookup("quokka lag").answers] == [task.pk]
