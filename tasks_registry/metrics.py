@@ -123,7 +123,7 @@ def value_problem(unit: Unit, value: Decimal) -> str:
 
 
 def parse_value(unit: Unit, typed: str) -> Decimal:
-    """A value as typed ("98.5", "98,5", "98.5 %", "36 min"), or a ValidationError saying
+    """A value as typed ("98.5", "98,5", "98.5 %", "36 minutes"), or a ValidationError saying
     what is wrong with it."""
     text = typed.strip().removesuffix(unit.label).removesuffix("%").strip()
     if text.count(",") == 1 and "." not in text:

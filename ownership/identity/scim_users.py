@@ -46,7 +46,7 @@ class Wanted:
 
 def is_id(text: str) -> bool:
     """Whether `text` can be a person's id (the database's ids are 64-bit)."""
-    return text.isdigit() and len(text) <= 18
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def is_active(person: Person) -> bool:

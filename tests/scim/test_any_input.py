@@ -4,7 +4,7 @@ body with a 4xx. Never a 500, and never a person half-made."""
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ownership.models import Person
@@ -91,6 +91,9 @@ def test_any_patch(provider, someone, body):
 
 @SETTINGS
 @given(text=TEXT, start=TEXT, count=TEXT)
+# A digit that is not a decimal one: once taken for an id, int() refused it with a 500.
+@example(text="¹", start="", count="")
+@example(text='id eq "²"', start="", count="")
 def test_any_filter_and_page(provider, someone, text, start, count):
     _answers_in_scim(provider.get("/Users", filter=text, startIndex=start, count=count))
     _answers_in_scim(provider.get(f"/Users/{text or 'x'}", attributes=start))

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from config.merging import StaleEdit
 from ownership.assignments import assign_backup, assign_owner
@@ -303,3 +305,26 @@ def test_a_renamed_metric_finds_its_tasks_by_the_new_name_and_the_history_says_s
     assert [answer.task.pk for answer in lookup("quokka lag").answers] == []
     update_metric(metric=refund_delay, by=user, name="Quokka lag")
     assert [answer.task.pk for answer in lookup("quokka lag").answers] == [task.pk]
+
+
+def _parsed(unit: Unit, typed: str) -> tuple[Decimal | None, list[str]]:
+    try:
+        return parse_value(unit, typed), []
+    except ValidationError as refused:
+        return None, refused.messages
+
+
+@given(typed=st.text(max_size=40), unit=st.sampled_from(list(Unit)))
+@example(typed="1e999999999999", unit=Unit.COUNT)
+@example(typed="sNaN", unit=Unit.PERCENT)
+@example(typed="-0", unit=Unit.HOURS)
+@example(typed="1e-999999999999", unit=Unit.DAYS)
+def test_whatever_is_typed_is_a_value_in_range_or_refused_with_a_message(typed, unit):
+    value, messages = _parsed(unit, typed)
+    if value is None:
+        assert messages
+        assert all(messages)
+    else:
+        assert value.is_finite()
+        assert value >= 0
+        assert unit.highest is None or value <= unit.highest
