@@ -47,7 +47,15 @@ from ownership.models import (
     Team,
 )
 from ownership.vagueness import Vagueness, judge_definition_of_done
-from tasks_registry.models import Completion, Criticality, Direction, Metric, Stage, Task, Unit
+from tasks_registry.models import (
+    Completion,
+    Criticality,
+    Metric,
+    Stage,
+    Task,
+    Unit,
+    target_words,
+)
 
 # --- The facts a rule reads -------------------------------------------------------------------
 
@@ -103,8 +111,7 @@ class MetricFacts(NamedTuple):
 
     @property
     def target_words(self) -> str:
-        bound = "at most" if self.direction == Direction.LOWER else "at least"
-        return f"{bound} {self.show(self.target)}"
+        return target_words(Unit(self.unit), self.direction, self.target)
 
 
 @dataclass(slots=True)

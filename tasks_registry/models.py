@@ -73,6 +73,14 @@ class Direction(models.TextChoices):
     HIGHER = "higher", "Higher is better"
 
 
+def target_words(unit: Unit, direction: str, target: Decimal | None) -> str:
+    """ "at least 99.5%", "at most 2 days", or "no target"."""
+    if target is None:
+        return "no target"
+    bound = "at most" if direction == Direction.LOWER else "at least"
+    return f"{bound} {unit.show(target)}"
+
+
 class Metric(models.Model):
     """An operational number a task protects (order accuracy, refund delay…): its unit, which
     way is better and the target the ops leads set. The values recorded for it are
@@ -126,11 +134,7 @@ class Metric(models.Model):
 
     @property
     def target_words(self) -> str:
-        """ "at least 99.5%", "at most 2 days", or "no target"."""
-        if self.target is None:
-            return "no target"
-        bound = "at most" if self.direction == Direction.LOWER else "at least"
-        return f"{bound} {self.show(self.target)}"
+        return target_words(self.unit_kind, self.direction, self.target)
 
 
 class Task(models.Model):
@@ -406,3 +410,9 @@ class MetricValue(models.Model):
     @property
     def shown(self) -> str:
         return self.metric.show(self.value)
+
+    @property
+    def recorded_words(self) -> str:
+        """What the person who recorded it is told: "Refund delay: 2 days recorded for 4 Dec
+        2026"."""
+        return f"{self.metric.name}: {self.shown} recorded for {self.on:%-d %b %Y}."

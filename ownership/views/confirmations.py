@@ -127,18 +127,12 @@ def metric_value_record(request: HtmxRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            notice = (
-                f"{metric.name}: {metric.show(recorded.value)} recorded for {_day(recorded.on)}."
-            )
+            notice = recorded.recorded_words
             if not request.htmx:
                 messages.success(request, notice)
                 return redirect(task)
             return task_page_answer(request, task, part="metric", notice=notice)
     return task_page_answer(request, task, part="metric", metric_form=form)
-
-
-def _day(day: datetime.date) -> str:
-    return date_format(day, "j M Y")
 
 
 @require_POST

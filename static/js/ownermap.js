@@ -130,6 +130,10 @@
     var target = key && panel.querySelector('[data-shortcut="' + key + '"]');
     if (!target) return;
     event.preventDefault();
+    // A key pressed the moment a new item arrived reached its form before htmx had taken it
+    // over, and the browser sent it itself: a whole page load, and the keyboard's place lost.
+    // Taking over what is already htmx's changes nothing.
+    if (window.htmx) window.htmx.process(panel);
     target.click();
   });
 

@@ -84,8 +84,7 @@ def metric_value_create(request: HtmxRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            day = f"{recorded.on:%-d %b %Y}"
-            messages.success(request, f"{metric.name}: {recorded.shown} recorded for {day}.")
+            messages.success(request, recorded.recorded_words)
             return redirect(metric)
     context = _detail_context(metric, request.user, form)
     return render(request, "tasks_registry/metric_detail.html", context, status=422)
