@@ -21,7 +21,7 @@ from ownership import attestation
 from ownership.gap_rules import gap_report
 from ownership.models import Assignment, Attestation, Person, Role
 from reviews.models import NoticeKind, Outcome, ReviewItem, ReviewSession, SessionStatus
-from tasks_registry.metrics import record_value
+from tasks_registry.metrics import record_task_value
 from tasks_registry.models import MetricValue, Task
 
 OWNER_CONFIRMED = "Confirmed by its owner before the session, with no gap."
@@ -200,13 +200,6 @@ def record_pre_review(
         for task, note in wrong.items():
             attestation.something_is_wrong(person=person, task=task, note=note, by=by, via=via)
         for task, value in (values or {}).items():
-            if task.metric is None or by is None:
-                raise ValidationError({f"value_{task.pk}": "This task protects no metric."})
-            record_value(
-                metric=task.metric,
-                value=value,
-                by=by,
-                via=MetricValue.Via.REVIEW,
-                task=task,
-                field=f"value_{task.pk}",
+            record_task_value(
+                task=task, value=value, by=by, via=MetricValue.Via.REVIEW, field=f"value_{task.pk}"
             )

@@ -29,7 +29,7 @@ from reviews.models import (
 )
 from reviews.summary import summary_recipients
 from tasks_registry.changes import create_task, update_task
-from tasks_registry.metrics import record_value
+from tasks_registry.metrics import record_task_value
 from tasks_registry.models import MetricValue, Stage, Task
 
 DECIDED = ~Q(outcome=Outcome.PENDING)
@@ -148,14 +148,11 @@ def record_outcome(
         _note_last_confirmed(current.task_id)
         task = current.task
         if metric_value is not None:
-            if task.metric is None or by is None:
-                raise ValidationError({"metric_value": "This task protects no metric."})
-            record_value(
-                metric=task.metric,
+            record_task_value(
+                task=task,
                 value=metric_value,
                 by=by,
                 via=MetricValue.Via.REVIEW,
-                task=task,
                 field="metric_value",
             )
         if outcome == Outcome.RETIRED and task.is_active:

@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from config.writes import stamp
 from tasks_registry import due
-from tasks_registry.metrics import record_value
+from tasks_registry.metrics import record_task_value
 from tasks_registry.models import Completion, MetricValue, Task
 
 # Long enough to notice a slip, short enough that a confirmation can be relied on.
@@ -88,15 +88,11 @@ def record_completion(
                 code="done",
             ) from None
         if metric_value is not None:
-            metric = task.metric
-            if metric is None:
-                raise ValidationError({"metric_value": "This task protects no metric."})
-            record_value(
-                metric=metric,
+            record_task_value(
+                task=task,
                 value=metric_value,
                 by=by,
                 via=MetricValue.Via.CONFIRMATION,
-                task=task,
                 field="metric_value",
             )
         due.refresh_next_due([task])

@@ -4,15 +4,16 @@ the campaign form."""
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.form_fields import MultilineField
+from config.form_fields import MultilineField, add_errors
 from tasks_registry import due, rhythms
-from tasks_registry.metrics import parse_value
-from tasks_registry.models import Campaign, CampaignKind, Direction, Metric, Unit
+from tasks_registry.metrics import parse_value, record_task_value, record_value
+from tasks_registry.models import Campaign, CampaignKind, Direction, Metric, MetricValue, Task, Unit
 from tasks_registry.rhythms import (
     AdHoc,
     BusinessDay,
@@ -365,6 +366,7 @@ class MetricValueForm(forms.Form):
 
     def __init__(self, *args, metric: Metric, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.metric = metric
         self.fields["value"] = MetricValueField(metric=metric, label="Value")
         self.fields["value"].help_text = f"In {Unit(metric.unit).label}; {metric.target_words}."
         self.order_fields(["value", "on"])
@@ -374,6 +376,23 @@ class MetricValueForm(forms.Form):
         if on > timezone.localdate():
             raise ValidationError("A value is recorded for a day that has come.")
         return on
+
+    def record(self, *, by: Any, via: str, task: Task | None = None) -> MetricValue | None:
+        """The value recorded (for `task`, if given), or None with the reason at its field."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        try:
+            if task is not None:
+                return record_task_value(
+                    task=task, value=data["value"], on=data["on"], by=by, via=via
+                )
+            return record_value(
+                metric=self.metric, value=data["value"], on=data["on"], by=by, via=via
+            )
+        except ValidationError as error:
+            add_errors(self, error)
+            return None
 
 
 class MetricForm(forms.Form):

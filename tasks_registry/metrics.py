@@ -206,6 +206,23 @@ def record_value(
     return recorded
 
 
+def record_task_value(
+    *,
+    task: Task,
+    value: Decimal,
+    by: AbstractBaseUser | None,
+    via: str,
+    field: str = "value",
+    on: datetime.date | None = None,
+) -> MetricValue:
+    """A value of the metric `task` protects, recorded for it (record_value); refused on
+    `field` for a task that protects none, or a value nobody in particular gave."""
+    metric = task.metric
+    if metric is None or by is None:
+        raise ValidationError({field: "This task protects no metric."}, code="no_metric")
+    return record_value(metric=metric, value=value, by=by, via=via, on=on, task=task, field=field)
+
+
 def values_since(
     metric: Metric, since: datetime.date | None, *, limit: int = 60
 ) -> list[MetricValue]:

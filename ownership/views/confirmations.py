@@ -32,7 +32,6 @@ from ownership.permissions import (
 from ownership.task_page import task_page_answer
 from tasks_registry.completions import record_completion, skip_occurrences, undo_completion
 from tasks_registry.forms import MetricValueForm
-from tasks_registry.metrics import record_value
 from tasks_registry.models import Completion, MetricValue, Task
 
 
@@ -113,25 +112,12 @@ def metric_value_record(request: HtmxRequest, slug: str) -> HttpResponse:
     if not may_record_value(request.user, task):
         raise PermissionDenied("Only the task's owner, its backup or an ops lead records it.")
     form = MetricValueForm(request.POST, metric=metric)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            recorded = record_value(
-                metric=metric,
-                value=data["value"],
-                on=data["on"],
-                by=request.user,
-                via=MetricValue.Via.PAGE,
-                task=task,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            notice = recorded.recorded_words
-            if not request.htmx:
-                messages.success(request, notice)
-                return redirect(task)
-            return task_page_answer(request, task, part="metric", notice=notice)
+    recorded = form.record(by=request.user, via=MetricValue.Via.PAGE, task=task)
+    if recorded is not None:
+        if not request.htmx:
+            messages.success(request, recorded.recorded_words)
+            return redirect(task)
+        return task_page_answer(request, task, part="metric", notice=recorded.recorded_words)
     return task_page_answer(request, task, part="metric", metric_form=form)
 
 

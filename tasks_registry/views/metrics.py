@@ -22,7 +22,6 @@ from tasks_registry.metrics import (
     import_values,
     metrics_with_tasks,
     read_values,
-    record_value,
     update_metric,
     values_since,
 )
@@ -71,21 +70,10 @@ def metric_value_create(request: HtmxRequest, pk: int) -> HttpResponse:
     their task's page, or with its confirmation)."""
     metric = get_object_or_404(Metric, pk=pk)
     form = MetricValueForm(request.POST, metric=metric)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            recorded = record_value(
-                metric=metric,
-                value=data["value"],
-                on=data["on"],
-                by=request.user,
-                via=MetricValue.Via.PAGE,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, recorded.recorded_words)
-            return redirect(metric)
+    recorded = form.record(by=request.user, via=MetricValue.Via.PAGE)
+    if recorded is not None:
+        messages.success(request, recorded.recorded_words)
+        return redirect(metric)
     context = _detail_context(metric, request.user, form)
     return render(request, "tasks_registry/metric_detail.html", context, status=422)
 
