@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from reviews import scheduling
+from reviews.models import ReviewItem, ReviewKind
 from tasks_registry.models import Metric, MetricValue, Task
 
 pytestmark = pytest.mark.browser
@@ -57,3 +59,22 @@ def test_a_sheet_of_values_with_a_bad_row_is_refused_row_by_row(
     assert not MetricValue.objects.filter(via=MetricValue.Via.IMPORT, on="2026-11-30").exists()
     assert_accessible(page, "main")
     expect(page.locator("h1")).to_have_text(re.compile("Import metric values"))
+
+
+def test_the_review_item_shows_the_metric_since_the_last_review_and_takes_a_value(
+    demo_store, sign_in, live_server, assert_accessible
+):
+    scheduling.sweep()
+    task = Task.objects.get(slug="refund-processing")
+    item = ReviewItem.objects.get(task=task, session__kind=ReviewKind.QUARTERLY)
+    page = sign_in("manager", "ownermap-demo")
+    page.goto(f"{live_server.url}/reviews/{item.session_id}/items/{item.pk}/")
+    panel = page.locator("#item-panel")
+    expect(panel.get_by_role("heading", name="Refund delay over the last quarter")).to_be_visible()
+    expect(panel.locator("svg.metric-chart circle")).to_have_count(8)
+    assert_accessible(page, "#item-panel")
+    panel.get_by_role("textbox", name="Refund delay now").fill("2")
+    panel.get_by_role("button", name="Confirmed").click()
+    expect(page.locator("#session-progress")).to_contain_text("1 of")
+    recorded = MetricValue.objects.get(via=MetricValue.Via.REVIEW)
+    assert (recorded.task, str(recorded.value)) == (task, "2.000")
