@@ -25,6 +25,7 @@ from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
 from ownership.models import Role
 from ownership.permissions import EDIT_MAP, may_confirm_done, may_pause
+from ownership.time_travel import ownership_timeline
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
 from tasks_registry.forms import MetricValueForm
@@ -101,6 +102,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "gaps": gaps,
         "gap_lines": gap_lines(gaps, place),
         "history": task_history(task),
+        "timeline": ownership_timeline(task),
         "assign_form": AssignmentForm(),
         "schedule": schedule,
         "chain": chain,

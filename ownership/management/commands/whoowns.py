@@ -1,11 +1,26 @@
 """Who owns this? — the lookup on the command line."""
 
+import datetime
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ownership.lookup import MAX_LIMIT, Answer, answer_data, lookup
+from ownership.models import Person
+from ownership.time_travel import Holders, check_as_of, holders_on
+
+
+def _as_of(typed: str) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(typed)
+    except ValueError:
+        raise CommandError(f"--as-of takes a date as 2026-10-01, not “{typed}”.") from None
+    try:
+        return check_as_of(day)
+    except ValidationError as error:
+        raise CommandError(" ".join(error.messages)) from None
 
 
 class Command(BaseCommand):
@@ -15,12 +30,21 @@ class Command(BaseCommand):
         parser.add_argument("query", nargs="+", help="what you need an owner for")
         parser.add_argument("--json", action="store_true", help="print a JSON list, best first")
         parser.add_argument("--limit", type=int, default=5, help=f"results, 1 to {MAX_LIMIT}")
+        parser.add_argument(
+            "--as-of",
+            metavar="DATE",
+            help="who owned it at the end of that day (2026-10-01), read from the history",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["limit"] <= MAX_LIMIT:
             raise CommandError(f"--limit must be between 1 and {MAX_LIMIT}.")
         query = " ".join(options["query"])
+        as_of = _as_of(options["as_of"]) if options["as_of"] else None
         result = lookup(query, limit=options["limit"])
+        if as_of is not None:
+            self._as_it_was(result.answers, as_of, as_json=options["json"])
+            return
         if options["json"]:
             data = [answer_data(answer) for answer in result.answers]
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
@@ -34,6 +58,38 @@ class Command(BaseCommand):
             return
         for number, answer in enumerate(result.answers, start=1):
             self.stdout.write(self._describe(number, answer))
+
+    def _as_it_was(self, answers: list[Answer], day: datetime.date, *, as_json: bool) -> None:
+        """The tasks found, each with its owner and backup at the end of `day`."""
+        holders = holders_on([answer.task.pk for answer in answers], day)
+        rows = []
+        for answer in answers:
+            data = answer_data(answer)
+            held = holders.get(answer.task.pk, Holders(None, None))
+            rows.append(
+                {
+                    "task": data["task"],
+                    "slug": data["slug"],
+                    "url": data["url"],
+                    "stage": data["stage"],
+                    "as_of": day.isoformat(),
+                    "owner": _person(held.owner),
+                    "backup": _person(held.backup),
+                }
+            )
+        if as_json:
+            self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        self.stdout.write(f"As it was on {day:%-d %b %Y}:")
+        for number, row in enumerate(rows, start=1):
+            owner, backup = row["owner"], row["backup"]
+            self.stdout.write(f"{number}. {row['task']}  [{row['stage']}]  {row['url']}")
+            self.stdout.write(
+                f"   Owner: {owner['name']} <{owner['email']}>" if owner else "   NOBODY OWNED IT."
+            )
+            self.stdout.write(
+                f"   Backup: {backup['name']} <{backup['email']}>" if backup else "   No backup"
+            )
 
     def _describe(self, number: int, answer: Answer) -> str:
         data = answer_data(answer)
@@ -68,3 +124,7 @@ class Command(BaseCommand):
         if answer.matched:
             lines.append("   Matched: " + answer.why_line)
         return "\n".join(lines)
+
+
+def _person(person: Person | None) -> dict[str, str] | None:
+    return {"name": person.name, "email": person.email} if person else None

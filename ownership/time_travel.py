@@ -1,0 +1,124 @@
+"""The map as it was: who owned and backed up a task on a past day, and over which dates, read
+from the assignments' history (django-simple-history keeps a row for every change, with its
+moment). After an incident the first question is "who owned this when it happened?".
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ownership.models import Assignment, Person, Role
+from tasks_registry.models import Task
+
+KEY_ROLES = (Role.OWNER, Role.BACKUP)
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    """The last moment of a day, where the map is read: what changed that day counts."""
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=timezone.get_current_timezone())
+
+
+def map_began() -> datetime.date | None:
+    """The day the map's first task was added (None for an empty map)."""
+    first = Task.history.order_by("history_date").values_list("history_date", flat=True).first()
+    return timezone.localdate(first) if first else None
+
+
+def check_as_of(day: datetime.date, *, field: str = "as_of") -> datetime.date:
+    """A day the map can be read as it was on: refused, on `field`, if it has not come yet or
+    comes before the map existed."""
+    today = timezone.localdate()
+    if day > today:
+        said = f"{day:%-d %b %Y} has not come yet: the map is read as it was."
+        raise ValidationError({field: said}, code="future")
+    began = map_began()
+    if began is None or day < began:
+        since = f"its first task was added on {began:%-d %b %Y}" if began else "it has no tasks yet"
+        raise ValidationError(
+            {field: f"The map did not exist on {day:%-d %b %Y}: {since}."}, code="before_map"
+        )
+    return day
+
+
+@dataclass(frozen=True)
+class Holders:
+    """A task's owner and backup at one moment (either None)."""
+
+    owner: Person | None
+    backup: Person | None
+
+
+def holders_on(task_ids: Iterable[int], day: datetime.date) -> dict[int, Holders]:
+    """Each task's owner and backup at the end of `day`: two queries, the assignments' history
+    up to then and the people it names."""
+    ids = list(task_ids)
+    moment = end_of(day)
+    latest: dict[int, tuple] = {}
+    # Each assignment's last change up to then (its newest row, read first) says where it stood.
+    for row in (
+        Assignment.history.filter(task_id__in=ids, history_date__lte=moment)
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", "task_id", "person_id", "role", "history_type")
+    ):
+        latest.setdefault(row[0], row)
+    held: dict[int, dict[str, int]] = defaultdict(dict)
+    for _, task_id, person_id, role, kind in latest.values():
+        if kind != "-" and role in KEY_ROLES:
+            held[task_id][role] = person_id
+    people = Person.objects.in_bulk({pk for roles in held.values() for pk in roles.values()})
+    return {
+        task_id: Holders(
+            people.get(held[task_id].get(Role.OWNER, 0)),
+            people.get(held[task_id].get(Role.BACKUP, 0)),
+        )
+        for task_id in ids
+    }
+
+
+@dataclass(frozen=True)
+class Span:
+    """One person holding one of a task's key roles, from one moment until another (None:
+    still)."""
+
+    role: str
+    person_id: int
+    person_name: str
+    start: datetime.datetime
+    end: datetime.datetime | None
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def ownership_timeline(task: Task) -> list[Span]:
+    """Who was the task's owner and backup, over which dates, newest first: one query."""
+    state: dict[int, tuple[str, int]] = {}
+    names: dict[int, str] = {}
+    opened: dict[str, tuple[int, datetime.datetime]] = {}
+    spans: list[Span] = []
+    for assignment_id, person_id, name, role, kind, when in (
+        Assignment.history.filter(task_id=task.pk)
+        .order_by("history_date", "history_id")
+        .values_list("id", "person_id", "person__name", "role", "history_type", "history_date")
+    ):
+        names[person_id] = name
+        if kind == "-":
+            state.pop(assignment_id, None)
+        else:
+            state[assignment_id] = (role, person_id)
+        holding = {r: p for r, p in state.values() if r in KEY_ROLES}
+        for key in KEY_ROLES:
+            current = opened.get(key)
+            now = holding.get(key)
+            if current is not None and current[0] != now:
+                spans.append(Span(key, current[0], names[current[0]], current[1], when))
+                del opened[key]
+            if now is not None and key not in opened:
+                opened[key] = (now, when)
+    spans += [Span(key, p, names[p], start, None) for key, (p, start) in opened.items()]
+    return sorted(spans, key=lambda span: (span.start, span.role == Role.OWNER), reverse=True)

@@ -1,0 +1,135 @@
+"""Who owned a task when: the owner and backup on a past day, and over which dates, read from
+the assignments' history; `whoowns --as-of` answers for a past day."""
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from ownership.assignments import assign_backup, assign_owner
+from ownership.models import Assignment, Role
+from ownership.time_travel import check_as_of, holders_on, ownership_timeline
+from tasks_registry.models import Task
+from tests.factories import PersonFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+TZ = datetime.UTC
+
+
+def _on(day: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(day).replace(hour=9, tzinfo=TZ)
+
+
+def _dated(day: str, since: int) -> None:
+    """The history rows written since `since` happened on `day`."""
+    Assignment.history.filter(history_id__gt=since).update(history_date=_on(day))
+
+
+def _last() -> int:
+    last = Assignment.history.order_by("-history_id").first()
+    return last.history_id if last else 0
+
+
+@pytest.fixture
+def handed_over():
+    """Nina owned the shipping promise from March, Sam took it over in August; Bo backs up."""
+    task = TaskFactory(name="Shipping promise consistency", aliases="delivery promise")
+    Task.history.filter(id=task.pk).update(history_date=_on("2026-02-01"))
+    nina = PersonFactory(name="Nina Alvarez", email="nina@example.com")
+    sam = PersonFactory(name="Sam Okafor", email="sam@example.com")
+    before = _last()
+    assign_owner(task=task, person=nina, by=None)
+    assign_backup(task=task, person=PersonFactory(name="Bo Backup"), by=None)
+    _dated("2026-03-02", before)
+    before = _last()
+    Assignment.objects.get(task=task, role=Role.OWNER).delete()
+    assign_owner(task=task, person=sam, by=None)
+    _dated("2026-08-12", before)
+    return task
+
+
+def test_the_owner_on_a_day_is_who_held_it_at_its_end(handed_over):
+    assert holders_on([handed_over.pk], datetime.date(2026, 3, 1))[handed_over.pk].owner is None
+    on = holders_on([handed_over.pk], datetime.date(2026, 8, 11))[handed_over.pk]
+    assert (on.owner.name, on.backup.name) == ("Nina Alvarez", "Bo Backup")
+    # What changed during a day counts for that day.
+    assert holders_on([handed_over.pk], datetime.date(2026, 8, 12))[handed_over.pk].owner.name == (
+        "Sam Okafor"
+    )
+
+
+def test_the_timeline_says_who_held_each_role_over_which_dates(handed_over):
+    spans = [
+        (span.role, span.person_name, f"{span.start:%Y-%m-%d}", span.end and f"{span.end:%Y-%m-%d}")
+        for span in ownership_timeline(handed_over)
+    ]
+    assert spans == [
+        (Role.OWNER, "Sam Okafor", "2026-08-12", None),
+        (Role.OWNER, "Nina Alvarez", "2026-03-02", "2026-08-12"),
+        (Role.BACKUP, "Bo Backup", "2026-03-02", None),
+    ]
+
+
+def test_a_backup_made_owner_ends_one_span_and_starts_the_other():
+    task = TaskFactory(name="Returns notices")
+    bo = PersonFactory(name="Bo Backup")
+    backup = assign_backup(task=task, person=bo, by=None)
+    backup.role = Role.OWNER
+    backup.save()
+    assert [(s.role, s.person_name, s.end is None) for s in ownership_timeline(task)] == [
+        (Role.OWNER, "Bo Backup", True),
+        (Role.BACKUP, "Bo Backup", False),
+    ]
+
+
+def test_the_task_page_shows_the_timeline(member_client, handed_over):
+    html = member_client.get(handed_over.get_absolute_url()).content.decode()
+    assert "Owner and backup over time" in html
+    assert "<td>Nina Alvarez</td>" not in html  # linked to their page
+    assert ">Nina Alvarez</a></td><td>2 Mar 2026</td><td>12 Aug 2026</td>" in html
+    assert ">Sam Okafor</a></td><td>12 Aug 2026</td><td>now</td>" in html
+
+
+def test_whoowns_as_of_a_day_before_the_handover_answers_with_the_old_owner(handed_over):
+    out = StringIO()
+    call_command("whoowns", "shipping", "promise", "--as-of", "2026-07-01", stdout=out)
+    said = out.getvalue()
+    assert said.startswith("As it was on 1 Jul 2026:\n1. Shipping promise consistency")
+    assert "Owner: Nina Alvarez <nina@example.com>" in said
+    out = StringIO()
+    call_command("whoowns", "shipping promise", "--as-of", "2026-09-01", "--json", stdout=out)
+    [answer] = json.loads(out.getvalue())
+    assert (answer["as_of"], answer["owner"]["name"], answer["backup"]["name"]) == (
+        "2026-09-01",
+        "Sam Okafor",
+        "Bo Backup",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1 July", "--as-of takes a date as 2026-10-01, not “1 July”."),
+        (
+            "2026-01-15",
+            "The map did not exist on 15 Jan 2026: its first task was added on 1 Feb 2026.",
+        ),
+    ],
+)
+def test_whoowns_as_of_a_day_it_cannot_read_says_why(handed_over, typed, message):
+    with pytest.raises(CommandError) as refused:
+        call_command("whoowns", "shipping promise", "--as-of", typed, stdout=StringIO())
+    assert str(refused.value) == message
+
+
+def test_a_day_to_come_is_refused(handed_over):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        check_as_of(tomorrow)
+    assert refused.value.message_dict == {
+        "as_of": [f"{tomorrow:%-d %b %Y} has not come yet: the map is read as it was."]
+    }
