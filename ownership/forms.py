@@ -4,9 +4,11 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from config.form_fields import MultilineField
 from ownership.assignments import KEEP, REMOVE
+from ownership.map_changes import ChangeFilters, Kind
 from ownership.models import SLACK_USER_ID, Person, Reach, Role, StepRole, Team
 from ownership.people_changes import find_person
 from ownership.policies import MAX_ATTEST_EVERY_DAYS, MAX_DELAY_DAYS, MAX_STEPS, Rules, step_field
@@ -424,3 +426,64 @@ class ReachForm(forms.Form):
             field.choices = [
                 (value, label) for value, label in Reach.choices if value != Reach.CHAT
             ]
+
+
+class ChangeFiltersForm(forms.Form):
+    """The change log's filters, read from the address: each refused at its field."""
+
+    person = PersonField(
+        required=False, help_text="Changes to them, to their part in tasks, or made by them."
+    )
+    task = forms.ModelChoiceField(
+        queryset=Task.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "No task has that address: it may have been renamed."},
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), to_field_name="slug", required=False, empty_label="Any team"
+    )
+    kind = forms.ChoiceField(choices=[("", "Any change"), *Kind.CHOICES], required=False)
+    since = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    FIELDS = ("person", "task", "team", "kind", "since", "until")
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The last day comes before the first.")
+        return data
+
+    def filters(self) -> ChangeFilters:
+        """The filters, or none at all while any is refused (the page says which)."""
+        if not self.is_valid():
+            return ChangeFilters()
+        data = self.cleaned_data
+        return ChangeFilters(
+            person=data.get("person"),
+            task=data.get("task"),
+            team=data.get("team"),
+            kind=data.get("kind") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+        )
+
+    def query(self) -> str:
+        """The filters as an address's query, to keep them across pages and in the download."""
+        kept = QueryDict(mutable=True)
+        for name in self.FIELDS:
+            value = self.data.get(name)
+            if value:
+                kept[name] = value
+        return kept.urlencode()

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from ownership import chat
 from ownership.assignments import CONFIRMED_IN_NEW_ROLE
-from ownership.models import Assignment, Attestation, EscalationPause, Person, Role, Team
+from ownership.models import Assignment, Attestation, EscalationPause, Role
 from tasks_registry.models import Completion, Metric, Stage, Task
 
 # Long text fields are named, not quoted in full, in a one-line history entry.
@@ -51,7 +51,7 @@ def _field_label(name: str) -> str:
     return str(Task._meta.get_field(name).verbose_name)
 
 
-class _Names:
+class Names:
     """The names of the records a task's fields point at: stages, read once for a page, and
     metrics, read only if a change of metric is shown."""
 
@@ -63,7 +63,7 @@ class _Names:
         return dict(Metric.objects.values_list("pk", "name"))
 
 
-def _display(name: str, value: object, stages: _Names) -> str:
+def _display(name: str, value: object, stages: Names) -> str:
     if name == "stage":
         return stages.stages.get(value, "(deleted stage)")  # type: ignore[call-overload]
     if name == "metric":
@@ -75,7 +75,7 @@ def _display(name: str, value: object, stages: _Names) -> str:
     return str(value or "—")
 
 
-def _field_changes(record, previous, stages: _Names) -> list[Change]:
+def _field_changes(record, previous, stages: Names) -> list[Change]:
     delta = record.diff_against(previous, excluded_fields=_IGNORED_FIELDS)
     return [
         Change(_field_label(c.field))
@@ -89,7 +89,7 @@ def _field_changes(record, previous, stages: _Names) -> list[Change]:
     ]
 
 
-def _task_record_entry(record, previous, stages, *, subject="", url="") -> HistoryEntry | None:
+def task_record_entry(record, previous, stages, *, subject="", url="") -> HistoryEntry | None:
     if previous is None:
         summary, changes = "created the task", []
     else:
@@ -116,12 +116,12 @@ def _task_record_entry(record, previous, stages, *, subject="", url="") -> Histo
     )
 
 
-def _task_entries(task: Task, stages: _Names) -> list[HistoryEntry]:
+def _task_entries(task: Task, stages: Names) -> list[HistoryEntry]:
     records = task.history.select_related("history_user__person").order_by("history_date", "pk")
     entries = []
     previous = None
     for record in records:
-        entry = _task_record_entry(record, previous, stages)
+        entry = task_record_entry(record, previous, stages)
         if entry is not None:
             entries.append(entry)
         previous = record
@@ -131,7 +131,7 @@ def _task_entries(task: Task, stages: _Names) -> list[HistoryEntry]:
     return entries
 
 
-def _assignment_summary(record, last_person: dict[int, str]) -> str | None:
+def assignment_summary(record, last_person: dict[int, str]) -> str | None:
     role = dict(Role.choices).get(record.role, record.role).lower()
     name = record.person.name if record.person else "(deleted person)"
     before = last_person.get(record.id)
@@ -158,7 +158,7 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
     last_person: dict[int, str] = {}
     entries = []
     for record in records:
-        summary = _assignment_summary(record, last_person)
+        summary = assignment_summary(record, last_person)
         if summary is None:
             continue
         entries.append(
@@ -250,7 +250,7 @@ def _word_entries(task: Task) -> list[HistoryEntry]:
 
 def task_history(task: Task, *, limit: int = 100) -> list[HistoryEntry]:
     """Newest first. Seven queries, whatever the length of the history."""
-    stages = _Names()
+    stages = Names()
     entries = (
         _task_entries(task, stages)
         + _assignment_entries(task)
@@ -268,7 +268,7 @@ def changed_since(task: Task, version: int) -> list[Change]:
     now = task.history.order_by("-history_date").first()
     if then is None or now is None:
         return []
-    stages = _Names()
+    stages = Names()
     changes = _field_changes(now, then, stages)
     # Long fields are named only in the history list; a conflict shows what they now say.
     return [
@@ -280,55 +280,6 @@ def changed_since(task: Task, version: int) -> list[Change]:
 
 
 _FIELD_BY_LABEL = {_field_label(name): name for name in _LONG_FIELDS}
-
-
-def recent_changes(*, limit: int = 100) -> list[HistoryEntry]:
-    """The newest changes across the map: tasks' fields, assignments and people. A fixed
-    number of queries, whatever the size of the history."""
-    stages = _Names()
-    task_records = list(
-        Task.history.select_related("history_user__person").order_by("-history_date", "-pk")[:limit]
-    )
-    # Each task record is described against the one before it, read in one more query.
-    ids = {record.id for record in task_records}
-    earlier: dict[int, list] = {}
-    if ids:
-        for record in Task.history.filter(id__in=ids).order_by("history_date", "pk"):
-            earlier.setdefault(record.id, []).append(record)
-    entries = []
-    for record in task_records:
-        versions = earlier.get(record.id, [])
-        position = next(i for i, r in enumerate(versions) if r.history_id == record.history_id)
-        previous = versions[position - 1] if position else None
-        url = reverse("ownership:task_detail", kwargs={"slug": record.slug})
-        entry = _task_record_entry(record, previous, stages, subject=record.name, url=url)
-        if entry is not None:
-            entries.append(HistoryEntry(**{**entry.__dict__, "record_id": None}))
-
-    assignment_records = list(
-        Assignment.history.select_related("history_user__person", "person", "task").order_by(
-            "-history_date", "-pk"
-        )[:limit]
-    )
-    last_person: dict[int, str] = {}
-    for record in reversed(assignment_records):
-        summary = _assignment_summary(record, last_person)
-        if summary is None or record.task is None:
-            continue
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                summary,
-                reason=record.history_change_reason or "",
-                subject=record.task.name,
-                url=reverse("ownership:task_detail", kwargs={"slug": record.task.slug}),
-            )
-        )
-
-    entries.extend(_person_entries(limit))
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
 
 
 _PERSON_FIELDS = {
@@ -350,56 +301,37 @@ def _person_value(name: str, value: object, teams: dict[int, str]) -> str:
     return str(value or "—")
 
 
-def _person_entries(limit: int) -> list[HistoryEntry]:
-    """The newest changes to people, each against the version before it; three queries."""
-    records = list(
-        Person.history.select_related("history_user__person").order_by("-history_date", "-pk")[
-            :limit
-        ]
-    )
-    versions: dict[int, list] = {}
-    for record in Person.history.filter(id__in={r.id for r in records}).order_by(
-        "history_date", "pk"
-    ):
-        versions.setdefault(record.id, []).append(record)
-    teams = dict(Team.objects.values_list("pk", "name"))
-    entries = []
-    for record in records:
-        history = versions[record.id]
-        position = next(i for i, r in enumerate(history) if r.history_id == record.history_id)
-        previous = history[position - 1] if position else None
-        changes = []
-        if record.history_type == "+":
-            summary = f"added {record.name} to the map"
-        elif record.history_type == "-":
-            summary = f"removed {record.name}"
-        elif previous is None:
-            summary = f"updated {record.name}"
-        else:
-            delta = record.diff_against(previous, included_fields=list(_PERSON_FIELDS))
-            changes = [
-                Change(
-                    _PERSON_FIELDS[c.field],
-                    _person_value(c.field, c.old, teams),
-                    _person_value(c.field, c.new, teams),
-                )
-                for c in delta.changes
-            ]
-            if not changes:
-                continue
-            summary = f"changed {record.name}: " + ", ".join(c.label for c in changes)
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                summary,
-                changes,
-                record.history_change_reason or "",
-                subject=record.name,
-                url=reverse("ownership:person_detail", kwargs={"pk": record.id}),
+def person_entry(record, previous, teams: dict[int, str]) -> HistoryEntry | None:
+    """A change to a person, against the version before it (None: nothing shown changed)."""
+    changes = []
+    if record.history_type == "+":
+        summary = f"added {record.name} to the map"
+    elif record.history_type == "-":
+        summary = f"removed {record.name}"
+    elif previous is None:
+        summary = f"updated {record.name}"
+    else:
+        delta = record.diff_against(previous, included_fields=list(_PERSON_FIELDS))
+        changes = [
+            Change(
+                _PERSON_FIELDS[c.field],
+                _person_value(c.field, c.old, teams),
+                _person_value(c.field, c.new, teams),
             )
-        )
-    return entries
+            for c in delta.changes
+        ]
+        if not changes:
+            return None
+        summary = f"changed {record.name}: " + ", ".join(c.label for c in changes)
+    return HistoryEntry(
+        record.history_date,
+        record.history_user,
+        summary,
+        changes,
+        record.history_change_reason or "",
+        subject=record.name,
+        url=reverse("ownership:person_detail", kwargs={"pk": record.id}),
+    )
 
 
 def task_changes_between(
@@ -408,7 +340,7 @@ def task_changes_between(
     """Changes to these tasks' fields and people made between two moments, oldest first, each
     with what it was before: what a review session changed. Four queries, whatever the number
     of tasks (task_ids may be a queryset of ids)."""
-    stages = _Names()
+    stages = Names()
     window = {"history_date__gte": since, "history_date__lte": until}
     entries = []
 
@@ -425,7 +357,7 @@ def task_changes_between(
         position = next(i for i, r in enumerate(history) if r.history_id == record.history_id)
         previous = history[position - 1] if position else None
         url = reverse("ownership:task_detail", kwargs={"slug": record.slug})
-        entry = _task_record_entry(record, previous, stages, subject=record.name, url=url)
+        entry = task_record_entry(record, previous, stages, subject=record.name, url=url)
         if entry is not None:
             entries.append(HistoryEntry(**{**entry.__dict__, "record_id": None}))
 
@@ -437,7 +369,7 @@ def task_changes_between(
         .order_by("history_date", "pk")
     ):
         before = last_person.get(record.id)
-        summary = _assignment_summary(record, last_person)
+        summary = assignment_summary(record, last_person)
         if record.history_date < since or summary is None or record.task is None:
             continue
         role = dict(Role.choices).get(record.role, record.role)

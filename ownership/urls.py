@@ -101,6 +101,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", maps.team_detail, name="team_detail"),
     path("teams/<slug:slug>/edit", people.team_edit, name="team_edit"),
     path("changes/", history.changes, name="changes"),
+    path("changes.csv", history.changes_csv, name="changes_csv"),
     path("search-words/", search_words.search_words, name="search_words"),
     path(
         "search-words/<int:pk>/remove",

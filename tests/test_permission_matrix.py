@@ -51,6 +51,7 @@ MATRIX = {
     "ownership:api_whoowns": MEMBER,
     "ownership:search": MEMBER,
     "ownership:task_list": MEMBER,
+    "ownership:changes_csv": MEMBER,
     "ownership:task_detail": MEMBER,
     "ownership:task_permalink": MEMBER,
     "ownership:completion_create": MEMBER,

@@ -24,7 +24,7 @@ def broken_changes_page(monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(history, "recent_changes", fail)
+    monkeypatch.setattr(history, "changes_page", fail)
 
 
 def test_the_api_answers_json_for_401_403_404_405(client, member, outsider):

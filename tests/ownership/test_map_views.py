@@ -243,8 +243,8 @@ def test_recent_changes_take_the_same_queries_whatever_the_history(
         update_task(task=task, by=None, rhythm=f"every {n + 2} days")
         assign_owner(task=task, person=PersonFactory(), by=None)
     # session, user, person; stages; task records; their earlier versions; assignment records;
-    # people records, their earlier versions; teams
-    with django_assert_num_queries(10):
+    # people records, their earlier versions, teams; the teams to filter by
+    with django_assert_num_queries(11):
         response = member_client.get(reverse("ownership:changes"))
     assert len(response.context["entries"]) > 20
 
