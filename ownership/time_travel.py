@@ -7,10 +7,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from ownership.lookup import Answer, answer_data
 from ownership.models import Assignment, Person, Role
 from tasks_registry.models import Task
 
@@ -122,3 +124,81 @@ def ownership_timeline(task: Task) -> list[Span]:
                 opened[key] = (now, when)
     spans += [Span(key, p, names[p], start, None) for key, (p, start) in opened.items()]
     return sorted(spans, key=lambda span: (span.start, span.role == Role.OWNER), reverse=True)
+
+
+def _person_data(person: Person | None) -> dict[str, str] | None:
+    return {"name": person.name, "email": person.email} if person else None
+
+
+def answers_as_of(
+    answers: list[Answer], day: datetime.date, *, base_url: str | None = None
+) -> list[dict[str, Any]]:
+    """The lookup's answers as they were at the end of `day`: each task with the owner and
+    backup it had then (who acts today says nothing of then, so it is left out)."""
+    holders = holders_on([answer.task.pk for answer in answers], day)
+    rows = []
+    for answer in answers:
+        data = answer_data(answer, base_url=base_url)
+        held = holders.get(answer.task.pk, Holders(None, None))
+        rows.append(
+            {
+                "task": data["task"],
+                "slug": data["slug"],
+                "url": data["url"],
+                "stage": data["stage"],
+                "as_of": day.isoformat(),
+                "owner": _person_data(held.owner),
+                "backup": _person_data(held.backup),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class TaskAsOf:
+    """A task as it was at the end of a day: its fields then, and who held each role."""
+
+    day: datetime.date
+    record: Any  # the task's history row in force that day
+    stage_name: str
+    people: list[tuple[str, list[Person]]]  # (role's label, people), in Role's order
+
+    @property
+    def done_checklist(self) -> list[str]:
+        return [
+            line.strip() for line in self.record.definition_of_done.splitlines() if line.strip()
+        ]
+
+
+def task_as_of(task: Task, day: datetime.date) -> TaskAsOf:
+    """The task as it was at the end of `day`, from the history: refused (on as_of) for a day
+    it did not exist yet, as for a day check_as_of refuses. Three statements."""
+    check_as_of(day)
+    moment = end_of(day)
+    record = (
+        task.history.filter(history_date__lte=moment)
+        .select_related("stage")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is None or record.history_type == "-":
+        added = task.history.order_by("history_date").values_list("history_date", flat=True).first()
+        since = f"; it was added on {timezone.localdate(added):%-d %b %Y}" if added else ""
+        raise ValidationError(
+            {"as_of": f"“{task.name}” was not on the map on {day:%-d %b %Y}{since}."},
+            code="not_yet",
+        )
+    latest: dict[int, tuple] = {}
+    for row in (
+        Assignment.history.filter(task_id=task.pk, history_date__lte=moment)
+        .select_related("person")
+        .order_by("id", "-history_date", "-history_id")
+    ):
+        latest.setdefault(row.id, (row.history_type, row.role, row.person))
+    by_role: dict[str, list[Person]] = defaultdict(list)
+    for kind, role, person in latest.values():
+        if kind != "-" and person is not None:
+            by_role[role].append(person)
+    people = [(Role(role).label, sorted(by_role[role], key=lambda p: p.name)) for role in Role]
+    stage = record.stage.name if record.stage_id and record.stage else "(a stage since removed)"
+    return TaskAsOf(day, record, stage, people)

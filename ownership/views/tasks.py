@@ -1,6 +1,8 @@
+import datetime
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +14,7 @@ from ownership.lookup.learning import record_pick, record_question
 from ownership.map import active_tasks, task_rows
 from ownership.permissions import VIEW_MAP
 from ownership.task_page import task_page_context
+from ownership.time_travel import ownership_timeline, task_as_of
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 LIVE_RESULTS, PAGE_RESULTS = 5, 10
@@ -28,13 +31,15 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "ownership/task_list.html", context, partial="task-table")
 
 
-def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
-    """A slug a task had before a rename: to the task's page under its current slug."""
+def _renamed_task_redirect(slug: str, query: str = "") -> HttpResponsePermanentRedirect:
+    """A slug a task had before a rename: to the task's page under its current slug, with the
+    same query (?as_of=…)."""
     previous = PreviousSlug.objects.select_related("task").filter(slug=slug).first()
     if previous is None:
         # Read out by Django's debug page too (make run): the words a person typed, not a model.
         raise Http404(f"No task on the map is at “{slug}”: it may have been mistyped.")
-    return redirect("ownership:task_detail", slug=previous.task.slug, permanent=True)
+    url = previous.task.get_absolute_url() + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(url)
 
 
 @require_GET
@@ -42,9 +47,25 @@ def _renamed_task_redirect(slug: str) -> HttpResponsePermanentRedirect:
 def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
     task = Task.objects.select_related("stage", "metric").filter(slug=slug).first()
     if task is None:
-        return _renamed_task_redirect(slug)
+        return _renamed_task_redirect(slug, request.GET.urlencode())
+    if "as_of" in request.GET:
+        return _task_as_it_was(request, task)
     context = task_page_context(task, user=request.user)
     return render(request, "ownership/task_detail.html", context)
+
+
+def _task_as_it_was(request: HttpRequest, task: Task) -> HttpResponse:
+    """The task's page as it was at the end of a day: read only, from the history."""
+    typed = request.GET["as_of"]
+    context = {"task": task, "typed": typed, "timeline": ownership_timeline(task)}
+    try:
+        context["then"] = task_as_of(task, datetime.date.fromisoformat(typed))
+    except ValueError:
+        context["problem"] = f"“{typed}” is not a date: write it as 2026-10-01."
+    except ValidationError as error:
+        context["problem"] = " ".join(error.messages)
+    status = 400 if "problem" in context else 200
+    return render(request, "ownership/task_as_of.html", context, status=status)
 
 
 @require_GET

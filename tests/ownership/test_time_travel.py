@@ -8,11 +8,13 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from ownership.assignments import assign_backup, assign_owner
 from ownership.models import Assignment, Role
 from ownership.time_travel import check_as_of, holders_on, ownership_timeline
+from tasks_registry.changes import update_task
 from tasks_registry.models import Task
 from tests.factories import PersonFactory, TaskFactory
 
@@ -133,3 +135,81 @@ def test_a_day_to_come_is_refused(handed_over):
     assert refused.value.message_dict == {
         "as_of": [f"{tomorrow:%-d %b %Y} has not come yet: the map is read as it was."]
     }
+
+
+def test_the_api_answers_as_it_was_on_a_day(member_client, handed_over):
+    url = reverse("ownership:api_whoowns")
+    data = member_client.get(url, {"q": "shipping promise", "as_of": "2026-07-01"}).json()
+    assert data["as_of"] == "2026-07-01"
+    [answer] = data["results"]
+    assert (answer["task"], answer["owner"]["name"], answer["backup"]["name"]) == (
+        "Shipping promise consistency",
+        "Nina Alvarez",
+        "Bo Backup",
+    )
+    assert "acting_owner" not in answer  # who acts today says nothing of then
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("July", "as_of must be a date: 2026-10-01."),
+        ("2026-01-15", "The map did not exist on 15 Jan 2026"),
+        ("2099-01-01", "1 Jan 2099 has not come yet"),
+    ],
+)
+def test_the_api_refuses_a_day_it_cannot_read(member_client, handed_over, as_of, message):
+    response = member_client.get(
+        reverse("ownership:api_whoowns"), {"q": "shipping promise", "as_of": as_of}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)
+
+
+def test_the_task_page_as_it_was_on_a_day_is_read_only_and_from_the_history(
+    client, ops_lead, handed_over
+):
+    update_task(task=handed_over, by=ops_lead, name="Delivery promise check", rhythm="daily")
+    client.force_login(ops_lead)
+    # The old address, as pasted in the incident's thread: the rename keeps the day asked for.
+    response = client.get(handed_over.get_absolute_url(), {"as_of": "2026-07-01"}, follow=True)
+    assert response.redirect_chain == [("/tasks/delivery-promise-check/?as_of=2026-07-01", 301)]
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "As it was on 1 Jul 2026</strong>" in html
+    assert "<h1>Shipping promise consistency</h1>" in html
+    assert "<dt>Owner</dt><dd>Nina Alvarez</dd>" in html
+    assert "<dt>Backup</dt><dd>Bo Backup</dd>" in html
+    assert "weekly on monday" in html
+    # Nothing to edit in the past: the one form that posts is the header's "Sign out".
+    assert html.count('method="post"') == 1
+    assert 'action="/accounts/logout/"' in html
+    assert "/edit" not in html
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("soon", "“soon” is not a date: write it as 2026-10-01."),
+        ("2099-01-01", "1 Jan 2099 has not come yet"),
+        ("2026-01-20", "The map did not exist on 20 Jan 2026"),
+    ],
+)
+def test_the_task_page_refuses_a_day_it_cannot_show_at_the_date(
+    member_client, handed_over, as_of, message
+):
+    response = member_client.get(handed_over.get_absolute_url(), {"as_of": as_of})
+    assert response.status_code == 400
+    html = response.content.decode().replace("&#x27;", "'")
+    assert 'aria-invalid="true"' in html
+    assert message in html
+
+
+def test_a_task_added_after_the_day_says_when_it_was_added(member_client, handed_over):
+    later = TaskFactory(name="Carrier claims")
+    Task.history.filter(id=later.pk).update(history_date=_on("2026-05-10"))
+    response = member_client.get(later.get_absolute_url(), {"as_of": "2026-04-01"})
+    assert response.status_code == 400
+    assert "“Carrier claims” was not on the map on 1 Apr 2026; it was added on 10 May 2026." in (
+        response.content.decode().replace("&#x27;", "'")
+    )

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ownership.lookup import MAX_LIMIT, Answer, answer_data, lookup
-from ownership.models import Person
-from ownership.time_travel import Holders, check_as_of, holders_on
+from ownership.time_travel import answers_as_of, check_as_of
 
 
 def _as_of(typed: str) -> datetime.date:
@@ -61,22 +60,7 @@ class Command(BaseCommand):
 
     def _as_it_was(self, answers: list[Answer], day: datetime.date, *, as_json: bool) -> None:
         """The tasks found, each with its owner and backup at the end of `day`."""
-        holders = holders_on([answer.task.pk for answer in answers], day)
-        rows = []
-        for answer in answers:
-            data = answer_data(answer)
-            held = holders.get(answer.task.pk, Holders(None, None))
-            rows.append(
-                {
-                    "task": data["task"],
-                    "slug": data["slug"],
-                    "url": data["url"],
-                    "stage": data["stage"],
-                    "as_of": day.isoformat(),
-                    "owner": _person(held.owner),
-                    "backup": _person(held.backup),
-                }
-            )
+        rows = answers_as_of(answers, day)
         if as_json:
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
             return
@@ -124,7 +108,3 @@ class Command(BaseCommand):
         if answer.matched:
             lines.append("   Matched: " + answer.why_line)
         return "\n".join(lines)
-
-
-def _person(person: Person | None) -> dict[str, str] | None:
-    return {"name": person.name, "email": person.email} if person else None
