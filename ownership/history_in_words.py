@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
@@ -38,6 +39,13 @@ class HistoryEntry:
     # What it is about, for the site-wide list: a task's name and page.
     subject: str = ""
     url: str = ""
+
+    @classmethod
+    def of(cls, record: Any, summary: str, changes: list[Change] | None = None, **where: Any):
+        """A history row in words: when, by whom and why come from the row itself."""
+        reason = record.history_change_reason or ""
+        when, user = record.history_date, record.history_user
+        return cls(when, user, summary, changes or [], reason, **where)
 
     @property
     def who(self) -> str:
@@ -104,15 +112,8 @@ def task_record_entry(record, previous, stages, *, subject="", url="") -> Histor
         if changes:
             said.append("edited " + ", ".join(change.label for change in changes))
         summary = " and ".join(said)
-    return HistoryEntry(
-        record.history_date,
-        record.history_user,
-        summary,
-        changes,
-        record.history_change_reason or "",
-        record_id=record.history_id,
-        subject=subject,
-        url=url,
+    return HistoryEntry.of(
+        record, summary, changes, record_id=record.history_id, subject=subject, url=url
     )
 
 
@@ -161,14 +162,7 @@ def _assignment_entries(task: Task) -> list[HistoryEntry]:
         summary = assignment_summary(record, last_person)
         if summary is None:
             continue
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                summary,
-                reason=record.history_change_reason or "",
-            )
-        )
+        entries.append(HistoryEntry.of(record, summary))
     return entries
 
 
@@ -323,15 +317,8 @@ def person_entry(record, previous, teams: dict[int, str]) -> HistoryEntry | None
         if not changes:
             return None
         summary = f"changed {record.name}: " + ", ".join(c.label for c in changes)
-    return HistoryEntry(
-        record.history_date,
-        record.history_user,
-        summary,
-        changes,
-        record.history_change_reason or "",
-        subject=record.name,
-        url=reverse("ownership:person_detail", kwargs={"pk": record.id}),
-    )
+    url = reverse("ownership:person_detail", kwargs={"pk": record.id})
+    return HistoryEntry.of(record, summary, changes, subject=record.name, url=url)
 
 
 def task_changes_between(
@@ -374,16 +361,8 @@ def task_changes_between(
             continue
         role = dict(Role.choices).get(record.role, record.role)
         after = last_person[record.id] if record.history_type != "-" else "—"
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                summary,
-                [Change(role, before or "—", after)],
-                record.history_change_reason or "",
-                subject=record.task.name,
-                url=reverse("ownership:task_detail", kwargs={"slug": record.task.slug}),
-            )
-        )
+        url = reverse("ownership:task_detail", kwargs={"slug": record.task.slug})
+        changes = [Change(role, before or "—", after)]
+        entries.append(HistoryEntry.of(record, summary, changes, subject=record.task.name, url=url))
     entries.sort(key=lambda entry: entry.when)
     return entries

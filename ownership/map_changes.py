@@ -198,14 +198,8 @@ def _role_entries(records: list) -> list[ChangedEntry]:
         summary = assignment_summary(record, last_person)
         if summary is None or record.task is None:
             continue
-        entry = HistoryEntry(
-            record.history_date,
-            record.history_user,
-            summary,
-            reason=record.history_change_reason or "",
-            subject=record.task.name,
-            url=reverse("ownership:task_detail", kwargs={"slug": record.task.slug}),
-        )
+        url = reverse("ownership:task_detail", kwargs={"slug": record.task.slug})
+        entry = HistoryEntry.of(record, summary, subject=record.task.name, url=url)
         found.append(ChangedEntry(entry, Kind.ROLES, record.history_id))
     return found
 
