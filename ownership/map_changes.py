@@ -66,7 +66,9 @@ class Cursor:
             when = datetime.datetime.fromisoformat(parts[0])
         except ValueError:
             return None
-        if when.tzinfo is None:
+        # A moment the database can compare: at the calendar's ends, a time zone's offset
+        # carries it past datetime's range.
+        if when.tzinfo is None or not _EARLIEST.year <= when.year <= _LATEST.year:
             return None
         return cls(when, parts[1], int(parts[2]))
 
@@ -105,14 +107,20 @@ class ChangesPage:
     following: Cursor | None  # where the next, older page starts
 
 
+# The days a filter can name that the database can compare (a date field takes years 1 to
+# 9999; the first and last of them overflow once moved to UTC). Nothing changed outside them.
+_EARLIEST, _LATEST = datetime.date(1900, 1, 1), datetime.date(9000, 12, 31)
+
+
 def _window(records: QuerySet, filters: ChangeFilters, cursor: Cursor | None, kind: str):
     tz = timezone.get_current_timezone()
     if filters.since:
+        since = min(max(filters.since, _EARLIEST), _LATEST)
         records = records.filter(
-            history_date__gte=datetime.datetime.combine(filters.since, datetime.time.min, tz)
+            history_date__gte=datetime.datetime.combine(since, datetime.time.min, tz)
         )
     if filters.until:
-        end = filters.until + datetime.timedelta(days=1)
+        end = max(min(filters.until, _LATEST), _EARLIEST) + datetime.timedelta(days=1)
         records = records.filter(
             history_date__lt=datetime.datetime.combine(end, datetime.time.min, tz)
         )

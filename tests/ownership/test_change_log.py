@@ -161,3 +161,20 @@ def test_every_change_is_in_the_download_up_to_its_limit(log):
     assert len(everything) == 32
     assert len(all_changes(ChangeFilters(), limit=7)) == 7
     assert Assignment.objects.count() == 12
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"since": "0001-01-01"},
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01", "until": "9999-12-31"},
+        {"before": "0001-01-01T00:00:00+05:00~tasks~1"},
+        {"before": "9999-12-31T23:59:59-05:00~people~1"},
+    ],
+)
+def test_days_at_the_calendars_ends_read_the_whole_log(member_client, log, query):
+    response = member_client.get(URL, query)
+    assert response.status_code == 200
+    assert len(response.context["entries"]) == 33
+    assert member_client.get(reverse("ownership:changes_csv"), query).status_code == 200
