@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ownership.lookup import Answer, answer_data
 from ownership.models import Assignment, Person, Role
-from tasks_registry.models import Task
+from tasks_registry.models import Criticality, Stage, Task
 
 KEY_ROLES = (Role.OWNER, Role.BACKUP)
 
@@ -54,17 +54,19 @@ class Holders:
     backup: Person | None
 
 
-def holders_on(task_ids: Iterable[int], day: datetime.date) -> dict[int, Holders]:
-    """Each task's owner and backup at the end of `day`: two queries, the assignments' history
-    up to then and the people it names."""
-    ids = list(task_ids)
+def holders_on(task_ids: Iterable[int] | None, day: datetime.date) -> dict[int, Holders]:
+    """Each task's owner and backup at the end of `day` (of every task, for None): two
+    queries, the assignments' history up to then and the people it names."""
     moment = end_of(day)
+    # Every role is read: an assignment's last row decides, even when it left a key role.
+    rows = Assignment.history.filter(history_date__lte=moment)
+    if task_ids is not None:
+        ids = list(task_ids)
+        rows = rows.filter(task_id__in=ids)
     latest: dict[int, tuple] = {}
     # Each assignment's last change up to then (its newest row, read first) says where it stood.
-    for row in (
-        Assignment.history.filter(task_id__in=ids, history_date__lte=moment)
-        .order_by("id", "-history_date", "-history_id")
-        .values_list("id", "task_id", "person_id", "role", "history_type")
+    for row in rows.order_by("id", "-history_date", "-history_id").values_list(
+        "id", "task_id", "person_id", "role", "history_type"
     ):
         latest.setdefault(row[0], row)
     held: dict[int, dict[str, int]] = defaultdict(dict)
@@ -77,7 +79,7 @@ def holders_on(task_ids: Iterable[int], day: datetime.date) -> dict[int, Holders
             people.get(held[task_id].get(Role.OWNER, 0)),
             people.get(held[task_id].get(Role.BACKUP, 0)),
         )
-        for task_id in ids
+        for task_id in (ids if task_ids is not None else held)
     }
 
 
@@ -202,3 +204,49 @@ def task_as_of(task: Task, day: datetime.date) -> TaskAsOf:
     people = [(Role(role).label, sorted(by_role[role], key=lambda p: p.name)) for role in Role]
     stage = record.stage.name if record.stage_id and record.stage else "(a stage since removed)"
     return TaskAsOf(day, record, stage, people)
+
+
+@dataclass(frozen=True)
+class TaskThen:
+    """A task as the map had it at the end of a day."""
+
+    pk: int
+    name: str
+    slug: str  # today's: its page, asked for that day
+    criticality: str
+    owner: Person | None
+    backup: Person | None
+
+    @property
+    def criticality_label(self) -> str:
+        return Criticality(self.criticality).label
+
+
+def map_as_of(day: datetime.date) -> list[tuple[Stage, list[TaskThen]]]:
+    """The map as it was at the end of `day`: each stage with its active tasks then, by name,
+    and their owner and backup then. Five statements, whatever the map's size."""
+    check_as_of(day)
+    moment = end_of(day)
+    latest: dict[int, tuple] = {}
+    for row in (
+        Task.history.filter(history_date__lte=moment)
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", "history_type", "is_active", "name", "criticality", "stage_id")
+    ):
+        latest.setdefault(row[0], row)
+    alive = {pk: row for pk, row in latest.items() if row[1] != "-" and row[2]}
+    holders = holders_on(None, day)
+    slugs = dict(Task.objects.filter(pk__in=list(alive)).values_list("pk", "slug")) if alive else {}
+    by_stage: dict[int, list[TaskThen]] = defaultdict(list)
+    for pk, (_, _, _, name, criticality, stage_id) in alive.items():
+        if pk not in slugs:  # deleted since: no page to show it on
+            continue
+        held = holders.get(pk, Holders(None, None))
+        by_stage[stage_id].append(
+            TaskThen(pk, name, slugs[pk], criticality, held.owner, held.backup)
+        )
+    return [
+        (stage, sorted(by_stage[stage.pk], key=lambda t: t.name.lower()))
+        for stage in Stage.objects.all()
+        if by_stage.get(stage.pk)
+    ]

@@ -1,6 +1,9 @@
 """The map, seen four ways: by customer-journey stage, by team, by person, and as RACI."""
 
+import datetime
+
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,6 +14,7 @@ from ownership.gap_rules import gap_report
 from ownership.map import raci_page, stage_columns, stage_page, task_rows, tasks_of_team
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP
+from ownership.time_travel import map_as_of
 
 
 def _with_gaps(rows, report):
@@ -21,6 +25,8 @@ def _with_gaps(rows, report):
 @permission_required(VIEW_MAP, raise_exception=True)
 def map_by_stage(request: HttpRequest) -> HttpResponse:
     """A column per stage of the customer journey, a card per task with its owner and gaps."""
+    if "as_of" in request.GET:
+        return _map_as_it_was(request)
     today = timezone.localdate()
     filters = Filters.from_query(request.GET)
     tasks = filters.tasks()
@@ -35,6 +41,21 @@ def map_by_stage(request: HttpRequest) -> HttpResponse:
             tasks, report, request.GET.get("page"), on=today
         )
     return render(request, "ownership/map_stages.html", context)
+
+
+def _map_as_it_was(request: HttpRequest) -> HttpResponse:
+    """The map as it was at the end of a day: read only, from the history."""
+    typed = request.GET["as_of"]
+    context: dict[str, object] = {"typed": typed}
+    try:
+        day = datetime.date.fromisoformat(typed)
+        context |= {"day": day, "stages": map_as_of(day)}
+    except ValueError:
+        context["problem"] = f"“{typed}” is not a date: write it as 2026-10-01."
+    except ValidationError as error:
+        context["problem"] = " ".join(error.messages)
+    status = 400 if "problem" in context else 200
+    return render(request, "ownership/map_as_of.html", context, status=status)
 
 
 @require_GET

@@ -64,9 +64,10 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
         found: dict[str, list[str]] = {}
         metric = Metric.objects.get(name="Refund delay").get_absolute_url()
         # A task as it was: the demo's history begins today.
-        as_of = f"/tasks/pricing-updates/?as_of={timezone.localdate():%Y-%m-%d}"
+        today = f"{timezone.localdate():%Y-%m-%d}"
+        as_of = [f"/tasks/pricing-updates/?as_of={today}", f"/map/?as_of={today}"]
         editors = EDITORS_ALSO if role != "member" else []
-        for path in [*_nav_links(page), *ALSO, metric, as_of, *editors]:
+        for path in [*_nav_links(page), *ALSO, metric, *as_of, *editors]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
             _open_everything(page, path)

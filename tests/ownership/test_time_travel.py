@@ -213,3 +213,47 @@ def test_a_task_added_after_the_day_says_when_it_was_added(member_client, handed
     assert "“Carrier claims” was not on the map on 1 Apr 2026; it was added on 10 May 2026." in (
         response.content.decode().replace("&#x27;", "'")
     )
+
+
+MAP = "/map/"
+
+
+def test_the_map_as_it_was_lists_the_tasks_of_that_day_with_their_people_then(
+    member_client, handed_over
+):
+    later = TaskFactory(name="Carrier claims")
+    Task.history.filter(id=later.pk).update(history_date=_on("2026-09-10"))
+    response = member_client.get(MAP, {"as_of": "2026-07-01"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "As it was on 1 Jul 2026</strong>" in html
+    assert (
+        f'href="/tasks/{handed_over.slug}/?as_of=2026-07-01">Shipping promise consistency</a>'
+        "</td><td>Normal</td><td>Nina Alvarez</td><td>Bo Backup</td>"
+    ) in html
+    assert "Carrier claims" not in html
+    html = member_client.get(MAP, {"as_of": "2026-09-15"}).content.decode()
+    assert "<td>Sam Okafor</td>" in html
+    assert "Carrier claims" in html
+    assert 'method="post"' not in html.replace('method="post" action="/accounts/logout/"', "")
+
+
+def test_the_map_as_it_was_takes_the_same_statements_whatever_its_size(
+    member_client, handed_over, django_assert_num_queries
+):
+    # session, user, person; the tasks' history, the assignments' history, the people, the
+    # tasks' slugs today, the stages; and the map's first day, for the date's check
+    with django_assert_num_queries(9):
+        member_client.get(MAP, {"as_of": "2026-09-01"})
+    for n in range(6):
+        assign_owner(task=TaskFactory(name=f"More {n}"), person=PersonFactory(), by=None)
+    with django_assert_num_queries(9):
+        member_client.get(MAP, {"as_of": timezone.localdate().isoformat()})
+
+
+def test_the_map_refuses_a_day_it_cannot_show_at_the_date(member_client, handed_over):
+    response = member_client.get(MAP, {"as_of": "2026-01-31"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="map-as-of" name="as_of" value="2026-01-31" aria-invalid="true"' in html
+    assert "The map did not exist on 31 Jan 2026" in html
