@@ -257,3 +257,23 @@ def test_the_map_refuses_a_day_it_cannot_show_at_the_date(member_client, handed_
     html = response.content.decode()
     assert 'id="map-as-of" name="as_of" value="2026-01-31" aria-invalid="true"' in html
     assert "The map did not exist on 31 Jan 2026" in html
+
+
+def test_the_map_as_it_was_shows_each_stages_first_tasks_and_pages_the_rest(
+    member_client, handed_over
+):
+    stage = handed_over.stage
+    for n in range(30):
+        TaskFactory(name=f"Listing check {n:02}", stage=stage)
+    today = timezone.localdate().isoformat()
+    html = member_client.get(MAP, {"as_of": today}).content.decode()
+    assert html.count("/?as_of=" + today + '">') == 24
+    assert f'stage={stage.slug}">All 31 in {stage.name} →</a>' in html
+    page = member_client.get(MAP, {"as_of": today, "stage": stage.slug})
+    html = page.content.decode()
+    assert page.context["page"].paginator.count == 31
+    assert html.count("/?as_of=" + today + '">') == 31
+    assert "← Every stage" in html
+    # A stage that had no task that day, or none at all, shows every stage.
+    html = member_client.get(MAP, {"as_of": today, "stage": "no-such-stage"}).content.decode()
+    assert "All 31 in" in html
