@@ -30,6 +30,15 @@ def map_began() -> datetime.date | None:
     return timezone.localdate(first) if first else None
 
 
+def parse_day(typed: str) -> datetime.date:
+    """A day as a date field sends it (2026-10-01), or a ValidationError on as_of saying so."""
+    try:
+        return datetime.date.fromisoformat(typed)
+    except ValueError:
+        said = f"“{typed}” is not a date: write it as 2026-10-01."
+        raise ValidationError({"as_of": said}, code="not_a_date") from None
+
+
 def check_as_of(day: datetime.date, *, field: str = "as_of") -> datetime.date:
     """A day the map can be read as it was on: refused, on `field`, if it has not come yet or
     comes before the map existed."""

@@ -1,6 +1,5 @@
 """The map, seen four ways: by customer-journey stage, by team, by person, and as RACI."""
 
-import datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -25,7 +24,7 @@ from ownership.map import (
 )
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP
-from ownership.time_travel import map_as_of
+from ownership.time_travel import map_as_of, parse_day
 
 
 def _with_gaps(rows, report):
@@ -61,10 +60,8 @@ def _map_as_it_was(request: HttpRequest) -> HttpResponse:
     typed = request.GET["as_of"]
     context: dict[str, object] = {"typed": typed}
     try:
-        day = datetime.date.fromisoformat(typed)
+        day = parse_day(typed)
         stages = map_as_of(day)
-    except ValueError:
-        context["problem"] = f"“{typed}” is not a date: write it as 2026-10-01."
     except ValidationError as error:
         context["problem"] = " ".join(error.messages)
     else:

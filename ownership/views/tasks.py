@@ -1,4 +1,3 @@
-import datetime
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import permission_required
@@ -14,7 +13,7 @@ from ownership.lookup.learning import record_pick, record_question
 from ownership.map import active_tasks, task_rows
 from ownership.permissions import VIEW_MAP
 from ownership.task_page import task_page_context
-from ownership.time_travel import ownership_timeline, task_as_of
+from ownership.time_travel import ownership_timeline, parse_day, task_as_of
 from tasks_registry.models import PreviousSlug, Stage, Task
 
 LIVE_RESULTS, PAGE_RESULTS = 5, 10
@@ -59,9 +58,7 @@ def _task_as_it_was(request: HttpRequest, task: Task) -> HttpResponse:
     typed = request.GET["as_of"]
     context = {"task": task, "typed": typed, "timeline": ownership_timeline(task)}
     try:
-        context["then"] = task_as_of(task, datetime.date.fromisoformat(typed))
-    except ValueError:
-        context["problem"] = f"“{typed}” is not a date: write it as 2026-10-01."
+        context["then"] = task_as_of(task, parse_day(typed))
     except ValidationError as error:
         context["problem"] = " ".join(error.messages)
     status = 400 if "problem" in context else 200
