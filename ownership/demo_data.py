@@ -5,7 +5,11 @@ builder who moved on, an owner away with a backup acting, missing backups, vague
 done and tasks with no rhythm. Dates that must stay believable are offsets from the day it loads.
 """
 
+from typing import Any
+
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
+from tasks_registry.models import PromiseKind
+from tasks_registry.promises import PromiseSpec
 
 DOMAIN = "fernhill.example"
 
@@ -1013,4 +1017,77 @@ METRIC_VALUES = {
     "Refund delay": ["2.5", "2", "3", "2.5", "3", "3.5", "4", "5"],
     "Out-of-stock frequency": ["4", "3", "5", "2", "4", "3", "4", "3"],
     "Split-shipment rate": ["7.1", "6.8", "7.4", "7.9", "7.6", "8.2", "8.8", "9.5"],
+}
+
+# The store's promises to its customers, each owned by a task and repeated by others
+# (tasks_registry.promises.PromiseSpec).
+PROMISES = [
+    PromiseSpec(
+        "Delivery within 3 business days",
+        PromiseKind.DELIVERY_TIME,
+        "Order before 2 pm and your gear arrives within 3 business days.",
+        "3 business days",
+        "Shipping promise consistency",
+        (
+            ("Delivery options at checkout", "checkout delivery options"),
+            ("Chatbot and live chat answers", "chatbot › When will my order arrive?"),
+            ("Campaign email send", "campaign email footer"),
+        ),
+    ),
+    PromiseSpec(
+        "Free returns",
+        PromiseKind.RETURN_WINDOW,
+        "Return anything unused within 28 days of delivery for a full refund.",
+        "28 days",
+        "Returns notices",
+        (
+            ("Refund policy to support scripts", "support macros › Returns"),
+            ("Product page copy alignment", "product pages › Returns line"),
+        ),
+    ),
+    PromiseSpec(
+        "Refunds within 5 business days",
+        PromiseKind.REFUND_TIME,
+        "Refunds reach your account within 5 business days of your return arriving.",
+        "5 business days",
+        "Refund processing",
+        (
+            ("Refund policy to support scripts", "support macros › Refunds"),
+            ("Returns notices", "return received email"),
+        ),
+    ),
+    PromiseSpec(
+        "Free delivery over £50",
+        PromiseKind.SHIPPING_THRESHOLD,
+        "Free standard delivery on orders over £50.",
+        "£50",
+        "Delivery options at checkout",
+        (
+            ("Abandoned cart emails", "abandoned cart email"),
+            ("Loyalty points and gift vouchers", "members' page"),
+        ),
+    ),
+    PromiseSpec(
+        "Christmas delivery cutoff",
+        PromiseKind.CUTOFF,
+        "Order by 2 pm on 18 December for delivery before Christmas.",
+        "2 pm, 18 December",
+        "Holiday shipping cutoff sign-off",
+        (
+            ("Delivery exceptions and address changes", "delivery exception emails"),
+            ("Order status enquiries with warehouse", "support macros › Christmas orders"),
+        ),
+    ),
+]
+# A promise the store changed that many days ago, to what: the places that repeat it were
+# re-checked since by the owners of the tasks named, and not yet by the others.
+PROMISE_CHANGES: dict[str, tuple[int, dict[str, Any], list[str]]] = {
+    "Free returns": (
+        18,
+        {
+            "wording": "Return anything unused within 30 days of delivery for a full refund.",
+            "value": "30 days",
+        },
+        ["Refund policy to support scripts"],
+    ),
 }

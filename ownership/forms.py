@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.urls import reverse_lazy
 
 from config.form_fields import MultilineField
 from ownership.assignments import KEEP, REMOVE
@@ -16,7 +17,7 @@ from ownership.sheets.files import too_large
 from tasks_registry import rhythms
 from tasks_registry.completions import SKIP_REASON_MAX
 from tasks_registry.forms import MetricValueField, RhythmPickerForm
-from tasks_registry.models import Criticality, Metric, Stage, Task
+from tasks_registry.models import Criticality, Metric, Promise, PromiseKind, Stage, Task
 
 
 class PersonField(forms.CharField):
@@ -487,3 +488,101 @@ class ChangeFiltersForm(forms.Form):
             if value:
                 kept[name] = value
         return kept.urlencode()
+
+
+class TaskField(forms.CharField):
+    """A task on the map typed by its name (however spelt), as the type-ahead offers it: the
+    tasks its words mean fill the <datalist> named `options` (ownership/_task_options.html)."""
+
+    def __init__(self, *, options: str, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 200)
+        attrs = {
+            "autocomplete": "off",
+            "placeholder": "A few of the task's words",
+            "list": options,
+            "data-hx-get": reverse_lazy("ownership:task_suggest"),
+            "data-hx-trigger": "input changed delay:200ms",
+            "data-hx-target": f"#{options}",
+            "data-hx-swap": "innerHTML",
+            "data-hx-sync": "this:replace",
+        }
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.name if isinstance(value, Task) else value
+
+    def clean(self, value: Any) -> Task | None:
+        text = " ".join((super().clean(value) or "").split())
+        if not text:
+            return None
+        task = Task.objects.filter(name__iexact=text, is_active=True).first()
+        if task is None:
+            raise ValidationError(
+                f"No task on the map is called “{text}”: type a few of its words and pick it "
+                "from the list.",
+                code="unknown_task",
+            )
+        return task
+
+
+class PromiseForm(forms.Form):
+    """A promise: what customers are told, its kind and value, and the task accountable for
+    it."""
+
+    name = forms.CharField(
+        max_length=200, help_text="How the team calls it, e.g. “Delivery within 3 business days”."
+    )
+    kind = forms.ChoiceField(choices=PromiseKind.choices)
+    wording = MultilineField(
+        max_length=2000,
+        help_text="Word for word, as customers read it.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    value = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="The figure in it, e.g. “3 business days”, “£50”, “2 pm on 20 Dec”.",
+    )
+    owning_task = TaskField(
+        label="Owning task",
+        help_text="The task accountable for the promise.",
+        options="owning-task-options",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    FIELDS = ("name", "kind", "wording", "value", "owning_task")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty wording or owning task is refused with the write function's own words.
+        self.fields["wording"].required = False
+        self.fields["owning_task"].required = False
+
+    @classmethod
+    def initial_for(cls, promise: Promise) -> dict:
+        initial = {name: getattr(promise, name) for name in cls.FIELDS}
+        initial["version"] = promise.version
+        return initial
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class PromisePlaceForm(forms.Form):
+    """A task that repeats the promise, and where."""
+
+    task = TaskField(
+        help_text="The task that keeps the place up to date.", options="place-task-options"
+    )
+    place = forms.CharField(
+        label="Where it appears",
+        max_length=200,
+        help_text="e.g. “order confirmation email”, “FAQ › Shipping”, “checkout banner”.",
+    )
+
+
+class PlaceUpdatedForm(forms.Form):
+    """The owner's word that the place says the promise's wording, as of the version shown."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

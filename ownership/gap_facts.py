@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -18,7 +19,7 @@ from ownership.derived import receivers_paused
 from ownership.models import Assignment, GapFacts, Person, Role
 from ownership.vagueness import is_vague
 from tasks_registry.due import next_due_moved
-from tasks_registry.models import Completion, Metric, Stage, Task
+from tasks_registry.models import Completion, Metric, Promise, PromiseLink, Stage, Task
 
 # Roles of people who do or check the work: with any of them and no owner, the task has helpers
 # but nobody accountable. Escalation, consulted and informed people do not do the work.
@@ -128,6 +129,11 @@ def _refresh_batch(ids: list[int]) -> None:
     ).values_list("task_id", "due_on"):
         row = facts[task_id]
         row.due_done = row.due_done or row.next_due_on == day
+    unchecked = PromiseLink.objects.filter(task_id__in=facts).exclude(
+        checked_wording=F("promise__wording"), checked_value=F("promise__value")
+    )
+    for task_id in unchecked.values_list("task_id", flat=True):
+        facts[task_id].promises_unchecked += 1
     for task_id, row in facts.items():
         row.cross_team = len(teams[task_id]) > 1
     rows_of_ids.delete()
@@ -165,6 +171,19 @@ def _metric_saved(sender: type, instance: Metric, **kwargs: Any) -> None:
     # A new value or target may take every task that protects it off target, or back on.
     if not kwargs.get("created"):
         _refresh(Task.objects.filter(metric=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Promise, dispatch_uid="gap_facts_promise_saved")
+def _promise_saved(sender: type, instance: Promise, **kwargs: Any) -> None:
+    # A new wording or value puts every place that repeats it out of date.
+    if not kwargs.get("created"):
+        _refresh(PromiseLink.objects.filter(promise=instance).values_list("task_id", flat=True))
+
+
+@receiver(post_save, sender=PromiseLink, dispatch_uid="gap_facts_promise_link_saved")
+@receiver(post_delete, sender=PromiseLink, dispatch_uid="gap_facts_promise_link_deleted")
+def _promise_link_changed(sender: type, instance: PromiseLink, **kwargs: Any) -> None:
+    _refresh([instance.task_id])
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="gap_facts_assignment_saved")

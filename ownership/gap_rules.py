@@ -51,6 +51,8 @@ from tasks_registry.models import (
     Completion,
     Criticality,
     Metric,
+    Promise,
+    PromiseLink,
     Stage,
     Task,
     Unit,
@@ -114,6 +116,26 @@ class MetricFacts(NamedTuple):
         return target_words(Unit(self.unit), self.direction, self.target)
 
 
+class PromiseChange(NamedTuple):
+    """A promise the task repeats whose wording or value changed since its place was last
+    confirmed to say it."""
+
+    name: str
+    said: str  # the wording the place was last confirmed to say
+    wording: str  # the promise's wording now
+    said_value: str
+    value: str
+    place: str
+
+    @property
+    def words(self) -> str:
+        if self.said != self.wording:
+            change = f"from “{self.said}” to “{self.wording}”"
+        else:
+            change = f"from {self.said_value or 'no value'} to {self.value or 'no value'}"
+        return f"“{self.name}” changed {change}: re-check {self.place}."
+
+
 @dataclass(slots=True)
 class TaskGaps:
     """One task's gaps, with the facts to show them in words."""
@@ -144,6 +166,7 @@ class TaskGaps:
     # Named only where nobody owns it (the first few, by name): who to choose an owner from.
     helper_names: tuple[str, ...] = ()
     metric: MetricFacts | None = None
+    promise_changes: tuple[PromiseChange, ...] = ()
 
     @property
     def on(self) -> datetime.date:
@@ -355,6 +378,16 @@ NO_RHYTHM = GapRule(
     fixes=(RhythmFix,),
     uncovers=True,
 )
+PROMISE_CHANGED = GapRule(
+    code="promise_changed",
+    label="Promise changed: re-check",
+    meaning=(
+        "A promise it repeats to customers changed, and its owner has not said the place "
+        "was updated."
+    ),
+    sql="f.promises_unchecked > 0",
+    detail=lambda row: " ".join(change.words for change in row.promise_changes),
+)
 OVERLOADED_OWNER = GapRule(
     code="overloaded_owner",
     label="Overloaded owner",
@@ -453,6 +486,7 @@ RULES = GapRules(
     OWNER_DEPARTED,
     NO_BACKUP,
     OVERDUE,
+    PROMISE_CHANGED,
     VAGUE_DONE,
     NO_RHYTHM,
     OVERLOADED_OWNER,
@@ -530,6 +564,8 @@ def _vocabulary() -> dict[str, str]:
         "step": EscalationStep._meta.db_table,
         "policy": Policy._meta.db_table,
         "metric": Metric._meta.db_table,
+        "promise": Promise._meta.db_table,
+        "promise_link": PromiseLink._meta.db_table,
         "attest_cutoff": _attest_cutoff(),
         "owner": Role.OWNER.value,
         "helper_roles": ", ".join(f"'{role}'" for role in sorted(HELPER_ROLES)),
@@ -800,6 +836,23 @@ _HELPER_NAMES = """
 """
 
 
+# The promises it repeats that changed since its place was confirmed, each as its fields joined
+# by one character no text holds, and the promises by another ({join_changes}).
+_PROMISE_CHANGES = """,
+               CASE WHEN f.promises_unchecked > 0 THEN (
+                   SELECT {join_changes}
+                   FROM (SELECT pr.name || chr(31) || pl.checked_wording || chr(31)
+                                || pr.wording || chr(31) || pl.checked_value || chr(31)
+                                || pr.value || chr(31) || pl.place AS change
+                         FROM {promise_link} pl JOIN {promise} pr ON pr.id = pl.promise_id
+                         WHERE pl.task_id = t.id AND (pl.checked_wording <> pr.wording
+                               OR pl.checked_value <> pr.value)
+                         ORDER BY pr.name) c
+               ) END
+"""
+_RECORD_SEPARATOR = chr(30)
+
+
 @functools.cache
 def _details_sql(whole: bool) -> str:
     """The details of the tasks given, in their order: a few, each with its own owner's load
@@ -811,6 +864,9 @@ def _details_sql(whole: bool) -> str:
         "string_agg(h.name, chr(31) ORDER BY h.name)"
         if postgres
         else "group_concat(h.name, char(31))"
+    )
+    vocabulary["join_changes"] = (
+        "string_agg(c.change, chr(30))" if postgres else "group_concat(c.change, char(30))"
     )
     owner_load = (
         "COALESCE(owner_load.critical, 0)" if whole else _OWNER_LOAD_OF_ROW.format_map(vocabulary)
@@ -829,6 +885,7 @@ def _details_sql(whole: bool) -> str:
                pol.attest_every_days,
                m.name, m.unit, m.direction, m.target, m.latest_value, m.latest_on, m.off_by,"""
         + _HELPER_NAMES
+        + (_PROMISE_CHANGES if postgres else _PROMISE_CHANGES.replace("chr(31)", "char(31)"))
         + _DETAIL_FACTS
         + _LAST_STEP
         + "LEFT JOIN {policy} pol ON pol.criticality = t.criticality\n"
@@ -892,6 +949,11 @@ def _task_gaps(row: tuple, report: GapReport) -> TaskGaps:
         report=report,
         metric=_metric(*row[32:39]),
         helper_names=tuple(row[39].split(_UNIT_SEPARATOR)) if row[39] else (),
+        promise_changes=tuple(
+            PromiseChange(*change.split(_UNIT_SEPARATOR))
+            for change in (row[40] or "").split(_RECORD_SEPARATOR)
+            if change
+        ),
     )
 
 

@@ -262,6 +262,8 @@ class GapFacts(models.Model):
     cross_team = models.BooleanField(default=False)
     # How far its metric's latest value is off target (Metric.off_by); None when on target.
     metric_off = models.FloatField(null=True)
+    # How many of the promises it repeats changed since its place was last confirmed to say them.
+    promises_unchecked = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -450,6 +452,7 @@ class MatchField(models.IntegerChoices):
     METRIC = 6, "metric"
     PEOPLE = 7, "people"
     DESCRIPTION = 8, "description"
+    PROMISE = 9, "promise it owns"
 
 
 class SearchPosting(models.Model):

@@ -1,8 +1,9 @@
 """The e-commerce starter map: the recurring tasks a store's ownership map starts from, by stage
 of the customer journey, each with the words people search it by, a suggested rhythm, a
 definition of done a second person can check, the metric it protects and the role that usually
-owns it. Applied, it makes the tasks without people: the dashboard then flags every one of them
-as having no owner, which is the work to do next.
+owns it; and the promises to customers most stores make, with the tasks that repeat them.
+Applied, it makes the tasks without people: the dashboard then flags every one of them as
+having no owner, which is the work to do next.
 
 The tasks come from the articles the product grew from: the recurring work of scaling stores
 (promo codes, product page alignment, shipping promises, returns notices, vendor letters…), the
@@ -25,7 +26,8 @@ from tasks_registry import rhythms
 from tasks_registry.changes import unique_slug
 from tasks_registry.due import refresh_next_due
 from tasks_registry.metrics import metric_named
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import PromiseKind, Stage, Task
+from tasks_registry.promises import PromiseSpec, ensure_promises
 
 REASON = "from the starter map"
 
@@ -680,6 +682,71 @@ TASKS = (
 )
 
 
+# The promises most stores make, each owned by the task accountable for it and repeated by the
+# tasks that keep the places customers read it: wordings to edit into the store's own.
+PROMISES = (
+    PromiseSpec(
+        "Delivery within 3 business days",
+        PromiseKind.DELIVERY_TIME,
+        "Orders placed before 2 pm arrive within 3 business days.",
+        "3 business days",
+        "Shipping promise consistency",
+        (
+            ("Delivery options at checkout", "checkout delivery options"),
+            ("Product page copy alignment", "product pages › Delivery line"),
+            ("Chatbot answers review", "chatbot › When will my order arrive?"),
+            ("Order status enquiries with warehouse", "support macros › Where is my order"),
+        ),
+    ),
+    PromiseSpec(
+        "Returns within 30 days",
+        PromiseKind.RETURN_WINDOW,
+        "Return any unused item within 30 days of delivery for a full refund.",
+        "30 days",
+        "Returns notices",
+        (
+            ("Refund policy to support scripts", "support macros › Returns"),
+            ("Chatbot answers review", "chatbot › How do I return something?"),
+            ("Product page copy alignment", "product pages › Returns line"),
+        ),
+    ),
+    PromiseSpec(
+        "Refunds within 5 business days",
+        PromiseKind.REFUND_TIME,
+        "Refunds reach your account within 5 business days of your return arriving.",
+        "5 business days",
+        "Refund processing",
+        (
+            ("Refund policy to support scripts", "support macros › Refunds"),
+            ("Returns notices", "return received email"),
+        ),
+    ),
+    PromiseSpec(
+        "Free delivery over £50",
+        PromiseKind.SHIPPING_THRESHOLD,
+        "Free standard delivery on orders over £50.",
+        "£50",
+        "Delivery options at checkout",
+        (
+            ("Campaign email send", "campaign email header"),
+            ("Abandoned cart emails", "abandoned cart email"),
+        ),
+    ),
+    PromiseSpec(
+        "Christmas delivery cutoff",
+        PromiseKind.CUTOFF,
+        "Order by 2 pm on 18 December for delivery before Christmas.",
+        "2 pm, 18 December",
+        "Holiday shipping cutoff sign-off",
+        (
+            ("Campaign email send", "campaign emails in December"),
+            ("Delivery options at checkout", "checkout banner"),
+            ("Chatbot answers review", "chatbot › Christmas delivery"),
+        ),
+    ),
+)
+
+
 def stages_offered() -> list[tuple[Stage, list[StarterTask]]]:
     """Every stage with the starter tasks for it, along the customer journey."""
     by_stage: dict[str, list[StarterTask]] = {}
@@ -723,4 +790,6 @@ def apply_starter_map(*, stages: list[Stage], by: AbstractBaseUser | None) -> li
         refresh_next_due(made)
         refresh_gap_facts(task.pk for task in made)
         reindex_tasks(task.pk for task in made)
+        # Those whose owning task is on the map now, with the places it has.
+        ensure_promises(PROMISES, by=by, reason=REASON)
     return made

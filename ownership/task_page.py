@@ -25,6 +25,7 @@ from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
 from ownership.models import Role
 from ownership.permissions import EDIT_MAP, may_confirm_done, may_pause
+from ownership.promise_places import task_places
 from ownership.time_travel import ownership_timeline
 from tasks_registry import due, rhythms
 from tasks_registry.completions import UNDO_WINDOW
@@ -36,7 +37,7 @@ from tasks_registry.models import Task
 TEMPLATE = "ownership/task_detail.html"
 # The parts of the page that show the task's facts: each is a partial of the template, and an
 # answer to a change in one of them carries the others out of band.
-LIVE_PARTS = ("summary", "gaps", "due", "metric", "people", "history")
+LIVE_PARTS = ("summary", "gaps", "due", "metric", "promises", "people", "history")
 # How far back the task's page draws its metric.
 METRIC_DAYS = 180
 
@@ -91,6 +92,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
     holder = chain.current.person_pk if chain and chain.current else None
     may_attest = owner is not None and owner.user_id == user.pk and task.is_active
     involved = [Involved(a.role, Contact.of(a.person)) for a in assignments]
+    promises_owned, promise_places = task_places(task, may_confirm=may_confirm)
     return {
         "task": task,
         "by_role": [(Role(role).label, held) for role, held in by_role.items()],
@@ -119,6 +121,8 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "failed_task": None,
         "learned": learned_phrases(task),
         "metric_chart": _metric_chart(task, today),
+        "promises_owned": promises_owned,
+        "promise_places": promise_places,
         "metric_form": (
             MetricValueForm(metric=task.metric)
             if task.metric and (may_confirm or may_edit)

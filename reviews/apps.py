@@ -6,4 +6,4 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
-        from reviews import campaign_following  # noqa: F401  (connects its receiver)
+        from reviews import campaign_following, promise_notices  # noqa: F401  (their receivers)

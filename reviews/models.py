@@ -5,7 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ownership.models import Attestation, EscalationStep, Person
-from tasks_registry.models import Campaign, Task
+from tasks_registry.models import Campaign, PromiseLink, Task
 
 
 class ReviewKind(models.TextChoices):
@@ -204,6 +204,7 @@ class NoticeKind(models.TextChoices):
     DIGEST = "digest", "Weekly digest"
     SUMMARY = "summary", "Review summary"
     PRE_REVIEW = "pre_review", "Your tasks before a review"
+    PROMISE_CHANGED = "promise_changed", "A promise changed: re-check"
 
 
 class Notice(models.Model):
@@ -229,6 +230,10 @@ class Notice(models.Model):
     # The owner's "something is wrong" it passes on to an ops lead.
     attestation = models.ForeignKey(
         Attestation, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    # The place repeating a changed promise it asks the task's owner to re-check.
+    promise_link = models.ForeignKey(
+        PromiseLink, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when a sender claims it, cleared again if sending fails; a claim older than

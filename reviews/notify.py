@@ -116,6 +116,7 @@ GROUPED = (
     NoticeKind.ATTEST,
     NoticeKind.ATTEST_PROBLEM,
     NoticeKind.PRE_REVIEW,
+    NoticeKind.PROMISE_CHANGED,
 )
 
 
@@ -140,7 +141,20 @@ def _section(notice: Notice, today: datetime.date) -> Message | None:
             "url": link(task.get_absolute_url()),
         }
         return _message("reviews/notices/attest_problem.txt", context)
+    if notice.kind == NoticeKind.PROMISE_CHANGED:
+        return _promise_section(notice)
     return _overdue_section(notice, today)
+
+
+def _promise_section(notice: Notice) -> Message | None:
+    """A changed promise the task repeats; None once its place was confirmed updated."""
+    place = notice.promise_link
+    if place is None or place.is_up_to_date:
+        return None
+    task = _task_of(notice)
+    url = link(task.get_absolute_url())
+    context = {"place": place, "promise": place.promise, "task": task, "url": url}
+    return _message("reviews/notices/promise_changed.txt", context)
 
 
 def _unattested(notice: Notice, today: datetime.date) -> list:
@@ -415,7 +429,7 @@ def deliver(notice_id: int) -> bool:
     if not _claim([notice_id], now):
         return False
     notice = Notice.objects.select_related(
-        "person", "session", "task", "step", "attestation__person"
+        "person", "session", "task", "step", "attestation__person", "promise_link__promise"
     ).get(pk=notice_id)
     batch = [notice]
     if notice.kind in GROUPED:
@@ -428,7 +442,9 @@ def deliver(notice_id: int) -> bool:
         claimed = _claim(waiting, now)
         batch += list(
             Notice.objects.filter(pk__in=claimed)
-            .select_related("person", "task", "step", "attestation__person")
+            .select_related(
+                "person", "task", "step", "attestation__person", "promise_link__promise"
+            )
             .order_by("pk")
         )
     ids = [each.pk for each in batch]

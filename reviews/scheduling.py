@@ -275,7 +275,7 @@ def _make_session(
             session.participants.set({person.pk for person in people})
             _add_items(session, items, carried=carried, report=report, now=now, by=by)
             # Each owner asked once to pre-review their tasks in it (pre_review.py).
-            session.notice_ids = _record_notices(pre_review.asks(session))
+            session.notice_ids = record_notices(pre_review.asks(session))
     except IntegrityError:
         log.info("%s was made by another sweep meanwhile", fields)
         return None
@@ -471,7 +471,7 @@ def take_baselines(now: datetime.datetime) -> int:
 # --- Notices -------------------------------------------------------------------------------
 
 
-def _record_notices(wanted: dict[str, dict]) -> list[int]:
+def record_notices(wanted: dict[str, dict]) -> list[int]:
     """Make the notices whose keys do not exist yet; the ids of those made."""
     if not wanted:
         return []
@@ -516,7 +516,7 @@ def session_reminders(today: datetime.date) -> list[int]:
                 "person_id": person_id,
                 "session": session,
             }
-    return _record_notices(wanted)
+    return record_notices(wanted)
 
 
 def escalations(report: GapReport) -> list[int]:
@@ -562,7 +562,7 @@ def attestation_asks(report: GapReport) -> list[int]:
                 continue
             pk = row.owner.pk
             oldest[pk] = min(oldest.get(pk, row.attest_by), row.attest_by)
-    return _record_notices(
+    return record_notices(
         {
             f"attest:person:{pk}:{day.isoformat()}": {
                 "kind": NoticeKind.ATTEST,
@@ -587,7 +587,7 @@ def attestation_problems(now: datetime.datetime) -> list[int]:
     if not problems:
         return []
     leads = list(_people_with(EDIT_MAP, today).values_list("pk", flat=True))
-    return _record_notices(
+    return record_notices(
         {
             f"attest-problem:{pk}:person:{lead}": {
                 "kind": NoticeKind.ATTEST_PROBLEM,
@@ -628,11 +628,11 @@ def weekly_digests(now: datetime.datetime) -> list[int]:
         }
         for person_id in people
     }
-    return _record_notices(wanted)
+    return record_notices(wanted)
 
 
 def summary_notices(session: ReviewSession, people: list[Person]) -> list[int]:
-    return _record_notices(
+    return record_notices(
         {
             f"summary:{session.pk}:person:{person_id}": {
                 "kind": NoticeKind.SUMMARY,

@@ -13,7 +13,15 @@ from django.utils import timezone
 from config.form_fields import MultilineField, add_errors
 from tasks_registry import due, rhythms
 from tasks_registry.metrics import parse_value, record_task_value, record_value
-from tasks_registry.models import Campaign, CampaignKind, Direction, Metric, MetricValue, Task, Unit
+from tasks_registry.models import (
+    Campaign,
+    CampaignKind,
+    Direction,
+    Metric,
+    MetricValue,
+    Task,
+    Unit,
+)
 from tasks_registry.rhythms import (
     AdHoc,
     BusinessDay,

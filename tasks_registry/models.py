@@ -416,3 +416,90 @@ class MetricValue(models.Model):
         """What the person who recorded it is told: "Refund delay: 2 days recorded for 4 Dec
         2026"."""
         return f"{self.metric.name}: {self.shown} recorded for {self.on:%-d %b %Y}."
+
+
+class PromiseKind(models.TextChoices):
+    DELIVERY_TIME = "delivery_time", "Delivery time"
+    RETURN_WINDOW = "return_window", "Return window"
+    REFUND_TIME = "refund_time", "Refund time"
+    SHIPPING_THRESHOLD = "shipping_threshold", "Free-shipping threshold"
+    CUTOFF = "cutoff", "Cutoff"
+    PRICE = "price", "Price"
+    OTHER = "other", "Other"
+
+
+class Promise(models.Model):
+    """Something the store tells its customers (delivery within 3 business days, returns within
+    30 days): its wording and value as they stand, and the task accountable for the promise
+    itself. The tasks that repeat it somewhere are its links (PromiseLink). Written through
+    tasks_registry/promises.py."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=PromiseKind.choices)
+    # What customers are told, word for word, and the figure in it ("3 business days").
+    wording = models.TextField()
+    value = models.CharField(max_length=100, blank=True)
+    owning_task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, related_name="promises_owned", verbose_name="owning task"
+    )
+    # When its wording or value last changed: the places repeating it are checked against it.
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped by every write through tasks_registry.promises; a stale edit form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="promise_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ownership:promise_detail", kwargs={"pk": self.pk})
+
+
+class PromiseLink(models.Model):
+    """A task that repeats a promise somewhere (the order confirmation email, FAQ › Shipping),
+    with the wording and value that place was last confirmed to say. While they differ from
+    the promise's, the task has the gap "promise changed: re-check"."""
+
+    promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="links")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="promise_links")
+    place = models.CharField("where it appears", max_length=200)
+    checked_wording = models.TextField(editable=False)
+    checked_value = models.CharField(max_length=100, blank=True, editable=False)
+    # Who last said the place says the promise's wording, and when (None: as linked).
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["promise", "task__name", "id"]
+        constraints = [
+            # One task repeats a promise in one entry: where it appears lists each place.
+            models.UniqueConstraint(fields=["promise", "task"], name="promise_link_once_per_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.promise} in {self.task} ({self.place})"
+
+    @property
+    def is_up_to_date(self) -> bool:
+        return (
+            self.checked_wording == self.promise.wording
+            and self.checked_value == self.promise.value
+        )

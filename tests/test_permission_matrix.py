@@ -87,6 +87,12 @@ MATRIX = {
     "ownership:team_detail": MEMBER,
     "ownership:changes": MEMBER,
     "ownership:people_suggest": MEMBER,
+    "ownership:task_suggest": MEMBER,
+    "ownership:promise_list": MEMBER,
+    "ownership:promise_detail": MEMBER,
+    # A task's owner or backup says its place was updated (the object rule:
+    # tests/ownership/test_promise_views.py).
+    "ownership:promise_place_updated": MEMBER,
     "reviews:session_list": MEMBER,
     "reviews:session": MEMBER,
     "reviews:summary": MEMBER,
@@ -109,6 +115,10 @@ MATRIX = {
     "tasks_registry:metric_edit": OPS_LEAD,
     "tasks_registry:metric_value_create": OPS_LEAD,
     "tasks_registry:metric_values_import": OPS_LEAD,
+    "ownership:promise_create": OPS_LEAD,
+    "ownership:promise_edit": OPS_LEAD,
+    "ownership:promise_place_add": OPS_LEAD,
+    "ownership:promise_place_remove": OPS_LEAD,
     "tasks_registry:campaign_edit": OPS_LEAD,
     "tasks_registry:campaign_delete": OPS_LEAD,
     "ownership:import_upload": OPS_LEAD,

@@ -3,7 +3,7 @@ nobody does, and why it matched; and the same as data, for the command and the A
 
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -15,9 +15,10 @@ from config.rendering import TemplateFields
 from ownership.acting import Acting, acting_owner
 from ownership.answerer import Answerer, Fallbacks, Involved, answerer
 from ownership.contacts import Contact
+from ownership.lookup.index import promise_lines
 from ownership.lookup.words import PAIR, stem, tokens
 from ownership.models import MatchField, Role
-from tasks_registry.models import Criticality
+from tasks_registry.models import Criticality, Promise
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,16 @@ class TaskCard(TemplateFields):
 
     def get_criticality_display(self) -> str:
         return Criticality(self.criticality).label
+
+
+@dataclass(frozen=True)
+class PromiseCard:
+    """A promise the task owns, as an answer shows it."""
+
+    name: str
+    wording: str
+    value: str
+    url: str
 
 
 _VIA = {"synonym": " (synonym)", "correction": " (spelling)", "prefix": "…"}
@@ -80,6 +91,8 @@ class Answer(TemplateFields):
     # The earliest occurrence not yet confirmed done (Task.next_due_on): past, it is overdue.
     next_due: datetime.date | None = None
     matched: list[Match] = field(default_factory=list)
+    # The promises to customers it owns that the words were found in (with_promises).
+    promises: tuple[PromiseCard, ...] = ()
 
     @cached_property
     def why(self) -> list[str]:
@@ -262,4 +275,42 @@ def answer_data(
         "rhythm": task.rhythm,
         "next_due": answer.next_due.isoformat() if answer.next_due else None,
         "matched": [match.as_data() for match in answer.matched],
+        "promises": [
+            {"name": p.name, "wording": p.wording, "value": p.value, "url": f"{base}{p.url}"}
+            for p in answer.promises
+        ],
     }
+
+
+def with_promises(answers: list[Answer]) -> list[Answer]:
+    """The answers found by the words of a promise their task owns, with those promises, and
+    each such match naming the promise: one statement, only when some answer needs it."""
+    field_label = MatchField.PROMISE.label
+    wanted = [a.task.pk for a in answers if any(m.field == field_label for m in a.matched)]
+    if not wanted:
+        return answers
+    owned: dict[int, list[tuple[Promise, frozenset[str]]]] = {}
+    for promise in Promise.objects.filter(owning_task_id__in=wanted).order_by("name"):
+        lines = promise_lines(promise.name, promise.kind, promise.wording, promise.value)
+        found = frozenset().union(*(_line_terms(line) for line in lines))
+        owned.setdefault(promise.owning_task_id, []).append((promise, found))
+    shown = []
+    for answer in answers:
+        promises = owned.get(answer.task.pk)
+        if not promises:
+            shown.append(answer)
+            continue
+        matched, used = [], {}
+        for match in answer.matched:
+            if match.field == field_label:
+                wanted_terms = set(match.term.split(PAIR))
+                hit = next((p for p, terms in promises if wanted_terms <= terms), None)
+                if hit is not None:
+                    used[hit.pk] = hit
+                    match = replace(match, text=hit.name)
+            matched.append(match)
+        cards = tuple(
+            PromiseCard(p.name, p.wording, p.value, p.get_absolute_url()) for p in used.values()
+        )
+        shown.append(replace(answer, matched=matched, promises=cards))
+    return shown

@@ -8,7 +8,8 @@ lengths rather than the map's averages, so that saving one task rewrites only it
 How rare a term is (inverse document frequency) is applied when ranking, from SearchTerm.
 
 The fields (MatchField): the name and aliases weigh most, then words people learned to use for
-the task, the definition of done, systems, metric, people and teams, and the description least.
+the task, the promises to customers it owns, the definition of done, systems, metric, people and
+teams, and the description least.
 Neighbouring terms of the name, aliases, learned words and definition of done are indexed as
 pairs too, so that words typed together rank text where they stand together.
 """
@@ -36,7 +37,7 @@ from ownership.models import (
     TaskPhrase,
     Team,
 )
-from tasks_registry.models import Metric, Task, split_lines
+from tasks_registry.models import Metric, Promise, PromiseKind, Task, split_lines
 
 CRITICALITY_RANK = {"critical": 0, "high": 1, "normal": 2}
 ALL_TASKS = ""  # SearchTerm's row for the number of active tasks
@@ -60,6 +61,8 @@ FIELD_WEIGHTS = {
     MatchField.METRIC: FieldWeight(1.0, 3, 0.5, False),
     MatchField.PEOPLE: FieldWeight(0.8, 8, 0.5, False),
     MatchField.DESCRIPTION: FieldWeight(0.6, 15, 0.75, False),
+    # "How many days for returns": the promise's name, wording and value find its owning task.
+    MatchField.PROMISE: FieldWeight(2.0, 12, 0.75, True),
 }
 
 
@@ -88,7 +91,14 @@ def metric_name(task: Task) -> str:
     return task.metric.name if task.metric_id is not None and task.metric else ""
 
 
-def task_fields(task: Task, people: list[str], learned: list[str]) -> dict[MatchField, list[str]]:
+def promise_lines(name: str, kind: str, wording: str, value: str) -> list[str]:
+    """A promise as the lookup reads it: each line one place a term may be found."""
+    return [name, f"{PromiseKind(kind).label} {value}", wording]
+
+
+def task_fields(
+    task: Task, people: list[str], learned: list[str], promises: list[str] | None = None
+) -> dict[MatchField, list[str]]:
     return {
         MatchField.NAME: _field_terms(MatchField.NAME, [task.name]),
         MatchField.ALIAS: _field_terms(MatchField.ALIAS, task.alias_list),
@@ -98,6 +108,7 @@ def task_fields(task: Task, people: list[str], learned: list[str]) -> dict[Match
         MatchField.METRIC: _field_terms(MatchField.METRIC, [metric_name(task)]),
         MatchField.PEOPLE: _field_terms(MatchField.PEOPLE, people),
         MatchField.DESCRIPTION: _field_terms(MatchField.DESCRIPTION, [task.description]),
+        MatchField.PROMISE: _field_terms(MatchField.PROMISE, promises or []),
     }
 
 
@@ -156,6 +167,11 @@ def _reindex_batch(ids: list[int], vocabulary: set[str]) -> set[str]:
         task_id__in=ids, status=PhraseStatus.LEARNED
     ).values_list("task_id", "words"):
         learned[task_id].append(words)
+    promises: dict[int, list[str]] = defaultdict(list)
+    for task_id, *promise in Promise.objects.filter(owning_task_id__in=ids).values_list(
+        "owning_task_id", "name", "kind", "wording", "value"
+    ):
+        promises[task_id].extend(promise_lines(*promise))
 
     tasks = list(
         Task.objects.filter(pk__in=ids)
@@ -182,14 +198,18 @@ def _reindex_batch(ids: list[int], vocabulary: set[str]) -> set[str]:
             renamed.append(task)
         if not task.is_active:  # retired tasks answer no lookups
             continue
-        fields = task_fields(task, people[task.pk], learned[task.pk])
+        fields = task_fields(task, people[task.pk], learned[task.pk], promises[task.pk])
         rank = CRITICALITY_RANK.get(task.criticality, len(CRITICALITY_RANK))
         for term, (weight, field) in posting_weights(fields).items():
             postings.append((term, task.pk, weight, int(field), rank))
         for text in [task.name, *task.alias_list, task.definition_of_done, *people[task.pk]]:
             vocabulary.update(word for word in tokens(text) if len(word) >= 3)
         vocabulary.update(
-            tokens(" ".join([*task.system_list, metric_name(task), task.description]))
+            tokens(
+                " ".join(
+                    [*task.system_list, metric_name(task), task.description, *promises[task.pk]]
+                )
+            )
         )
     Task.objects.bulk_update(renamed, ["search_names"], batch_size=1000)
     old_terms = set(
@@ -284,6 +304,17 @@ def _metric_saved(sender: type, instance: Metric, **kwargs: Any) -> None:
     if kwargs.get("created") or (fields is not None and "name" not in fields):
         return
     _reindex(Task.objects.filter(metric=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Promise, dispatch_uid="search_index_promise_saved")
+@receiver(post_delete, sender=Promise, dispatch_uid="search_index_promise_deleted")
+def _promise_changed(sender: type, instance: Promise, **kwargs: Any) -> None:
+    # Found through the task that owns it, and the one that did before a new owner.
+    owners = {instance.owning_task_id}
+    if "owning_task" in (kwargs.get("update_fields") or ()):
+        before = instance.history.order_by("-history_date", "-history_id")[1:2]
+        owners.update(before.values_list("owning_task_id", flat=True))
+    _reindex(owners)
 
 
 @receiver(post_save, sender=Team, dispatch_uid="search_index_team_saved")

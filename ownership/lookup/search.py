@@ -14,7 +14,7 @@ from django.contrib.postgres.search import TrigramWordDistance
 from django.utils import timezone
 
 from ownership.lookup import ranking
-from ownership.lookup.answers import Answer, Match, answers_from_rows
+from ownership.lookup.answers import Answer, Match, answers_from_rows, with_promises
 from ownership.lookup.index import uses_postgres
 from tasks_registry import patterns
 from tasks_registry.models import Task, TaskPattern
@@ -49,6 +49,7 @@ def lookup(query: str, *, limit: int = 8, on: datetime.date | None = None) -> Lo
     if not parsed.words and not by_pattern:
         return LookupResult(query, [], [], [])
     answers = answers_from_rows(ranking.rank(parsed, limit, list(by_pattern)), parsed.groups, on)
+    answers = with_promises(answers)
     if by_pattern:
         ident = patterns.identifier(query)
         for answer in answers:

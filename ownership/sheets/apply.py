@@ -23,7 +23,8 @@ from tasks_registry import rhythm_spans
 from tasks_registry.changes import claim_patterns
 from tasks_registry.due import refresh_next_due
 from tasks_registry.metrics import metric_named
-from tasks_registry.models import Metric, PreviousSlug, Task
+from tasks_registry.models import Metric, PreviousSlug, Promise, Task
+from tasks_registry.promises import link_task, unlink, update_link
 
 _BATCH = 1000
 
@@ -67,6 +68,7 @@ def apply_import(
         said(60, "Setting owners and backups")
         _assign_new_tasks(created, people, by, reason)
         _reassign_existing(updated, people, by, reason)
+        _place_promises(created + updated, by, reason)
         said(75, "Working out due dates and the search index")
         touched = [row.task for row in created + updated]
         for row in created + updated:
@@ -172,6 +174,24 @@ def _update_tasks(rows: list[RowPlan], by, reason: str) -> list[RowPlan]:
             default_change_reason=reason,
         )
     return rows
+
+
+def _place_promises(rows: list[RowPlan], by, reason: str) -> None:
+    """The promises each row's task repeats, through the promises' write functions: a handful
+    of places a sheet, where tasks are thousands."""
+    for row in rows:
+        if row.promises is None or row.task is None:
+            continue
+        current = {link.promise_id: link for link in row.task.promise_links.all()}
+        for promise_id, link in current.items():
+            if promise_id not in row.promises:
+                unlink(link=link, by=by, reason=reason)
+            elif link.place != row.promises[promise_id]:
+                update_link(link=link, place=row.promises[promise_id], by=by, reason=reason)
+        promises = Promise.objects.in_bulk([pk for pk in row.promises if pk not in current])
+        for promise_id, promise in promises.items():
+            place = row.promises[promise_id]
+            link_task(promise=promise, task=row.task, place=place, by=by, reason=reason)
 
 
 def _person_id(ref: PersonRef, people: dict[str, int]) -> int:

@@ -31,6 +31,7 @@ COLUMNS = (
     Column("patterns", "Patterns", several=True),
     Column("systems", "Systems", several=True),
     Column("metric", "Metric"),
+    Column("promises", "Promises", several=True),
     Column("description", "Description"),
 )
 BY_NAME = {column.name: column for column in COLUMNS}
@@ -51,6 +52,7 @@ _SYNONYMS = {
     "pattern": "patterns",
     "system": "systems",
     "operational_metric": "metric",
+    "promise": "promises",
     "journey_stage": "stage",
 }
 _NOT_A_WORD = re.compile(r"[^a-z0-9]+")
@@ -110,6 +112,25 @@ def split_people(cell: str) -> list[str]:
             current.append(char)
     parts.append("".join(current))
     return [part.strip() for part in parts if part.strip()]
+
+
+def promise_cell(name: str, place: str) -> str:
+    """A promise a task repeats, and where: “Free returns (support macros › Returns)”."""
+    return f"{name} ({place})"
+
+
+def split_promise(item: str, known: set[str]) -> tuple[str, str]:
+    """A promises cell's item as the promise's name and where it appears ("" if not said). A
+    name that itself ends in brackets, “Free delivery (UK)”, is a name when the map has it."""
+    item = item.strip()
+    if not item.endswith(")") or item.lower() in known:
+        return item, ""
+    depth = 0
+    for at in range(len(item) - 1, -1, -1):  # back to the bracket that opens the last one
+        depth += {")": 1, "(": -1}.get(item[at], 0)
+        if depth == 0:
+            return item[:at].strip(), " ".join(item[at + 1 : -1].split())
+    return item, ""
 
 
 def join_words(values: list[str]) -> str:

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 
 from ownership.map import RACI_LETTERS, RaciMatrix
 from ownership.models import Assignment, Person, Role
-from ownership.sheets.columns import COLUMNS, HEADER, LABELS, join_words
-from tasks_registry.models import Task
+from ownership.sheets.columns import COLUMNS, HEADER, LABELS, join_words, promise_cell
+from tasks_registry.models import PromiseLink, Task
 
 
 def person_cell(person: Person) -> str:
@@ -17,7 +17,7 @@ def person_cell(person: Person) -> str:
 
 
 def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
-    """One row per task in stage and name order; two queries."""
+    """One row per task in stage and name order; three queries."""
     tasks = list(tasks.select_related("stage", "metric").order_by("stage__order", "name", "pk"))
     people: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
     ids = [task.pk for task in tasks]
@@ -29,6 +29,13 @@ def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
         )
         for assignment in assignments:
             people[assignment.task_id][assignment.role].append(assignment.person)
+    promises: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        links = PromiseLink.objects.filter(task_id__in=ids[start : start + 900]).order_by(
+            "promise__name", "pk"
+        )
+        for task_id, name, place in links.values_list("task_id", "promise__name", "place"):
+            promises[task_id].append(promise_cell(name, place))
     rows = []
     for task in tasks:
         cells = {
@@ -41,6 +48,7 @@ def map_table(tasks: QuerySet[Task]) -> tuple[list[str], list[list[str]]]:
             "patterns": join_words(task.pattern_list),
             "systems": join_words(task.system_list),
             "metric": task.metric.name if task.metric else "",
+            "promises": join_words(promises[task.pk]),
             "description": task.description,
         }
         for column in COLUMNS:

@@ -22,7 +22,9 @@ from ownership.sheets.columns import (
     column_of,
     looks_like_formula,
     normalise_text,
+    promise_cell,
     split_people,
+    split_promise,
     split_words,
     unescape,
 )
@@ -30,7 +32,15 @@ from ownership.sheets.files import Table
 from tasks_registry import rhythms
 from tasks_registry.changes import EDITABLE_FIELDS, pattern_lines
 from tasks_registry.metrics import name_key
-from tasks_registry.models import Criticality, Stage, Task, TaskPattern, split_lines
+from tasks_registry.models import (
+    Criticality,
+    Promise,
+    PromiseLink,
+    Stage,
+    Task,
+    TaskPattern,
+    split_lines,
+)
 
 _NAMED_EMAIL = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]*)>$")
 _MAX = {"task": 200, "metric": 100, "person": 150, "email": 254}
@@ -66,6 +76,8 @@ class RowPlan:
     people: dict[Role, list[PersonRef]] = field(default_factory=dict)  # roles to set
     changes: list[str] = field(default_factory=list)  # in words, for the preview
     action: str = "create"  # or "update", "unchanged": decided by the dry run
+    # The promises it repeats, by id, with where (None: the sheet leaves them as they are).
+    promises: dict[int, str] | None = None
 
 
 @dataclass
@@ -148,6 +160,14 @@ class _Map:
                 task_id__in=ids[start : start + 900]
             ).values_list("task_id", "role", "person_id"):
                 self.assigned[task_id][Role(role)].append(person_id)
+        # A store makes a handful of promises: all of them, and the places the tasks hold.
+        self.promise_by_name = {p.name.lower(): p for p in Promise.objects.only("name")}
+        self.places: dict[int, dict[int, str]] = defaultdict(dict)
+        for start in range(0, len(ids), 900):
+            for task_id, promise_id, place in PromiseLink.objects.filter(
+                task_id__in=ids[start : start + 900]
+            ).values_list("task_id", "promise_id", "place"):
+                self.places[task_id][promise_id] = place
 
     def task_named(self, name: str) -> Task | None:
         return self.task_by_name.get(name.lower()) or self.task_by_slug.get(name.lower())
@@ -356,6 +376,8 @@ class _Planner:
             claimed = self._patterns(number, cells["patterns"], task, map_)
             if claimed is not None:
                 values["patterns"] = claimed
+        if "promises" in cells:
+            values["promises"] = self._promises(number, cells["promises"], task, map_)
         if "metric" in cells:
             if len(cells["metric"]) > _MAX["metric"]:
                 self.problem(number, "metric", f"A metric is at most {_MAX['metric']} characters.")
@@ -363,6 +385,49 @@ class _Planner:
                 # A name: a metric the map lacks is made when the sheet is applied.
                 values["metric"] = " ".join(cells["metric"].split())
         return values
+
+    def _promises(self, number: int, cell: str, task: Task | None, map_: _Map) -> dict[int, str]:
+        """The promises a row's task repeats, each on the map, with where (what the task says
+        already if the cell does not)."""
+        found: dict[int, str] = {}
+        held = map_.places.get(task.pk, {}) if task is not None else {}
+        for item in split_words(cell):
+            name, place = split_promise(item, set(map_.promise_by_name))
+            promise = map_.promise_by_name.get(name.lower())
+            if promise is None:
+                closest = difflib.get_close_matches(
+                    name.lower(), list(map_.promise_by_name), n=1, cutoff=0.6
+                )
+                hint = (
+                    f" Did you mean “{map_.promise_by_name[closest[0]].name}”?" if closest else ""
+                )
+                self.problem(
+                    number,
+                    "promises",
+                    f"There is no promise “{name}”.{hint} Add it on the Promises page first.",
+                )
+                continue
+            place = place or held.get(promise.pk, "")
+            if not place:
+                self.problem(
+                    number,
+                    "promises",
+                    f"Say where the task repeats “{promise.name}”: "
+                    f"“{promise_cell(promise.name, 'FAQ › Shipping')}”.",
+                )
+            elif len(place) > 200:
+                self.problem(number, "promises", "Where it appears is at most 200 characters.")
+            elif promise.pk in found:
+                self.problem(number, "promises", f"“{promise.name}” is named twice.")
+            else:
+                found[promise.pk] = place
+        return found
+
+
+def _promises_shown(places: dict[int, str], map_: _Map) -> str:
+    names = {promise.pk: promise.name for promise in map_.promise_by_name.values()}
+    cells = sorted(promise_cell(names[pk], place) for pk, place in places.items())
+    return "; ".join(cells) or "(none)"
 
 
 def usable_cell(raw: str) -> str | None:
@@ -552,6 +617,12 @@ def _describe(
     map_: _Map,
 ) -> None:
     task = plan.task
+    promises = values.pop("promises", None)
+    if promises is not None and promises != (map_.places.get(task.pk, {}) if task else {}):
+        plan.promises = promises
+        if task is not None:
+            was = _promises_shown(map_.places.get(task.pk, {}), map_)
+            plan.changes.append(f"Promises: {was} → {_promises_shown(promises, map_)}")
     if task is None:
         plan.values = values
         plan.people = {role: refs for role, refs in people.items() if refs}

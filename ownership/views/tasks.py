@@ -21,6 +21,17 @@ LIVE_RESULTS, PAGE_RESULTS = 5, 10
 
 @require_GET
 @permission_required(VIEW_MAP, raise_exception=True)
+def task_suggest(request: HttpRequest) -> HttpResponse:
+    """Options for a task type-ahead (a <datalist>): the tasks the typed words mean, as the
+    lookup ranks them, by their exact names. The field sends its value under its own name."""
+    typed = str(next(iter(request.GET.values()), "")) if len(request.GET) == 1 else ""
+    answers = lookup(typed, limit=8).answers if typed.strip() else []
+    context = {"tasks": [answer.task for answer in answers]}
+    return render(request, "ownership/_task_options.html", context)
+
+
+@require_GET
+@permission_required(VIEW_MAP, raise_exception=True)
 def task_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     stages = list(Stage.objects.all())

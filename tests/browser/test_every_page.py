@@ -7,7 +7,7 @@ down to the narrowest phone (360 px)."""
 import pytest
 from django.utils import timezone
 
-from tasks_registry.models import Metric
+from tasks_registry.models import Metric, Promise
 from tests.browser.conftest import AXE, _signed_in, once_whatever_the_database
 from tests.conftest import require_service
 
@@ -17,9 +17,16 @@ SCREENS = {"desktop-light": (1280, "light"), "phone-dark": (390, "dark")}
 ROLES = ["member", "opslead", "manager"]
 # Reached from a page rather than the header, and among the heaviest: the RACI matrix, and a
 # task with everything on it (an overdue occurrence, its escalation, people, history).
-ALSO = ["/map/raci", "/tasks/pricing-updates/", "/tasks/refund-processing/"]
-# Reached from the Metrics page by those who add metrics and import their values.
-EDITORS_ALSO = ["/metrics/new", "/metrics/import"]
+ALSO = [
+    "/map/raci",
+    "/tasks/pricing-updates/",
+    "/tasks/refund-processing/",
+    # A place repeating a promise that changed since, and a task that owns promises.
+    "/tasks/product-page-copy-alignment/",
+    "/tasks/delivery-options-at-checkout/",
+]
+# Reached from the Metrics and Promises pages by those who add and edit them.
+EDITORS_ALSO = ["/metrics/new", "/metrics/import", "/promises/new"]
 
 
 def _nav_links(page) -> list[str]:
@@ -63,11 +70,12 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
         page = _signed_in(context.new_page(), live_server.url, role, "ownermap-demo")
         found: dict[str, list[str]] = {}
         metric = Metric.objects.get(name="Refund delay").get_absolute_url()
+        promise = Promise.objects.get(name="Free returns").get_absolute_url()
         # A task as it was: the demo's history begins today.
         today = f"{timezone.localdate():%Y-%m-%d}"
         as_of = [f"/tasks/pricing-updates/?as_of={today}", f"/map/?as_of={today}"]
-        editors = EDITORS_ALSO if role != "member" else []
-        for path in [*_nav_links(page), *ALSO, metric, *as_of, *editors]:
+        editors = [*EDITORS_ALSO, f"{promise}edit"] if role != "member" else []
+        for path in [*_nav_links(page), *ALSO, metric, promise, *as_of, *editors]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
             _open_everything(page, path)

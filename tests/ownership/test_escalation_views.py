@@ -246,11 +246,11 @@ def test_an_escalated_task_page_costs_the_same_queries_however_long_its_chain(
     # The page's own (tests/ownership/test_task_views.py), and, as it is overdue, its chain:
     # its steps, its pauses, the last step of its earlier chains, the policies, its people and
     # the map's version (for who answers last), then whether the reader may say "I'm on it".
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(29):
         response = client.get(task.get_absolute_url())
     assert response.status_code == 200
     for day in (4, 7, 14, 21):
         scheduling.sweep(datetime.datetime(2026, 12, day, 8, tzinfo=datetime.UTC))
     assert task.escalation_steps.count() == 5
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(29):
         client.get(task.get_absolute_url())

@@ -61,6 +61,7 @@ def test_an_owner_picked_on_the_task_page_shows_in_the_card_the_gaps_and_the_his
         "task-summary": "oob",
         "task-due": "oob",
         "task-metric": "oob",
+        "task-promises": "oob",
         "people": "oob",
         "task-history": "oob",
     }

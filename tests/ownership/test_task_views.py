@@ -188,10 +188,11 @@ def test_the_task_page_query_count_does_not_grow_with_people_or_history(
     # rules, one for their details), stages, task history, assignment history, the completions
     # of its occurrences, its latest completions, whether the reader may confirm it done,
     # completion history, its attestations and its "I'm on it"s (the history's words), the words
-    # people learned to call it, who held its owner and backup over time; and, as nobody owns
+    # people learned to call it, who held its owner and backup over time, the promises it owns
+    # and the places where it repeats promises; and, as nobody owns
     # it and nobody's team is at work on it, who answers for it: the map's version and the
     # stage's team leads (cached on it), then the ops leads' default (ownership/answerer.py)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(23):
         response = member_client.get(task.get_absolute_url())
     assert response.status_code == 200
 

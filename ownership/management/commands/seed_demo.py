@@ -23,7 +23,8 @@ from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.metrics import metric_named, record_value
-from tasks_registry.models import Campaign, Completion, MetricValue, Stage, Task
+from tasks_registry.models import Campaign, Completion, MetricValue, Promise, Stage, Task
+from tasks_registry.promises import confirm_updated, ensure_promises, update_promise
 
 REASON = "demo data"
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 self._accounts(people)
                 self._completions(today)
                 self._metric_values(today)
+                self._promises()
             # Whatever wrote the database before (the owners' confirmations are backdated in
             # bulk), the demo's tasks answer lookups and show their gaps afterwards.
             rebuild_gap_facts()
@@ -220,6 +222,26 @@ class Command(BaseCommand):
                 record_value(
                     metric=metric, value=Decimal(value), on=on, by=by, via=MetricValue.Via.IMPORT
                 )
+
+    def _promises(self) -> None:
+        """The store's promises, and the change it made to one a few weeks ago, re-checked
+        by some of the places that repeat it: once."""
+        by = get_user_model().objects.get(username="opslead")
+        ensure_promises(demo_data.PROMISES, by=by, reason=REASON)
+        for name, (days_ago, changes, rechecked) in demo_data.PROMISE_CHANGES.items():
+            promise = Promise.objects.get(name=name)
+            if promise.version > 1:
+                continue
+            changed = update_promise(promise=promise, by=by, reason=REASON, **changes)
+            when = timezone.now() - datetime.timedelta(days=days_ago)
+            # The demo's past: dated the day the store made the change, as its history says.
+            Promise.objects.filter(pk=promise.pk).update(changed_at=when)
+            latest = changed.history.latest().history_id
+            changed.history.filter(history_id=latest).update(history_date=when)
+            for place in changed.links.select_related("task").filter(task__name__in=rechecked):
+                owner = Assignment.objects.get(task=place.task, role=Role.OWNER).person
+                if owner.user is not None:
+                    confirm_updated(link=place, by=owner.user, expected_version=changed.version)
 
     def _completions(self, today: datetime.date) -> None:
         """Rhythms counted from TRACKED_DAYS ago, and their past occurrences confirmed by
