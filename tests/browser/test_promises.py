@@ -57,9 +57,7 @@ def test_a_changed_promise_flags_its_places_until_each_owner_updates_theirs(
     told = Notice.objects.filter(
         kind=NoticeKind.PROMISE_CHANGED, promise_link__promise__name__startswith="Delivery"
     )
-    assert sorted(told.values_list("person__user__username", flat=True)) == sorted(
-        PLACES.values()
-    )
+    assert sorted(told.values_list("person__user__username", flat=True)) == sorted(PLACES.values())
 
     page.goto(f"{live_server.url}/?rule=promise_changed")
     expect(page.locator("main")).to_contain_text("Promise changed: re-check")
