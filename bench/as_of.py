@@ -115,6 +115,7 @@ def main() -> None:
                 )
             for _ in range(5):
                 timed("the map as it was", lambda: client.get("/map/", {"as_of": day}))
+                timed("the RACI matrix as it was", lambda: client.get("/map/raci", {"as_of": day}))
             raise _RolledBack
     except _RolledBack:
         pass

@@ -1019,6 +1019,19 @@ METRIC_VALUES = {
     "Split-shipment rate": ["7.1", "6.8", "7.4", "7.9", "7.6", "8.2", "8.8", "9.5"],
 }
 
+# Owners the demo's tasks had before today's, by slug: (person key, handed over that many days
+# ago). With a year of history, the map as it was on a past day shows them, and so does
+# `whoowns … --as-of` (a handover to nobody leaves the task unowned since).
+HANDOVERS = {
+    "shipping-promise-consistency": ("nina", 40),
+    "refund-processing": ("victor", 120),
+    "campaign-email-send": ("sam", 200),
+    "inventory-sync": ("lucy", 90),
+    "payment-gateway-integration": ("marcus", 60),
+    "pricing-updates": ("ivan", 150),
+    "returns-notices": ("rosa", 250),
+}
+
 # The store's promises to its customers, each owned by a task and repeated by others
 # (tasks_registry.promises.PromiseSpec).
 PROMISES = [

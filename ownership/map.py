@@ -3,6 +3,7 @@
 import datetime
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -175,23 +176,30 @@ def raci_page(tasks: QuerySet[Task], number: str | int | None) -> tuple[RaciMatr
 
 
 def _matrix(tasks: list[Task]) -> RaciMatrix:
-    assignments = list(
+    assignments = (
         Assignment.objects.filter(task__in=[t.pk for t in tasks], role__in=list(RACI_LETTERS))
         .select_related("person__team")
         .order_by()
     )
+    return matrix_of(tasks, [(a.task_id, a.person, a.role) for a in assignments])
+
+
+def matrix_of(tasks: list[Any], parts: list[tuple[int, Person, str]]) -> RaciMatrix:
+    """The matrix of these tasks (rows, in order) from each (task id, person, role) part: of
+    the map now, or as it was (ownership/time_travel.py)."""
+    parts = [part for part in parts if part[2] in RACI_LETTERS]
     # Grouped by team, so a manager reads a department's share across the map at a glance.
     people = sorted(
-        {a.person for a in assignments},
+        {person for _, person, _ in parts},
         key=lambda p: (p.team is None, p.team.name if p.team else "", p.name, p.pk),
     )
     column = {person.pk: index for index, person in enumerate(people)}
     cells: dict[int, list[str]] = {task.pk: [""] * len(people) for task in tasks}
-    for assignment in assignments:
-        row = cells[assignment.task_id]
-        index = column[assignment.person_id]
+    for task_id, person, role in parts:
+        row = cells[task_id]
+        index = column[person.pk]
         # One person may be both consulted and informed: the stronger part shows.
-        letter = RACI_LETTERS[assignment.role]
+        letter = RACI_LETTERS[role]
         if not row[index] or "ARCI".index(letter) < "ARCI".index(row[index]):
             row[index] = letter
     return RaciMatrix(people, [(task, cells[task.pk]) for task in tasks])

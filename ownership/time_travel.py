@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from ownership.lookup import Answer, answer_data
-from ownership.models import Assignment, Person, Role
+from ownership.map import RaciMatrix, matrix_of
+from ownership.models import Assignment, Person, Role, Team
 from tasks_registry.models import Criticality, Stage, Task
 
 KEY_ROLES = (Role.OWNER, Role.BACKUP)
@@ -63,24 +65,35 @@ class Holders:
     backup: Person | None
 
 
-def holders_on(task_ids: Iterable[int] | None, day: datetime.date) -> dict[int, Holders]:
-    """Each task's owner and backup at the end of `day` (of every task, for None): two
-    queries, the assignments' history up to then and the people it names."""
-    moment = end_of(day)
-    # Every role is read: an assignment's last row decides, even when it left a key role.
+def _parts_then(
+    task_ids: list[int] | None, moment: datetime.datetime
+) -> list[tuple[int, int, str]]:
+    """Each (task id, person id, role) in force at `moment` (of every task, for None): one
+    query of the assignments' history up to then."""
+    # Every role is read: an assignment's last row decides, even when it left a role.
     rows = Assignment.history.filter(history_date__lte=moment)
     if task_ids is not None:
-        ids = list(task_ids)
-        rows = rows.filter(task_id__in=ids)
+        rows = rows.filter(task_id__in=task_ids)
     latest: dict[int, tuple] = {}
     # Each assignment's last change up to then (its newest row, read first) says where it stood.
     for row in rows.order_by("id", "-history_date", "-history_id").values_list(
         "id", "task_id", "person_id", "role", "history_type"
     ):
         latest.setdefault(row[0], row)
+    return [
+        (task_id, person_id, role)
+        for _, task_id, person_id, role, kind in latest.values()
+        if kind != "-"
+    ]
+
+
+def holders_on(task_ids: Iterable[int] | None, day: datetime.date) -> dict[int, Holders]:
+    """Each task's owner and backup at the end of `day` (of every task, for None): two
+    queries, the assignments' history up to then and the people it names."""
+    ids = list(task_ids) if task_ids is not None else None
     held: dict[int, dict[str, int]] = defaultdict(dict)
-    for _, task_id, person_id, role, kind in latest.values():
-        if kind != "-" and role in KEY_ROLES:
+    for task_id, person_id, role in _parts_then(ids, end_of(day)):
+        if role in KEY_ROLES:
             held[task_id][role] = person_id
     people = Person.objects.in_bulk({pk for roles in held.values() for pk in roles.values()})
     return {
@@ -88,7 +101,7 @@ def holders_on(task_ids: Iterable[int] | None, day: datetime.date) -> dict[int, 
             people.get(held[task_id].get(Role.OWNER, 0)),
             people.get(held[task_id].get(Role.BACKUP, 0)),
         )
-        for task_id in (ids if task_ids is not None else held)
+        for task_id in (ids if ids is not None else held)
     }
 
 
@@ -231,11 +244,9 @@ class TaskThen:
         return Criticality(self.criticality).label
 
 
-def map_as_of(day: datetime.date) -> list[tuple[Stage, list[TaskThen]]]:
-    """The map as it was at the end of `day`: each stage with its active tasks then, by name,
-    and their owner and backup then. Five statements, whatever the map's size."""
-    check_as_of(day)
-    moment = end_of(day)
+def _tasks_then(moment: datetime.datetime) -> dict[int, tuple[str, str, int, str]]:
+    """Each task active at `moment` and still on the map: (name, criticality, stage id then,
+    slug now). Two statements."""
     latest: dict[int, tuple] = {}
     for row in (
         Task.history.filter(history_date__lte=moment)
@@ -244,18 +255,89 @@ def map_as_of(day: datetime.date) -> list[tuple[Stage, list[TaskThen]]]:
     ):
         latest.setdefault(row[0], row)
     alive = {pk: row for pk, row in latest.items() if row[1] != "-" and row[2]}
-    holders = holders_on(None, day)
     slugs = dict(Task.objects.filter(pk__in=list(alive)).values_list("pk", "slug")) if alive else {}
+    # A task deleted since has no page to show it on.
+    return {pk: (row[3], row[4], row[5], slugs[pk]) for pk, row in alive.items() if pk in slugs}
+
+
+def map_as_of(day: datetime.date) -> list[tuple[Stage, list[TaskThen]]]:
+    """The map as it was at the end of `day`: each stage with its active tasks then, by name,
+    and their owner and backup then. Five statements, whatever the map's size."""
+    check_as_of(day)
+    alive = _tasks_then(end_of(day))
+    holders = holders_on(None, day)
     by_stage: dict[int, list[TaskThen]] = defaultdict(list)
-    for pk, (_, _, _, name, criticality, stage_id) in alive.items():
-        if pk not in slugs:  # deleted since: no page to show it on
-            continue
+    for pk, (name, criticality, stage_id, slug) in alive.items():
         held = holders.get(pk, Holders(None, None))
-        by_stage[stage_id].append(
-            TaskThen(pk, name, slugs[pk], criticality, held.owner, held.backup)
-        )
+        by_stage[stage_id].append(TaskThen(pk, name, slug, criticality, held.owner, held.backup))
     return [
         (stage, sorted(by_stage[stage.pk], key=lambda t: t.name.lower()))
         for stage in Stage.objects.all()
         if by_stage.get(stage.pk)
     ]
+
+
+@dataclass(frozen=True)
+class RowThen:
+    """A task as a row of the RACI matrix as it was: its name and stage then, and its page as
+    it was that day."""
+
+    pk: int
+    name: str
+    stage: Stage
+    url: str
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
+class RaciThen:
+    """The RACI matrix's rows as they were, and everyone's part in them then."""
+
+    rows: list[RowThen]
+    parts: list[tuple[int, Person, str]]
+
+    def matrix(self, rows: list[RowThen] | None = None) -> RaciMatrix:
+        """Of every row, or of some (a page): its columns only the people with a part there."""
+        rows = self.rows if rows is None else rows
+        wanted = {row.pk for row in rows}
+        return matrix_of(rows, [part for part in self.parts if part[0] in wanted])
+
+
+def raci_as_of(
+    day: datetime.date,
+    *,
+    stage: Stage | None = None,
+    team: Team | None = None,
+    stages: list[Stage] | None = None,
+) -> RaciThen:
+    """The RACI matrix as it was at the end of `day`: the tasks active then (of the stage they
+        were in then), with everyone's part then; a team narrows it to the tasks one of its people
+        (in it now) had a part in. Six statements, whatever the map's size (five given `stages`,
+    every stage, as the filters have them)."""
+    check_as_of(day)
+    moment = end_of(day)
+    alive = _tasks_then(moment)
+    by_pk = {s.pk: s for s in (stages if stages is not None else Stage.objects.all())}
+    parts = [p for p in _parts_then(None, moment) if p[0] in alive]
+    people = Person.objects.select_related("team").in_bulk({p[1] for p in parts})
+    if team is not None:
+        theirs = {
+            task_id for task_id, person_id, _ in parts if people[person_id].team_id == team.pk
+        }
+        alive = {pk: row for pk, row in alive.items() if pk in theirs}
+    if stage is not None:
+        alive = {pk: row for pk, row in alive.items() if row[2] == stage.pk}
+    # Each row's page as it was: one reverse(), not one per row (slugs are URL-safe as they are).
+    prefix = reverse("ownership:task_detail", kwargs={"slug": "slug"}).removesuffix("slug/")
+    query = f"?as_of={day.isoformat()}"
+    rows = sorted(
+        (
+            RowThen(pk, name, by_pk[stage_id], f"{prefix}{slug}/{query}")
+            for pk, (name, _, stage_id, slug) in alive.items()
+            if stage_id in by_pk
+        ),
+        key=lambda row: (row.stage.order, row.name.lower(), row.pk),
+    )
+    return RaciThen(rows, [(t, people[p], r) for t, p, r in parts if t in alive])

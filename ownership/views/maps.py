@@ -16,6 +16,7 @@ from ownership.gap_rules import gap_report
 from ownership.map import (
     MAP_COLUMN_SIZE,
     MAP_PAGE_SIZE,
+    RACI_PAGE_SIZE,
     raci_page,
     stage_columns,
     stage_page,
@@ -24,7 +25,7 @@ from ownership.map import (
 )
 from ownership.models import Team
 from ownership.permissions import VIEW_MAP
-from ownership.time_travel import map_as_of, parse_day
+from ownership.time_travel import map_as_of, parse_day, raci_as_of
 
 
 def _with_gaps(rows, report):
@@ -109,7 +110,21 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def raci(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    tasks = filters.tasks()
-    matrix, page = raci_page(tasks, request.GET.get("page"))
-    context = {"matrix": matrix, "page": page, "filters": filters}
+    context: dict[str, object] = {"filters": filters, "pager": filters}
+    if not request.GET.get("as_of"):
+        context["matrix"], context["page"] = raci_page(filters.tasks(), request.GET.get("page"))
+        return render(request, "ownership/raci.html", context)
+    # As it was at the end of a day: read only, from the history, a page at a time as today's.
+    typed = request.GET["as_of"]
+    context["typed"] = typed
+    try:
+        day = parse_day(typed)
+        then = raci_as_of(day, stage=filters.stage, team=filters.team, stages=filters.stages)
+    except ValidationError as error:
+        context["problem"] = " ".join(error.messages)
+        return render(request, "ownership/raci.html", context, status=400)
+    page = Paginator(then.rows, RACI_PAGE_SIZE).get_page(request.GET.get("page"))
+    pager = SimpleNamespace(query=filters.query(as_of=day.isoformat()))
+    context |= {"day": day, "page": page, "pager": pager}
+    context["matrix"] = then.matrix(list(page.object_list))
     return render(request, "ownership/raci.html", context)

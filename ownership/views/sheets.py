@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.errors import error_response
 from config.rendering import HtmxRequest
 from ownership import jobs
 from ownership.dashboard_sections import Filters
@@ -26,6 +27,7 @@ from ownership.sheets.uploads import (
     preview_upload,
     request_apply,
 )
+from ownership.time_travel import parse_day, raci_as_of
 
 # The preview lists this many rows of changes; the counts cover them all.
 PREVIEW_ROWS = 200
@@ -134,7 +136,7 @@ def _download(data: bytes, content_type: str, file_name: str) -> HttpResponse:
     return response
 
 
-def _file_name(base: str, filters: Filters, extension: str) -> str:
+def _file_name(base: str, filters: Filters, extension: str, *, as_of: str = "") -> str:
     parts = [base]
     if filters.stage:
         parts.append(filters.stage.slug)
@@ -142,6 +144,8 @@ def _file_name(base: str, filters: Filters, extension: str) -> str:
         parts.append(filters.team.slug)
     if filters.metric:
         parts.append(slugify(filters.metric.name))
+    if as_of:
+        parts.append(f"as-of-{as_of}")
     return "-".join(parts) + f".{extension}"
 
 
@@ -162,9 +166,19 @@ def map_export(request: HttpRequest, extension: str) -> HttpResponse:
 @permission_required(VIEW_MAP, raise_exception=True)
 def raci_export(request: HttpRequest, extension: str) -> HttpResponse:
     filters = Filters.from_query(request.GET)
-    matrix = raci_matrix(filters.tasks())
+    as_of = request.GET.get("as_of", "")
+    name = _file_name("ownermap-raci", filters, extension, as_of=as_of)
+    if as_of:
+        # The matrix as it was at the end of that day, from the history (ownership/time_travel.py).
+        try:
+            matrix = raci_as_of(
+                parse_day(as_of), stage=filters.stage, team=filters.team, stages=filters.stages
+            ).matrix()
+        except ValidationError as error:
+            return error_response(request, 400, " ".join(error.messages))
+    else:
+        matrix = raci_matrix(filters.tasks())
     header, rows = raci_table(matrix)
-    name = _file_name("ownermap-raci", filters, extension)
     if extension == "xlsx":
         # Task and stage stay in view; the legend under the rows stays out of the filter.
         sheet = write_xlsx(header, rows, "RACI", frozen_columns=2, data_rows=len(matrix.rows))

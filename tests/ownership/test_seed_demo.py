@@ -1,3 +1,4 @@
+import datetime
 import io
 import json
 from collections import Counter
@@ -12,12 +13,13 @@ from django.utils import timezone
 
 from ownership.agenda import my_tasks
 from ownership.demo_data import DEMO_PASSWORD
-from ownership.gap_rules import RULES, STALE, gap_report
+from ownership.gap_rules import PROMISE_CHANGED, RULES, STALE, gap_report
 from ownership.models import Assignment, Person, Role, Team
 from ownership.run_sheet import run_sheet
+from ownership.time_travel import holders_on, map_began
 from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry import due, rhythms
-from tasks_registry.models import Campaign, Completion, Stage, Task
+from tasks_registry.models import Campaign, Completion, Promise, PromiseLink, Stage, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +38,14 @@ def _snapshot():
         ),
         "campaigns": sorted(Campaign.objects.values_list("slug", "starts_at", "ends_at")),
         "users": sorted(get_user_model().objects.values_list("username", "person__email")),
-        "history": (Task.history.count(), Assignment.history.count(), Person.history.count()),
+        "history": (
+            Task.history.count(),
+            Assignment.history.count(),
+            Person.history.count(),
+            Promise.history.count(),
+            PromiseLink.history.count(),
+        ),
+        "promises": sorted(Promise.objects.values_list("name", "wording", "version")),
     }
 
 
@@ -176,3 +185,29 @@ def test_every_demo_task_with_a_rhythm_knows_when_it_is_next_due(seeded):
         rhythm = rhythms.stored(task.rhythm)
         expected = None if rhythm is None or rhythm.kind == "ad_hoc" else due.next_due(task)
         assert task.next_due_on == expected, task.name
+
+
+def test_the_demo_has_a_year_of_history_with_its_handovers(seeded):
+    today = timezone.localdate()
+    assert map_began() == today - datetime.timedelta(days=365)
+    shipping = Task.objects.get(slug="shipping-promise-consistency")
+    refunds = Task.objects.get(slug="refund-processing")
+    then = holders_on([shipping.pk, refunds.pk], today - datetime.timedelta(days=130))
+    assert then[shipping.pk].owner.name == "Nina Alvarez"
+    assert then[refunds.pk].owner.name == "Victor Chen"
+    now = holders_on([shipping.pk, refunds.pk], today)
+    assert now[shipping.pk].owner is None
+    assert now[refunds.pk].owner.name == "Irene Costa"
+
+
+def test_the_demo_has_promises_and_one_changed_that_a_place_has_not_caught_up_with(seeded):
+    assert Promise.objects.count() == 5
+    returns = Promise.objects.get(name="Free returns")
+    assert returns.value == "30 days"
+    assert returns.history.earliest().value == "28 days"
+    report = gap_report(on=timezone.localdate())
+    flagged = Task.objects.filter(pk__in=report.by_rule[PROMISE_CHANGED])
+    assert list(flagged.values_list("slug", flat=True)) == ["product-page-copy-alignment"]
+    confirmed = returns.links.get(task__slug="refund-policy-to-support-scripts")
+    assert confirmed.is_up_to_date
+    assert confirmed.checked_by.username == "rosa.delgado"

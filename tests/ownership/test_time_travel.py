@@ -277,3 +277,47 @@ def test_the_map_as_it_was_shows_each_stages_first_tasks_and_pages_the_rest(
     # A stage that had no task that day, or none at all, shows every stage.
     html = member_client.get(MAP, {"as_of": today, "stage": "no-such-stage"}).content.decode()
     assert "All 31 in" in html
+
+
+def test_the_raci_matrix_as_it_was_shows_everyones_part_then(
+    member_client, handed_over, django_assert_num_queries
+):
+    url = reverse("ownership:raci")
+    # session, user with permissions, stages, teams, metrics (the filters), the day the map
+    # began, the tasks' history, their slugs now, the assignments' history, the people it names,
+    # and the reader's person (the header)
+    with django_assert_num_queries(11):
+        response = member_client.get(url, {"as_of": "2026-08-11"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "As it was on 11 Aug 2026" in html
+    assert "Nina Alvarez" in html
+    assert "Sam Okafor" not in html
+    assert f"/tasks/{handed_over.slug}/?as_of=2026-08-11" in html
+    assert "as_of=2026-08-11" in html.split("Download CSV")[0].rsplit("href=", 1)[1]
+    now = member_client.get(url).content.decode()
+    assert "Sam Okafor" in now
+    assert "Nina Alvarez" not in now
+
+
+def test_the_raci_export_as_it_was_is_the_matrix_of_that_day(member_client, handed_over):
+    response = member_client.get(reverse("ownership:raci_csv"), {"as_of": "2026-08-11"})
+    assert response.status_code == 200
+    assert "ownermap-raci-as-of-2026-08-11.csv" in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    assert "Nina Alvarez" in header
+    assert "Sam Okafor" not in header
+    assert text.splitlines()[1].startswith("Shipping promise consistency,")
+    bad = member_client.get(reverse("ownership:raci_xlsx"), {"as_of": "2026-01-15"})
+    assert bad.status_code == 400
+    assert "The map did not exist on 15 Jan 2026" in bad.content.decode()
+
+
+def test_the_raci_matrix_refuses_a_day_it_cannot_show_at_the_date(member_client, handed_over):
+    response = member_client.get(reverse("ownership:raci"), {"as_of": "soon"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="raci-as-of-error"' in html
+    assert "“soon” is not a date" in html
+    assert "Download CSV" not in html

@@ -23,10 +23,19 @@ from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry import due
 from tasks_registry.changes import create_task, update_task
 from tasks_registry.metrics import metric_named, record_value
-from tasks_registry.models import Campaign, Completion, MetricValue, Promise, Stage, Task
+from tasks_registry.models import (
+    Campaign,
+    Completion,
+    MetricValue,
+    Promise,
+    PromiseLink,
+    Stage,
+    Task,
+)
 from tasks_registry.promises import confirm_updated, ensure_promises, update_promise
 
 REASON = "demo data"
+HANDED_OVER = "handed over (demo data)"
 
 
 def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]):
@@ -50,6 +59,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
+        # The demo's past is written once, into an empty map: a re-run converges on the data.
+        started, fresh = timezone.now(), not Task.objects.exists()
         with transaction.atomic():
             with derived_paused():  # every task is reindexed below, once
                 teams = self._teams()
@@ -57,14 +68,16 @@ class Command(BaseCommand):
                 for team_name, key in demo_data.TEAM_LEADS.items():
                     upsert(Team, {"name": team_name}, {"lead": people[key]})
                 self._campaigns(today)
-                self._tasks(people)
+                self._tasks(people, handing_over=fresh)
                 # After the assignments: the departed were given their tasks while still here.
                 self._presence(people, today)
                 self._users(people)
                 self._accounts(people)
                 self._completions(today)
                 self._metric_values(today)
-                self._promises()
+                if fresh:
+                    self._a_year_ago(started)
+                self._promises(started if fresh else None)
             # Whatever wrote the database before (the owners' confirmations are backdated in
             # bulk), the demo's tasks answer lookups and show their gaps afterwards.
             rebuild_gap_facts()
@@ -127,7 +140,9 @@ class Command(BaseCommand):
                 },
             )
 
-    def _tasks(self, people: dict[str, Person]) -> None:
+    def _tasks(self, people: dict[str, Person], *, handing_over: bool) -> None:
+        """The tasks with their people. With `handing_over`, the tasks of HANDOVERS start with
+        their earlier owner and are handed over to today's (dated by _a_year_ago)."""
         stages = {stage.slug: stage for stage in Stage.objects.all()}
         for spec in demo_data.TASKS:
             fields = {
@@ -145,7 +160,38 @@ class Command(BaseCommand):
                 task = create_task(name=spec["name"], by=None, reason=REASON, **fields)
             else:
                 task = update_task(task=task, by=None, reason=REASON, **fields)
-            self._assignments(task, spec["people"], people)
+            before = demo_data.HANDOVERS.get(task.slug) if handing_over else None
+            if before is None:
+                self._assignments(task, spec["people"], people)
+                continue
+            self._assignments(task, spec["people"] | {"owner": before[0]}, people)
+            owner = spec["people"].get("owner")
+            if owner is None:
+                unassign(
+                    assignment=Assignment.objects.get(task=task, role=Role.OWNER),
+                    by=None,
+                    reason=HANDED_OVER,
+                )
+            else:
+                assign(
+                    task=task, person=people[owner], role=Role.OWNER, by=None, reason=HANDED_OVER
+                )
+
+    def _a_year_ago(self, started: datetime.datetime) -> None:
+        """The map's history as a year of it: everything written so far dated a year ago, and
+        each handover on its day, as if the store had kept its map since."""
+        tz = timezone.get_current_timezone()
+        today = timezone.localdate(started)
+        year_ago = datetime.datetime.combine(
+            today - datetime.timedelta(days=365), datetime.time(9), tz
+        )
+        for model in (Task, Assignment, Person, Team, Campaign):
+            model.history.filter(history_date__gte=started).update(history_date=year_ago)
+        for slug, (_, days_ago) in demo_data.HANDOVERS.items():
+            day = today - datetime.timedelta(days=days_ago)
+            Assignment.history.filter(task__slug=slug, history_change_reason=HANDED_OVER).update(
+                history_date=datetime.datetime.combine(day, datetime.time(10), tz)
+            )
 
     def _assignments(self, task: Task, spec: dict[str, Any], people: dict[str, Person]) -> None:
         wanted: set[tuple[int, str]] = set()
@@ -223,11 +269,16 @@ class Command(BaseCommand):
                     metric=metric, value=Decimal(value), on=on, by=by, via=MetricValue.Via.IMPORT
                 )
 
-    def _promises(self) -> None:
+    def _promises(self, started: datetime.datetime | None) -> None:
         """The store's promises, and the change it made to one a few weeks ago, re-checked
-        by some of the places that repeat it: once."""
+        by some of the places that repeat it: once. Made for a new demo (`started`), they date
+        from a year ago, as its map does."""
         by = get_user_model().objects.get(username="opslead")
         ensure_promises(demo_data.PROMISES, by=by, reason=REASON)
+        if started is not None:
+            year_ago = timezone.now() - datetime.timedelta(days=365)
+            for model in (Promise, PromiseLink):
+                model.history.filter(history_date__gte=started).update(history_date=year_ago)
         for name, (days_ago, changes, rechecked) in demo_data.PROMISE_CHANGES.items():
             promise = Promise.objects.get(name=name)
             if promise.version > 1:
