@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                # The draft an ops lead edits the map in, for the banner (ownership/drafts.py).
+                "ownership.drafts.draft_mode",
             ],
         },
     },

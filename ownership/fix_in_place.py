@@ -20,7 +20,9 @@ from django_htmx.http import reswap, retarget
 from config.form_fields import add_errors
 from config.merging import StaleEdit
 from config.rendering import HtmxRequest
+from ownership.drafts import hold_part, in_draft
 from ownership.fixes import FIXES, Fix, Owner
+from ownership.models import Draft, Role
 from tasks_registry.models import Task
 
 PARTIAL = "ownership/_fix.html"
@@ -104,7 +106,10 @@ def fix_in_place(
 ) -> HttpResponse:
     """Make the fix (a form bound to what was posted) unless `refusal` says why not. `fixed`
     answers with the notice of the change; `refused` draws the page again, without JavaScript,
-    with the form and its errors."""
+    with the form and its errors. In draft mode the fix is held in the draft instead."""
+    draft = in_draft(request)
+    if draft is not None and not refusal:
+        return _hold_in_draft(request, fix, draft, task=task, fixed=fixed, refused=refused)
     if refusal:
         fix.is_valid()
         fix.add_error(None, refusal)
@@ -120,6 +125,45 @@ def fix_in_place(
             add_errors(fix, error)
         else:
             return fixed(notice)
+    return _answer_refused(request, fix, refused)
+
+
+# The fixes a draft holds, by the role they fill; the others change the live map only.
+DRAFTED_FIXES = {"owner": Role.OWNER, "backup": Role.BACKUP}
+
+
+def _hold_in_draft(
+    request: HtmxRequest,
+    fix: Fix,
+    draft: Draft,
+    *,
+    task: Task,
+    fixed: Callable[[str], HttpResponse],
+    refused: Callable[[Fix], HttpResponse],
+) -> HttpResponse:
+    """A new owner or backup held in the draft; any other fix refused while in draft mode."""
+    role = DRAFTED_FIXES.get(fix.kind)
+    if role is None:
+        fix.is_valid()
+        fix.add_error(
+            None,
+            "Draft mode holds people's parts, teams and titles and tasks' stages and "
+            f"criticality: leave “{draft.name}” to change this on the live map.",
+        )
+    elif fix.is_valid():
+        try:
+            person = fix.cleaned_data["person"]
+            hold_part(draft=draft, task=task, person=person, role=role, by=request.user)
+        except ValidationError as error:
+            add_errors(fix, error)
+        else:
+            return fixed(f"Held in the draft “{draft.name}”: not made live.")
+    return _answer_refused(request, fix, refused)
+
+
+def _answer_refused(
+    request: HtmxRequest, fix: Fix, refused: Callable[[Fix], HttpResponse]
+) -> HttpResponse:
     if request.htmx:
         response = render(request, PARTIAL, {"fix": fix})
         return reswap(retarget(response, f"#{fix.form_id}"), "outerHTML")

@@ -586,3 +586,17 @@ class PlaceUpdatedForm(forms.Form):
     """The owner's word that the place says the promise's wording, as of the version shown."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DraftForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the draft",
+        max_length=100,
+        help_text="e.g. “Peak season 2027”, “Warehouse team joins operations”.",
+    )
+
+
+class DraftCommentForm(forms.Form):
+    text = MultilineField(
+        label="Your comment", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -781,3 +782,96 @@ class SlackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signature[:16]}… at {self.received_at:%H:%M:%S}"
+
+
+class DraftStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PUBLISHED = "published", "Published"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Draft(models.Model):
+    """A reorganisation prepared out of sight: a named set of pending changes to people's parts
+    in tasks, their teams and titles, and tasks' stages and criticality, published at once
+    (ownership/drafts.py). Private to its author until shared with the map's editors for
+    comments."""
+
+    name = models.CharField(max_length=100)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafts"
+    )
+    status = models.CharField(max_length=10, choices=DraftStatus.choices, default="open")
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ownership:draft_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DraftStatus.OPEN
+
+
+class DraftChange(models.Model):
+    """One pending change of a draft, with what the live map held when it was made (`base`):
+    publishing refuses it if the map has moved on from that since. One per thing changed (its
+    `key`): changing it again in the draft replaces it."""
+
+    class Kind(models.TextChoices):
+        KEY_ROLE = "key_role", "Owner or backup"
+        PART = "part", "Another part in a task"
+        PERSON = "person", "A person's team or title"
+        TASK = "task", "A task's stage or criticality"
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="changes")
+    key = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The role, or the field changed ("team", "title", "stage", "criticality").
+    field = models.CharField(max_length=20)
+    value = models.JSONField(null=True)
+    base = models.JSONField(null=True)
+    made_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "key"], name="draft_change_once_per_thing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draft}: {self.key}"
+
+
+class DraftComment(models.Model):
+    """What someone reading a shared draft said of it."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.draft}"

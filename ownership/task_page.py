@@ -17,13 +17,14 @@ from ownership import escalation
 from ownership.acting import acting_owner
 from ownership.answerer import Fallbacks, Involved, answerer
 from ownership.contacts import Contact
+from ownership.drafts import held_for_task, in_draft
 from ownership.fix_in_place import FixPlace
 from ownership.fixes import Fix
 from ownership.forms import AssignmentForm, PauseForm, WrongForm
 from ownership.gap_rules import GapRule, TaskGaps, task_gaps
 from ownership.history_in_words import task_history
 from ownership.lookup.learning import learned_phrases
-from ownership.models import Role
+from ownership.models import Draft, Role
 from ownership.permissions import EDIT_MAP, may_confirm_done, may_pause
 from ownership.promise_places import task_places
 from ownership.time_travel import ownership_timeline
@@ -70,8 +71,11 @@ def gap_lines(
     return lines
 
 
-def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> dict[str, Any]:
-    """Everything the task page shows, in a fixed number of queries."""
+def task_page_context(
+    task: Task, *, user: Any, refused: Fix | None = None, draft: Draft | None = None
+) -> dict[str, Any]:
+    """Everything the task page shows, in a fixed number of queries (and, in draft mode, what
+    the draft holds for it)."""
     today = timezone.localdate()
     gaps = task_gaps(task, on=today)
     place = fix_place(task, refused) if user.has_perm(EDIT_MAP) else None
@@ -121,6 +125,7 @@ def task_page_context(task: Task, *, user: Any, refused: Fix | None = None) -> d
         "failed_task": None,
         "learned": learned_phrases(task),
         "metric_chart": _metric_chart(task, today),
+        "draft_held": held_for_task(draft, task) if draft is not None else [],
         "promises_owned": promises_owned,
         "promise_places": promise_places,
         "metric_form": (
@@ -151,7 +156,7 @@ def task_page_answer(
     in, with every other part that shows the same facts swapped out of band, so the owner card,
     the gaps and the history never contradict each other; without it, the whole page."""
     task = Task.objects.select_related("stage", "metric").get(pk=task.pk)
-    context = task_page_context(task, user=request.user, refused=refused)
+    context = task_page_context(task, user=request.user, refused=refused, draft=in_draft(request))
     context |= extra | {"notices": {part: notice}}
     if not request.htmx:
         return render(request, TEMPLATE, context)

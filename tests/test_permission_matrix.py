@@ -115,6 +115,17 @@ MATRIX = {
     "tasks_registry:metric_edit": OPS_LEAD,
     "tasks_registry:metric_value_create": OPS_LEAD,
     "tasks_registry:metric_values_import": OPS_LEAD,
+    # A draft is its author's (or, shared, every editor's to read): tests/ownership/
+    # test_draft_views.py.
+    "ownership:draft_list": OPS_LEAD,
+    "ownership:draft_leave": OPS_LEAD,
+    "ownership:draft_detail": OPS_LEAD,
+    "ownership:draft_enter": OPS_LEAD,
+    "ownership:draft_share": OPS_LEAD,
+    "ownership:draft_comment": OPS_LEAD,
+    "ownership:draft_publish": OPS_LEAD,
+    "ownership:draft_discard": OPS_LEAD,
+    "ownership:draft_change_drop": OPS_LEAD,
     "ownership:promise_create": OPS_LEAD,
     "ownership:promise_edit": OPS_LEAD,
     "ownership:promise_place_add": OPS_LEAD,

@@ -12,12 +12,14 @@ from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest
 from ownership.assignments import Replacement, assign, replacement, swap_pair, unassign
+from ownership.drafts import TASK_FIELDS as DRAFTED
+from ownership.drafts import hold_part, hold_removal, hold_task, in_draft
 from ownership.fix_in_place import fix_class, fix_in_place
 from ownership.fixes import Fix
 from ownership.forms import AssignmentForm, TaskForm
 from ownership.gap_rules import task_gaps
 from ownership.history_in_words import changed_since
-from ownership.models import Assignment
+from ownership.models import Assignment, Draft
 from ownership.permissions import EDIT_MAP
 from ownership.task_page import fix_place, task_page_answer
 from tasks_registry.changes import (
@@ -54,7 +56,12 @@ def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     form = TaskForm(request.POST or None, initial=TaskForm.initial_for(task))
     conflict: list = []
     clashes: list[dict] = []
-    if request.method == "POST" and form.is_valid():
+    draft = in_draft(request)
+    if request.method == "POST" and draft is not None and form.is_valid():
+        held = _hold_task_edit(request, draft, task, form)
+        if held is not None:
+            return held
+    elif request.method == "POST" and form.is_valid():
         # Whose value stays, for the fields both people changed (offered after a clash).
         keep = {
             name: choice
@@ -94,6 +101,26 @@ def task_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     context = {"form": form, "task": task, "conflict": conflict, "clashes": clashes}
     context |= form.preview(timezone.localdate())
     return render(request, "ownership/task_form.html", context, status=409 if conflict else 200)
+
+
+def _hold_task_edit(
+    request: HtmxRequest, draft: Draft, task: Task, form: TaskForm
+) -> HttpResponse | None:
+    """The task form in draft mode: its stage and criticality held in the draft; None, with
+    the form's errors, if it changed anything a draft does not hold."""
+    others = [name for name in form.changed_data if name in TaskForm.FIELDS and name not in DRAFTED]
+    for name in others:
+        form.add_error(
+            name,
+            f"Draft mode holds a task's stage and criticality only: leave “{draft.name}” to "
+            "change this on the live map.",
+        )
+    if others:
+        return None
+    changes = {name: form.cleaned_data[name] for name in DRAFTED}
+    hold_task(draft=draft, task=task, by=request.user, **changes)
+    messages.success(request, f"Held in the draft “{draft.name}”: not made live.")
+    return redirect(task)
 
 
 def _clash_rows(clashes: list[Clash]) -> list[dict]:
@@ -147,12 +174,33 @@ def _people_section(
     return task_page_answer(request, task, part="people", assign_form=form, replacing=replacing)
 
 
+def _held(request: HtmxRequest, task: Task, draft: Draft) -> HttpResponse:
+    """A change made in draft mode: the people section again, with what the draft holds."""
+    said = f"Held in the draft “{draft.name}”: not made live."
+    if not request.htmx:
+        messages.success(request, said)
+        return redirect(task)
+    return task_page_answer(request, task, part="people", notice=said, assign_form=AssignmentForm())
+
+
 @require_POST
 @permission_required(EDIT_MAP, raise_exception=True)
 def task_assign(request: HtmxRequest, slug: str) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     form = AssignmentForm(request.POST)
-    if form.is_valid():
+    draft = in_draft(request)
+    if form.is_valid() and draft is not None:
+        # Draft mode: the change is held in the draft, whoever it replaces (shown there).
+        try:
+            data = form.cleaned_data
+            hold_part(
+                draft=draft, task=task, person=data["person"], role=data["role"], by=request.user
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _held(request, task, draft)
+    elif form.is_valid():
         data = form.cleaned_data
         person, role = data["person"], data["role"]
         change = replacement(task=task, person=person, role=role)
@@ -182,6 +230,10 @@ def task_assign(request: HtmxRequest, slug: str) -> HttpResponse:
 def task_unassign(request: HtmxRequest, slug: str, assignment_id: int) -> HttpResponse:
     task = get_object_or_404(Task, slug=slug)
     assignment = get_object_or_404(Assignment, pk=assignment_id, task=task)
+    draft = in_draft(request)
+    if draft is not None:
+        hold_removal(draft=draft, assignment=assignment, by=request.user)
+        return _held(request, task, draft)
     unassign(assignment=assignment, by=request.user)
     if not request.htmx:
         return redirect(task)

@@ -15,6 +15,7 @@ from config.form_fields import add_errors
 from config.merging import THEIRS, YOURS, Clash, ClashingEdit, StaleEdit, clash_rows
 from config.rendering import HtmxRequest, render_page
 from ownership import chat
+from ownership.drafts import hold_person, in_draft
 from ownership.forms import AwayForm, DepartedForm, PersonForm, ReachForm, TeamForm
 from ownership.models import Assignment, Person, Role, Team
 from ownership.people_changes import (
@@ -124,7 +125,24 @@ def person_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
     clashes: list[dict] = []
-    if request.method == "POST" and form.is_valid():
+    draft = in_draft(request)
+    if request.method == "POST" and draft is not None and form.is_valid():
+        # Draft mode: their team and title are held in the draft; the rest is not drafted.
+        others = [name for name in form.changed_data if name not in ("team", "title", "version")]
+        for name in others:
+            form.add_error(
+                name,
+                f"Draft mode holds a person's team and title only: leave “{draft.name}” to "
+                "change this on the live map.",
+            )
+        if not others:
+            data = form.cleaned_data
+            hold_person(
+                draft=draft, person=person, by=request.user, team=data["team"], title=data["title"]
+            )
+            messages.success(request, f"Held in the draft “{draft.name}”: not made live.")
+            return redirect("ownership:person_detail", pk=person.pk)
+    elif request.method == "POST" and form.is_valid():
         try:
             saved = update_person_merging(
                 person=person,

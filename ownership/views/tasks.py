@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from config.rendering import render_page
+from ownership.drafts import in_draft
 from ownership.lookup import lookup
 from ownership.lookup.learning import record_pick, record_question
 from ownership.map import active_tasks, task_rows
@@ -60,7 +61,7 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return _renamed_task_redirect(slug, request.GET.urlencode())
     if "as_of" in request.GET:
         return _task_as_it_was(request, task)
-    context = task_page_context(task, user=request.user)
+    context = task_page_context(task, user=request.user, draft=in_draft(request))
     return render(request, "ownership/task_detail.html", context)
 
 

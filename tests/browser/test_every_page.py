@@ -5,9 +5,12 @@ dashboard's folded fixes and the lookup's dropdown open; and no page is wider th
 down to the narrowest phone (360 px)."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from tasks_registry.models import Metric, Promise
+from ownership.drafts import comment, hold_part, open_draft, share
+from ownership.models import Person
+from tasks_registry.models import Metric, Promise, Task
 from tests.browser.conftest import AXE, _signed_in, once_whatever_the_database
 from tests.conftest import require_service
 
@@ -78,7 +81,7 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
             f"/map/?as_of={today}",
             f"/map/raci?as_of={today}",
         ]
-        editors = [*EDITORS_ALSO, f"{promise}edit"] if role != "member" else []
+        editors = [*EDITORS_ALSO, f"{promise}edit", _shared_draft()] if role != "member" else []
         for path in [*_nav_links(page), *ALSO, metric, promise, *as_of, *editors]:
             page.goto(live_server.url + path)
             page.wait_for_load_state()
@@ -91,6 +94,19 @@ def test_every_page_in_the_navigation_is_accessible_and_fits(
         assert found == {}
     finally:
         context.close()
+
+
+def _shared_draft() -> str:
+    """A draft with a change and a comment, shared by the ops lead: its page, with the figures
+    now and after."""
+    lead = get_user_model().objects.get(username="opslead")
+    draft = open_draft(name="Peak season 2027", by=lead)
+    task = Task.objects.get(slug="bundle-approvals")
+    person = Person.objects.get(email="ivan.petrov@fernhill.example")
+    hold_part(draft=draft, task=task, person=person, role="backup", by=lead)
+    share(draft=draft, by=lead)
+    comment(draft=draft, by=lead, text="Ivan has the time in January.")
+    return draft.get_absolute_url()
 
 
 def _open_everything(page, path: str) -> None:
