@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
+
+from config.form_fields import add_errors
 
 YOURS, THEIRS = "yours", "theirs"
 
@@ -146,3 +149,37 @@ def save_merging[R](
         except StaleEdit:
             continue
     raise StaleEdit(current, expected_version)
+
+
+@dataclass
+class VersionedEdit[R]:
+    """What became of an edit form: `saved`, or the form again with the write's errors at
+    their fields, or `conflict`, the record as someone else saved it meanwhile."""
+
+    form: Any
+    saved: R | None = None
+    conflict: R | None = None
+
+
+def edit_versioned[R](
+    form_class: Any, data: Any, record: R, update: Callable[..., R]
+) -> VersionedEdit[R]:
+    """A record's edit form (with `initial_for(record)`, `changes()` and a `version` field)
+    saved through its write function `update(expected_version=…, **changes)`, which refuses a
+    stale one with StaleEdit. Refused, what was typed stays and now carries the saved version:
+    saving again replaces the other edit knowingly."""
+    form = form_class(data, initial=form_class.initial_for(record))
+    if data is None or not form.is_valid():
+        return VersionedEdit(form)
+    try:
+        saved = update(expected_version=form.cleaned_data["version"], **form.changes())
+    except StaleEdit as error:
+        retyped = data.copy()
+        retyped["version"] = str(error.record.version)
+        form = form_class(retyped, initial=form_class.initial_for(error.record))
+        form.is_valid()
+        return VersionedEdit(form, conflict=error.record)
+    except ValidationError as error:
+        add_errors(form, error)
+        return VersionedEdit(form)
+    return VersionedEdit(form, saved=saved)

@@ -7,6 +7,7 @@ done and tasks with no rhythm. Dates that must stay believable are offsets from 
 
 from typing import Any
 
+from ownership import starter_map
 from ownership.permissions import MANAGERS, MEMBERS, OPS_LEADS
 from tasks_registry.models import PromiseKind
 from tasks_registry.promises import PromiseSpec
@@ -1033,7 +1034,8 @@ HANDOVERS = {
 }
 
 # The store's promises to its customers, each owned by a task and repeated by others
-# (tasks_registry.promises.PromiseSpec).
+# (tasks_registry.promises.PromiseSpec); the starter map's where the demo keeps them as they are.
+STARTER_PROMISES = {spec.name: spec for spec in starter_map.PROMISES}
 PROMISES = [
     PromiseSpec(
         "Delivery within 3 business days",
@@ -1058,17 +1060,7 @@ PROMISES = [
             ("Product page copy alignment", "product pages › Returns line"),
         ),
     ),
-    PromiseSpec(
-        "Refunds within 5 business days",
-        PromiseKind.REFUND_TIME,
-        "Refunds reach your account within 5 business days of your return arriving.",
-        "5 business days",
-        "Refund processing",
-        (
-            ("Refund policy to support scripts", "support macros › Refunds"),
-            ("Returns notices", "return received email"),
-        ),
-    ),
+    STARTER_PROMISES["Refunds within 5 business days"],
     PromiseSpec(
         "Free delivery over £50",
         PromiseKind.SHIPPING_THRESHOLD,

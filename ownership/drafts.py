@@ -96,14 +96,13 @@ def comment(*, draft: Draft, by: AbstractBaseUser, text: str) -> DraftComment:
 
 @transaction.atomic
 def discard(*, draft: Draft, by: AbstractBaseUser) -> Draft:
-    current = _editable(draft, by)
-    current.status, current.closed_at, current.closed_by_id = (
-        DraftStatus.DISCARDED,
-        timezone.now(),
-        by.pk,
-    )
-    current.save(update_fields=["status", "closed_at", "closed_by"])
-    return current
+    return _close(_editable(draft, by), DraftStatus.DISCARDED, by)
+
+
+def _close(draft: Draft, status: str, by: AbstractBaseUser) -> Draft:
+    draft.status, draft.closed_at, draft.closed_by_id = status, timezone.now(), by.pk
+    draft.save(update_fields=["status", "closed_at", "closed_by"])
+    return draft
 
 
 # --- The live map, and the draft over it -----------------------------------------------------
@@ -462,13 +461,7 @@ def publish(*, draft: Draft, by: AbstractBaseUser) -> Draft:
         if conflicts:
             raise DraftConflict(conflicts)
         _apply(changes, by=by, reason=reason_for(current))
-        current.status, current.closed_at, current.closed_by_id = (
-            DraftStatus.PUBLISHED,
-            timezone.now(),
-            by.pk,
-        )
-        current.save(update_fields=["status", "closed_at", "closed_by"])
-    return current
+        return _close(current, DraftStatus.PUBLISHED, by)
 
 
 # --- The preview ----------------------------------------------------------------------------

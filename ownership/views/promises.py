@@ -2,6 +2,8 @@
 its history, adding and editing them, linking the tasks that repeat them, and an owner's word
 that their place was updated to the new wording."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.merging import StaleEdit
+from config.merging import edit_versioned
 from config.rendering import HtmxRequest
 from ownership.forms import PlaceUpdatedForm, PromiseForm, PromisePlaceForm
 from ownership.permissions import EDIT_MAP, VIEW_MAP, may_confirm_done
@@ -75,38 +77,23 @@ def promise_create(request: HtmxRequest) -> HttpResponse:
 @permission_required(EDIT_MAP, raise_exception=True)
 def promise_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     promise = get_object_or_404(Promise, pk=pk)
-    form = PromiseForm(request.POST or None, initial=PromiseForm.initial_for(promise))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = update_promise(
-                promise=promise,
-                by=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            # What they typed stays, now carrying the version they have seen: saving again
-            # replaces the other edit knowingly.
-            conflict = promise = error.record
-            data = request.POST.copy()
-            data["version"] = str(conflict.version)
-            form = PromiseForm(data, initial=PromiseForm.initial_for(conflict))
-            form.is_valid()
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            out_of_date = [link for link in saved.links.all() if not link.is_up_to_date]
-            told = (
-                f" {len(out_of_date)} place{'s' if len(out_of_date) != 1 else ''} repeating it "
-                "must be re-checked; their owners are told."
-                if out_of_date
-                else ""
-            )
-            messages.success(request, f"“{saved.name}” is saved.{told}")
-            return redirect(saved)
+    data = request.POST if request.method == "POST" else None
+    edit = edit_versioned(
+        PromiseForm, data, promise, partial(update_promise, promise=promise, by=request.user)
+    )
+    form, conflict, saved = edit.form, edit.conflict, edit.saved
+    if saved is not None:
+        out_of_date = [link for link in saved.links.all() if not link.is_up_to_date]
+        told = (
+            f" {len(out_of_date)} place{'s' if len(out_of_date) != 1 else ''} repeating it "
+            "must be re-checked; their owners are told."
+            if out_of_date
+            else ""
+        )
+        messages.success(request, f"“{saved.name}” is saved.{told}")
+        return redirect(saved)
     status = 409 if conflict else 422 if form.errors else 200
-    context = {"form": form, "promise": promise, "conflict": conflict}
+    context = {"form": form, "promise": conflict or promise, "conflict": conflict}
     return render(request, "ownership/promise_form.html", context, status=status)
 
 

@@ -2,6 +2,7 @@
 editing them, recording a value and importing a sheet of values."""
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.form_fields import add_errors
-from config.merging import StaleEdit
+from config.merging import edit_versioned
 from config.rendering import HtmxRequest
 from tasks_registry.forms import MetricForm, MetricValueForm, ValuesImportForm
 from tasks_registry.metric_chart import metric_chart
@@ -97,30 +98,15 @@ def metric_create(request: HtmxRequest) -> HttpResponse:
 @permission_required(EDIT_MAP, raise_exception=True)
 def metric_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     metric = get_object_or_404(Metric, pk=pk)
-    form = MetricForm(request.POST or None, initial=MetricForm.initial_for(metric))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = update_metric(
-                metric=metric,
-                by=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            # What they typed stays, now carrying the version they have seen: saving again
-            # replaces the other edit knowingly.
-            conflict = metric = error.record
-            data = request.POST.copy()
-            data["version"] = str(conflict.version)
-            form = MetricForm(data, initial=MetricForm.initial_for(conflict))
-            form.is_valid()
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"“{saved.name}” is saved.")
-            return redirect(saved)
-    context = {"form": form, "metric": metric, "conflict": conflict}
+    data = request.POST if request.method == "POST" else None
+    edit = edit_versioned(
+        MetricForm, data, metric, partial(update_metric, metric=metric, by=request.user)
+    )
+    if edit.saved is not None:
+        messages.success(request, f"“{edit.saved.name}” is saved.")
+        return redirect(edit.saved)
+    conflict = edit.conflict
+    context = {"form": edit.form, "metric": conflict or metric, "conflict": conflict}
     return render(
         request, "tasks_registry/metric_form.html", context, status=409 if conflict else 200
     )
