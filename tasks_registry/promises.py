@@ -143,9 +143,10 @@ def link_task(
     place = _check_place(place)
     with transaction.atomic():
         current = locked(promise)
-        taken = _already_linked(current, task)
-        if PromiseLink.objects.filter(promise=current, task=task).exists():
-            raise taken
+        held = PromiseLink.objects.filter(promise=current, task=task)
+        already = held.values_list("place", flat=True).first()
+        if already is not None:
+            raise _already_linked(current, task, already)
         link = PromiseLink(
             promise=current,
             task=task,
@@ -155,7 +156,7 @@ def link_task(
         )
         link.full_clean(validate_unique=False, validate_constraints=False)
         stamp(link, by=by, reason=reason)
-        insert_once(link, taken=taken)
+        insert_once(link, taken=_already_linked(current, task, place))
     return link
 
 
@@ -170,9 +171,12 @@ def _check_place(place: str) -> str:
     return place
 
 
-def _already_linked(promise: Promise, task: Task) -> ValidationError:
+def _already_linked(promise: Promise, task: Task, place: str) -> ValidationError:
     return ValidationError(
-        {"task": f"“{task.name}” already repeats “{promise.name}”: edit where it appears."},
+        {
+            "task": f"“{task.name}” already repeats “{promise.name}” (in {place}): a task is "
+            "listed once, with all its places; remove it to list them again."
+        },
         code="duplicate",
     )
 
