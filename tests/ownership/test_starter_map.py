@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from ownership.gap_rules import NO_OWNER, gap_report
 from ownership.models import Assignment
-from ownership.starter_map import ROLES, TASKS, apply_starter_map
+from ownership.starter_map import PROMISES, ROLES, TASKS, apply_starter_map
 from ownership.vagueness import judge_definition_of_done
 from tasks_registry import rhythms
-from tasks_registry.models import Stage, Task
+from tasks_registry.models import Promise, Stage, Task
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,26 @@ def test_members_cannot_apply_it(client, member):
         client.post(reverse("ownership:starter_map"), {"stages": ["delivery"]}).status_code == 403
     )
     assert not Task.objects.exists()
+
+
+def test_the_starter_map_brings_the_common_promises_with_the_places_it_has():
+    names = {task.name for task in TASKS}
+    for spec in PROMISES:
+        assert spec.owner in names, spec.name
+        assert {task for task, _ in spec.places} <= names, spec.name
+    returns = Stage.objects.get(slug="returns-refunds")
+    apply_starter_map(stages=[returns], by=None)
+    # Only what the returns stage holds: its promises, with their places in it.
+    made = {
+        promise.name: sorted(promise.links.values_list("task__name", flat=True))
+        for promise in Promise.objects.all()
+    }
+    assert made == {
+        "Returns within 30 days": ["Refund policy to support scripts"],
+        "Refunds within 5 business days": ["Refund policy to support scripts", "Returns notices"],
+    }
+    # The rest of the journey later: the places on its tasks join the promises made before.
+    apply_starter_map(stages=list(Stage.objects.all()), by=None)
+    assert Promise.objects.count() == len(PROMISES)
+    returns_places = Promise.objects.get(name="Returns within 30 days").links.count()
+    assert returns_places == 3
