@@ -108,6 +108,7 @@ urlpatterns = [
     path("promises/<int:pk>/", promises.promise_detail, name="promise_detail"),
     path("promises/<int:pk>/edit", promises.promise_edit, name="promise_edit"),
     path("promises/<int:pk>/places", promises.place_add, name="promise_place_add"),
+    path("promises/places/<int:pk>/edit", promises.place_edit, name="promise_place_edit"),
     path("promises/places/<int:pk>/remove", promises.place_remove, name="promise_place_remove"),
     path(
         "promises/places/<int:pk>/updated",

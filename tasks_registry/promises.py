@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
@@ -123,7 +123,12 @@ def update_promise(
             current.changed_at = timezone.now()
             saved.append("changed_at")
         stamp(current, by=by, reason=reason)
-        current.save(update_fields=saved)
+        try:
+            with transaction.atomic():
+                current.save(update_fields=saved)
+        except IntegrityError:
+            # Renamed at the same moment as another promise, to the same name.
+            raise _name_taken(current.name) from None
         if repeated:
             links = current.links.select_related("task", "promise")
             stale = [link for link in links if not link.is_up_to_date]

@@ -129,6 +129,7 @@ MATRIX = {
     "ownership:promise_create": OPS_LEAD,
     "ownership:promise_edit": OPS_LEAD,
     "ownership:promise_place_add": OPS_LEAD,
+    "ownership:promise_place_edit": OPS_LEAD,
     "ownership:promise_place_remove": OPS_LEAD,
     "tasks_registry:campaign_edit": OPS_LEAD,
     "tasks_registry:campaign_delete": OPS_LEAD,

@@ -24,6 +24,7 @@ from tasks_registry.promises import (
     create_promise,
     link_task,
     unlink,
+    update_link,
     update_promise,
 )
 
@@ -112,6 +113,26 @@ def place_add(request: HtmxRequest, pk: int) -> HttpResponse:
             return redirect(promise)
     context = _detail(request, promise, place_form=form)
     return render(request, "ownership/promise_detail.html", context, status=422)
+
+
+@require_POST
+@permission_required(EDIT_MAP, raise_exception=True)
+def place_edit(request: HtmxRequest, pk: int) -> HttpResponse:
+    """Where a task repeats the promise, said again; refused at that place's field."""
+    link = get_object_or_404(PromiseLink.objects.select_related("promise", "task"), pk=pk)
+    typed = request.POST.get("place", "")
+    try:
+        saved = update_link(link=link, place=typed, by=request.user)
+    except ValidationError as error:
+        problem = " ".join(error.message_dict.get("place", error.messages))
+        context = _detail(request, link.promise) | {
+            "place_problem": problem,
+            "place_problem_pk": link.pk,
+            "place_typed": typed,
+        }
+        return render(request, "ownership/promise_detail.html", context, status=422)
+    messages.success(request, f"“{saved.task.name}” repeats it in {saved.place}.")
+    return redirect(link.promise)
 
 
 @require_POST

@@ -10,11 +10,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from ownership.drafts import hold_task, open_draft, share
 from ownership.models import Person, Team
 from reviews import scheduling
 from reviews.models import ReviewSession
-from tasks_registry.models import Campaign, Task
+from tasks_registry.models import Campaign, Promise, Task
 from tests.browser.conftest import once_whatever_the_database
 from tests.conftest import require_service
 
@@ -56,7 +58,30 @@ def _pages() -> list[str]:
     ]
     if session is not None:
         pages.append(reverse("reviews:session", args=[session.pk]))
+    promise = Promise.objects.get(name="Free returns")
+    today = timezone.localdate().isoformat()
+    pages += [
+        reverse("ownership:promise_list"),
+        promise.get_absolute_url(),
+        reverse("ownership:promise_create"),
+        reverse("ownership:promise_edit", args=[promise.pk]),
+        # The task whose place has not caught up with the promise's new wording.
+        reverse("ownership:task_detail", args=["product-page-copy-alignment"]),
+        reverse("ownership:map_by_stage") + f"?as_of={today}",
+        reverse("ownership:raci") + f"?as_of={today}",
+        task.get_absolute_url() + f"?as_of={today}",
+        reverse("ownership:draft_list"),
+        _draft_with_a_change(task),
+    ]
     return pages
+
+
+def _draft_with_a_change(task: Task) -> str:
+    lead = User.objects.get(username="opslead")
+    draft = open_draft(name="Peak season 2027", by=lead)
+    hold_task(draft=draft, task=task, by=lead, criticality="critical")
+    share(draft=draft, by=lead)
+    return draft.get_absolute_url()
 
 
 def test_every_page_is_valid_html(demo_store, tmp_path):

@@ -248,3 +248,21 @@ def test_the_task_type_ahead_offers_tasks_by_their_words(client, member):
     html = client.get(reverse("ownership:task_suggest"), {"task": "confirmation"}).content
     assert '<option value="Order confirmation email">' in html.decode()
     assert client.get(reverse("ownership:task_suggest"), {"task": " "}).content.strip() == b""
+
+
+def test_where_a_task_repeats_it_is_changed_or_refused_at_its_field(client, ops_lead, email_place):
+    client.force_login(ops_lead)
+    url = reverse("ownership:promise_place_edit", args=[email_place.pk])
+    response = client.post(url, {"place": "order email; footer"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="place-{email_place.pk}-error"' in html
+    assert "cannot hold “;”" in html
+    assert 'value="order email; footer"' in html  # what they typed stays
+    email_place.refresh_from_db()
+    assert email_place.place == "order confirmation email"
+
+    assert client.post(url, {"place": "order email › Delivery line"}).status_code == 302
+    email_place.refresh_from_db()
+    assert email_place.place == "order email › Delivery line"
+    assert email_place.is_up_to_date

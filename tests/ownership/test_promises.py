@@ -244,3 +244,16 @@ def test_a_place_confirmed_before_its_notice_goes_is_not_mentioned(user, deliver
     notice.refresh_from_db()
     assert notice.skipped_because == "nothing left to say"
     assert mail.outbox == []
+
+
+def test_a_rename_to_a_name_taken_meanwhile_is_refused_at_the_name(user, delivery, monkeypatch):
+    create_promise(
+        by=user, name="Delivery promise", kind="other", wording="Fast.", owning_task=TaskFactory()
+    )
+    # The check before the save read the table before the other promise's rename committed.
+    monkeypatch.setattr("tasks_registry.promises._check", lambda promise: None)
+    with pytest.raises(ValidationError) as refused:
+        update_promise(promise=delivery, by=user, name="DELIVERY PROMISE")
+    assert "already a promise called" in refused.value.message_dict["name"][0]
+    delivery.refresh_from_db()
+    assert delivery.name == "Delivery within 3 business days"
