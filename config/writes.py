@@ -9,8 +9,8 @@ with transaction.atomic():
     stamp(current, by=by, reason=reason)
     current.save(update_fields=[*changed, "updated_at"])
 
-A new row is saved with insert_once, which turns the unique rule a concurrent insert broke into
-the same ValidationError the check before it would have raised.
+A new row is saved with insert_once (a renamed one with save_once), which turns the unique rule a
+concurrent write broke into the same ValidationError the check before it would have raised.
 """
 
 from collections.abc import Iterator, Mapping
@@ -71,8 +71,17 @@ def insert_once(obj: Model, *, taken: ValidationError) -> None:
     """Save a new row, or raise `taken` if a unique rule says it exists already: the check
     before it read the table before someone else's insert of the same thing committed (a form
     sent twice at once), and the database is what keeps one of them."""
+    save_once(obj, taken=taken)
+
+
+def save_once(
+    obj: Model, *, taken: ValidationError, update_fields: list[str] | None = None
+) -> None:
+    """Save a row (a new one, or these fields of one), or raise `taken` if a unique rule says
+    another holds the same value: two renames to one name at the same moment, each checked
+    before the other committed."""
     try:
         with transaction.atomic():
-            obj.save()
+            obj.save(update_fields=update_fields)
     except IntegrityError:
         raise taken from None

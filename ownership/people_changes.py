@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.merging import StaleEdit, save_merging
-from config.writes import apply_changes, insert_once, locked, stamp
+from config.writes import apply_changes, insert_once, locked, save_once, stamp
 from ownership.assignments import assign, unassign
 from ownership.models import Assignment, Person, Role, Team, scim_user_name_is
 
@@ -195,8 +195,30 @@ def update_person(
             changed.append("role_changed_at")
         current.version += 1
         stamp(current, by=by, reason=reason)
-        current.save(update_fields=[*changed, "version", "updated_at"])
+        saved = [*changed, "version", "updated_at"]
+        try:
+            save_once(current, taken=_TAKEN_MEANWHILE, update_fields=saved)
+        except ValidationError:
+            # Someone else took one of them as this was saved: their write has committed now,
+            # and the checks again name which, at its field.
+            _check_free(changes, exclude_pk=current.pk)
+            raise
     return current
+
+
+_TAKEN_MEANWHILE = ValidationError(
+    "Someone else took this email, Slack user or user name a moment ago: save again."
+)
+
+
+def _check_free(changes: dict[str, Any], *, exclude_pk: int) -> None:
+    for name, check in (
+        ("email", check_email_free),
+        ("slack_user_id", check_slack_user_free),
+        ("scim_user_name", check_scim_user_name_free),
+    ):
+        if name in changes:
+            check(changes[name], exclude_pk=exclude_pk)
 
 
 def update_person_merging(
@@ -369,7 +391,8 @@ def update_team(
         current.full_clean(validate_unique=False)
         current.version += 1
         stamp(current, by=by, reason=reason)
-        current.save(update_fields=[*changed, "version"])
+        taken = ValidationError({"name": f"There is already a team called “{current.name}”."})
+        save_once(current, taken=taken, update_fields=[*changed, "version"])
     return current
 
 

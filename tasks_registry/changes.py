@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.merging import StaleEdit, save_merging
-from config.writes import apply_changes, insert_once, locked, stamp
+from config.writes import apply_changes, insert_once, locked, save_once, stamp
 from tasks_registry import due, patterns, rhythm_spans, rhythms
 from tasks_registry.models import PreviousSlug, Stage, Task, TaskPattern
 
@@ -191,7 +191,7 @@ def update_task(
             saved += ["rhythm_set_on", "past_rhythms"]
         current.version += 1
         stamp(current, by=by, reason=reason)
-        current.save(update_fields=saved)
+        save_once(current, taken=_name_taken(current.name), update_fields=saved)
         if "patterns" in changed:
             claim_patterns(current)
         if "rhythm" in changed or "is_active" in changed:

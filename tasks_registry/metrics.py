@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.merging import StaleEdit
-from config.writes import apply_changes, insert_once, locked, stamp
+from config.writes import apply_changes, insert_once, locked, save_once, stamp
 from tasks_registry.models import Direction, Metric, MetricValue, Task, Unit
 
 
@@ -308,7 +308,8 @@ def update_metric(
             current.unit_kind, current.direction, current.target, current.latest_value
         )
         stamp(current, by=by)
-        current.save(update_fields=[*changed, "version", "off_by"])
+        saved = [*changed, "version", "off_by"]
+        save_once(current, taken=_name_taken(current.name), update_fields=saved)
     return current
 
 

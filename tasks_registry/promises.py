@@ -12,13 +12,13 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
 
 from config.merging import StaleEdit
-from config.writes import apply_changes, insert_once, locked, stamp
+from config.writes import apply_changes, insert_once, locked, save_once, stamp
 from tasks_registry.models import Promise, PromiseLink, Task
 
 EDITABLE_FIELDS = ("name", "kind", "wording", "value", "owning_task")
@@ -123,12 +123,7 @@ def update_promise(
             current.changed_at = timezone.now()
             saved.append("changed_at")
         stamp(current, by=by, reason=reason)
-        try:
-            with transaction.atomic():
-                current.save(update_fields=saved)
-        except IntegrityError:
-            # Renamed at the same moment as another promise, to the same name.
-            raise _name_taken(current.name) from None
+        save_once(current, taken=_name_taken(current.name), update_fields=saved)
         if repeated:
             links = current.links.select_related("task", "promise")
             stale = [link for link in links if not link.is_up_to_date]

@@ -1,9 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from ownership import people_changes
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
 from ownership.history_in_words import task_history
-from ownership.people_changes import find_person, handover_plan, update_person
+from ownership.people_changes import find_person, handover_plan, update_person, update_team
 from tests.factories import PersonFactory, TaskFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,29 @@ def test_the_type_ahead_and_the_handover_survive_a_nul_character(client, ops_lea
     )
     assert response.status_code == 200
     assert "That is not a name or an email address." in response.content.decode()
+
+
+def test_an_email_taken_by_someone_else_as_it_is_saved_is_refused_at_its_field(monkeypatch):
+    PersonFactory(name="Sam Carter", email="sam@example.com")
+    person = PersonFactory(name="Priya Nair", email="priya@example.com")
+    real = people_changes.check_email_free
+    # The check before the save read the table before the other person's save committed; the
+    # one after the refusal sees it.
+    calls = iter([lambda email, **kw: email.strip().lower(), real])
+    monkeypatch.setattr(people_changes, "check_email_free", lambda *a, **k: next(calls)(*a, **k))
+    with pytest.raises(ValidationError) as refused:
+        update_person(person=person, by=None, email="SAM@example.com")
+    assert refused.value.message_dict["email"] == [
+        "Sam Carter already has the email address sam@example.com."
+    ]
+    person.refresh_from_db()
+    assert person.email == "priya@example.com"
+
+
+def test_a_team_renamed_as_another_takes_the_name_is_refused_at_the_name(monkeypatch):
+    TeamFactory(name="Operations")
+    team = TeamFactory(name="Logistics")
+    monkeypatch.setattr(people_changes, "check_team_name_free", lambda name, **k: name.strip())
+    with pytest.raises(ValidationError) as refused:
+        update_team(team=team, by=None, name="Operations")
+    assert refused.value.message_dict["name"] == ["There is already a team called “Operations”."]

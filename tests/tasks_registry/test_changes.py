@@ -79,3 +79,17 @@ def test_renaming_to_another_tasks_name_is_refused(delivery):
 def test_unknown_fields_are_a_programming_error(delivery):
     with pytest.raises(TypeError):
         create_task(name="X", stage=delivery, by=None, version=9)
+
+
+def test_a_rename_racing_another_to_the_same_name_is_refused_at_the_name(monkeypatch):
+    TaskFactory(name="Returns notices")
+    task = TaskFactory(name="Refund letters")
+    # The check before the save read the table before the other rename committed.
+    monkeypatch.setattr("tasks_registry.changes._check_name_free", lambda *a, **k: None)
+    with pytest.raises(ValidationError) as refused:
+        update_task(task=task, by=None, name="returns NOTICES")
+    assert refused.value.message_dict["name"] == [
+        "There is already a task called “returns NOTICES”."
+    ]
+    task.refresh_from_db()
+    assert task.name == "Refund letters"

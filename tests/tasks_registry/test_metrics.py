@@ -328,3 +328,14 @@ def test_whatever_is_typed_is_a_value_in_range_or_refused_with_a_message(typed, 
         assert value.is_finite()
         assert value >= 0
         assert unit.highest is None or value <= unit.highest
+
+
+def test_a_metric_renamed_racing_another_to_the_same_name_is_refused_at_the_name(
+    refund_delay, monkeypatch
+):
+    monkeypatch.setattr("tasks_registry.metrics._check_name_free", lambda *a, **k: None)
+    with pytest.raises(ValidationError) as refused:
+        update_metric(metric=refund_delay, by=None, name="order accuracy")
+    assert "already a metric called" in refused.value.message_dict["name"][0]
+    refund_delay.refresh_from_db()
+    assert refund_delay.name == "Refund delay"
