@@ -196,19 +196,17 @@ def update_person(
         current.version += 1
         stamp(current, by=by, reason=reason)
         saved = [*changed, "version", "updated_at"]
+        taken = ValidationError(
+            "Someone else took this email, Slack user or user name a moment ago: save again."
+        )
         try:
-            save_once(current, taken=_TAKEN_MEANWHILE, update_fields=saved)
+            save_once(current, taken=taken, update_fields=saved)
         except ValidationError:
             # Someone else took one of them as this was saved: their write has committed now,
             # and the checks again name which, at its field.
             _check_free(changes, exclude_pk=current.pk)
             raise
     return current
-
-
-_TAKEN_MEANWHILE = ValidationError(
-    "Someone else took this email, Slack user or user name a moment ago: save again."
-)
 
 
 def _check_free(changes: dict[str, Any], *, exclude_pk: int) -> None:
