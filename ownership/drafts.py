@@ -126,13 +126,11 @@ def _live(kind: str, task_id: Any, person_id: Any, name: str) -> Any:
 
 
 def _key(kind: str, task_id: int | None, person_id: int | None, name: str) -> str:
-    if kind == Kind.KEY_ROLE:
-        return f"task:{task_id}:{name}"
-    if kind == Kind.PART:
-        return f"task:{task_id}:{name}:{person_id}"
     if kind == Kind.PERSON:
         return f"person:{person_id}:{name}"
-    return f"task:{task_id}:{name}"
+    if kind == Kind.PART:
+        return f"task:{task_id}:{name}:{person_id}"
+    return f"task:{task_id}:{name}"  # a key role, or a task's stage or criticality
 
 
 def pending(draft: Draft, kind: str, task_id: int | None, person_id: int | None, name: str):
@@ -486,7 +484,10 @@ def _figures(report: GapReport, people: set[int]) -> Figures:
     owned = (
         Assignment.objects.filter(role=Role.OWNER, task__is_active=True, person_id__in=people)
         .values("person_id", "person__name")
-        .annotate(owned=Count("pk"), critical=Count("pk", filter=Q(task__criticality="critical")))
+        .annotate(
+            owned=Count("pk"),
+            critical=Count("pk", filter=Q(task__criticality=Criticality.CRITICAL)),
+        )
         .order_by()
     )
     loads = {
@@ -507,13 +508,14 @@ class Row:
     label: str
     now: Any
     after: Any
+    higher_is_better: bool = False  # coverage; for the counts of gaps, fewer is better
 
     @property
     def better(self) -> bool | None:
         """Whether the draft makes it better (None: the same, or no way to say)."""
         if self.now == self.after or self.now is None or self.after is None:
             return None
-        return self.after > self.now if self.label.startswith("Coverage") else self.after < self.now
+        return (self.after > self.now) == self.higher_is_better
 
 
 @dataclass
@@ -554,7 +556,9 @@ def preview(draft: Draft, *, by: AbstractBaseUser, on: datetime.date | None = No
     except ValidationError as error:
         result.problem = " ".join(error.messages)
         return result
-    result.rows.append(Row("Coverage of critical and high tasks (%)", now.coverage, after.coverage))
+    result.rows.append(
+        Row("Coverage of critical and high tasks (%)", now.coverage, after.coverage, True)
+    )
     result.rows.append(Row("Tasks with a gap", now.flagged, after.flagged))
     for rule in RULES:
         before, later = now.counts.get(rule.code, 0), after.counts.get(rule.code, 0)

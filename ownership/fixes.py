@@ -20,7 +20,7 @@ from django.utils.html import format_html_join
 from config import direct_widgets
 from config.form_fields import MultilineField
 from ownership.assignments import assign_backup, assign_owner, confirm_owner
-from ownership.forms import PersonField, RhythmField
+from ownership.forms import PersonField, RhythmField, type_ahead
 from tasks_registry.changes import update_task_merging
 from tasks_registry.models import Task
 
@@ -197,14 +197,7 @@ class _PersonFix(Fix):
         field = self.fields["person"]
         # Suggestions as the name is typed: ownership/_people_options.html fills the datalist.
         field.widget.attrs.update(
-            {
-                "list": f"{self.form_id}-people",
-                "data-hx-get": _suggestions_url(get_script_prefix()),
-                "data-hx-trigger": "input changed delay:200ms",
-                "data-hx-target": f"#{self.form_id}-people",
-                "data-hx-swap": "innerHTML",
-                "data-hx-sync": "this:replace",
-            }
+            type_ahead(_suggestions_url(get_script_prefix()), f"{self.form_id}-people")
         )
 
     @property

@@ -490,6 +490,19 @@ class ChangeFiltersForm(forms.Form):
         return kept.urlencode()
 
 
+def type_ahead(url: Any, options: str) -> dict[str, Any]:
+    """A text field's attributes for suggestions as it is typed: htmx asks `url` with what was
+    typed so far and fills the <datalist> whose id is `options`."""
+    return {
+        "list": options,
+        "data-hx-get": url,
+        "data-hx-trigger": "input changed delay:200ms",
+        "data-hx-target": f"#{options}",
+        "data-hx-swap": "innerHTML",
+        "data-hx-sync": "this:replace",
+    }
+
+
 class TaskField(forms.CharField):
     """A task on the map typed by its name (however spelt), as the type-ahead offers it: the
     tasks its words mean fill the <datalist> named `options` (ownership/_task_options.html)."""
@@ -499,12 +512,7 @@ class TaskField(forms.CharField):
         attrs = {
             "autocomplete": "off",
             "placeholder": "A few of the task's words",
-            "list": options,
-            "data-hx-get": reverse_lazy("ownership:task_suggest"),
-            "data-hx-trigger": "input changed delay:200ms",
-            "data-hx-target": f"#{options}",
-            "data-hx-swap": "innerHTML",
-            "data-hx-sync": "this:replace",
+            **type_ahead(reverse_lazy("ownership:task_suggest"), options),
         }
         kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(**kwargs)
