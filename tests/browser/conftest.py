@@ -5,6 +5,7 @@ import io
 import os
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,56 @@ def _signed_in(page, base_url: str, username: str, password: str):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     return page
+
+
+class _OneRequestAtATime:
+    """The live server's app, answering one request at a time.
+
+    On SQLite the test database is in memory, and the live server hands each request's thread
+    the test's one connection to it (a new connection would open an empty database). Two
+    requests at once, a type-ahead's while a fix saves, would interleave their statements on
+    that connection and fail in ways no real server can, where each thread has its own
+    ("bad parameter or other API misuse", a session row read twice); Django's documentation
+    warns of it. The lock is held until the server closes the response, as a response's body
+    may still read the database.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        self.lock.acquire()
+        try:
+            return _Releasing(self.app(environ, start_response), self.lock.release)
+        except BaseException:
+            self.lock.release()
+            raise
+
+
+class _Releasing:
+    def __init__(self, response, release) -> None:
+        self.response = response
+        self.release = release
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.release()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _requests_one_at_a_time_on_shared_sqlite(live_server):
+    httpd = live_server.thread.httpd
+    if live_server.thread.connections_override and not isinstance(
+        httpd.get_app(), _OneRequestAtATime
+    ):
+        httpd.set_app(_OneRequestAtATime(httpd.get_app()))
 
 
 @pytest.fixture
