@@ -216,10 +216,14 @@ def demo_store(reference_data):
         _DEMO.take()
 
 
-# What a page looks like to a person (its accessibility, its width, its HTML) does not depend on
-# the database under it: checked once, on the embedded default, not again on PostgreSQL, where
-# CI's second run would double the longest tests for nothing.
-once_whatever_the_database = pytest.mark.skipif(
-    "postgresql" in settings.DATABASES["default"]["ENGINE"],
-    reason="pages' accessibility and HTML do not depend on the database: checked on SQLite",
-)
+# The browser tests drive pages and their JavaScript; the views, services and queries under them
+# are tested on both databases by the rest of the suite. They run once, on the embedded default,
+# not again on PostgreSQL, where they took CI's second run 211 s of its workers' time for
+# nothing new. A test whose point is how the server behaves under it is marked to run on both.
+def pytest_collection_modifyitems(items) -> None:
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    once = pytest.mark.skip(reason="browser journeys do not depend on the database: run on SQLite")
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("every_database"):
+            item.add_marker(once)

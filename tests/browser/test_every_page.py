@@ -1,8 +1,8 @@
 """Every page reachable from the navigation, as each role, at a desktop's width in the light
-colour scheme and a phone's in the dark one: axe-core finds no serious or critical violation
-(colour contrast among them, so both schemes are held to 4.5:1), with the phone's menu, the
-dashboard's folded fixes and the lookup's dropdown open; and no page is wider than the screen,
-down to the narrowest phone (360 px)."""
+colour scheme or a phone's in the dark one (the ops lead, who edits the map, at both): axe-core
+finds no serious or critical violation (colour contrast among them, so both schemes are held
+to 4.5:1), with the phone's menu, the dashboard's folded fixes and the lookup's dropdown open;
+and no page is wider than the screen, down to the narrowest phone (360 px)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,13 +11,21 @@ from django.utils import timezone
 from ownership.drafts import comment, hold_part, open_draft, share
 from ownership.models import Person
 from tasks_registry.models import Metric, Promise, Task
-from tests.browser.conftest import AXE, _signed_in, once_whatever_the_database
+from tests.browser.conftest import AXE, _signed_in
 from tests.conftest import require_service
 
-pytestmark = [pytest.mark.browser, once_whatever_the_database]
+pytestmark = pytest.mark.browser
 
 SCREENS = {"desktop-light": (1280, "light"), "phone-dark": (390, "dark")}
-ROLES = ["member", "opslead", "manager"]
+# Each role at one screen and the ops lead at both: the member's and the manager's pages are
+# the ops lead's with fewer or other controls, and all six pairings took 131 s of CI's workers'
+# time, a fifth of its first run.
+SEEN_BY = [
+    ("member", "phone-dark"),
+    ("opslead", "desktop-light"),
+    ("opslead", "phone-dark"),
+    ("manager", "desktop-light"),
+]
 # Reached from a page rather than the header, and among the heaviest: the RACI matrix, and a
 # task with everything on it (an overdue occurrence, its escalation, people, history).
 ALSO = [
@@ -61,13 +69,12 @@ def _serious(page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("screen", SCREENS.values(), ids=SCREENS.keys())
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("role", "screen"), SEEN_BY, ids=[f"{r}-{s}" for r, s in SEEN_BY])
 def test_every_page_in_the_navigation_is_accessible_and_fits(
     demo_store, live_server, browser, role, screen
 ):
     require_service(AXE.exists(), f"axe-core is not installed at {AXE}")
-    width, scheme = screen
+    width, scheme = SCREENS[screen]
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     try:
         page = _signed_in(context.new_page(), live_server.url, role, "ownermap-demo")

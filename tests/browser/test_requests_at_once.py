@@ -4,7 +4,9 @@ import pytest
 
 from ownership.models import Assignment, Role
 
-pytestmark = pytest.mark.browser
+# On PostgreSQL each request has its own connection, as on any real server: it is checked there
+# too.
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 # The fix posted, and type-ahead questions asked around it, all at once.
 AT_ONCE = """

@@ -17,10 +17,9 @@ from ownership.models import Person, Team
 from reviews import scheduling
 from reviews.models import ReviewSession
 from tasks_registry.models import Campaign, Promise, Task
-from tests.browser.conftest import once_whatever_the_database
 from tests.conftest import require_service
 
-pytestmark = [pytest.mark.browser, once_whatever_the_database]
+pytestmark = pytest.mark.browser
 
 VNU = Path(__file__).with_name("node_modules") / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

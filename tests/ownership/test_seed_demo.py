@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -49,9 +50,20 @@ def _snapshot():
     }
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """The demo seeded once for the module (2-3 s each time), in a transaction rolled back after
+    its last test. Each test runs in a savepoint of its own inside it (pytest-django's `db`), so
+    what one test changes the next does not see."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded():
-    call_command("seed_demo", stdout=io.StringIO())
+def seeded(_seeded_once, db):
+    pass
 
 
 def test_seed_demo_run_twice_leaves_the_same_data(seeded):
