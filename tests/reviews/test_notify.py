@@ -101,7 +101,7 @@ class _Hook(BaseHTTPRequestHandler):
 def webhook():
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", _Hook.received
     server.shutdown()
