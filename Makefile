@@ -50,7 +50,10 @@ test: $(STAMP) $(BROWSER_TOOLS)
 	$(BIN)/mypy | $(BIN)/mypy-baseline filter --no-colors
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	# One worker per core: on these 2-core machines the suite takes two thirds of the time.
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	# Bytecode kept even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
+	# worker then collects the tests in 5 s instead of 9, reusing the assertion-rewritten
+	# modules the other wrote.
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 # Re-pin every Python package to the newest versions pyproject.toml allows, after changing it.
 lock: $(STAMP)

@@ -6,11 +6,13 @@ CI=true, where a missing service is a failure: CI must never go green by skippin
 
 import importlib
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import transaction
 
 from tasks_registry.metrics import ensure_standard
 from tests import hypothesis_profiles  # noqa: F401 - registers --hypothesis-profile=thorough
@@ -24,6 +26,16 @@ def _empty_cache():
     """Each test starts with an empty cache: ids repeat from one test's database to the next,
     so a cached calendar could otherwise answer for another test's feed."""
     cache.clear()
+
+
+@contextmanager
+def kept_for_the_module(django_db_blocker):
+    """For a module-scoped fixture: what it writes inside lasts for the module's tests, in a
+    transaction rolled back after the last. Each test runs in a savepoint of its own inside it
+    (pytest-django's `db`), so what one test writes the next does not see."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def require_service(available: bool, reason: str) -> None:

@@ -7,7 +7,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from ownership.time_travel import holders_on, map_began
 from ownership.vagueness import Vagueness, judge_definition_of_done
 from tasks_registry import due, rhythms
 from tasks_registry.models import Campaign, Completion, Promise, PromiseLink, Stage, Task
+from tests.conftest import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +52,10 @@ def _snapshot():
 
 @pytest.fixture(scope="module")
 def _seeded_once(django_db_setup, django_db_blocker):
-    """The demo seeded once for the module (2-3 s each time), in a transaction rolled back after
-    its last test. Each test runs in a savepoint of its own inside it (pytest-django's `db`), so
-    what one test changes the next does not see."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """The demo seeded once for the module's tests, not for each (2-3 s each time)."""
+    with kept_for_the_module(django_db_blocker):
         call_command("seed_demo", stdout=io.StringIO())
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

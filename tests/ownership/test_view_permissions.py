@@ -3,13 +3,13 @@ lead, manager. Members read and cannot change (403 on every write URL); ops lead
 edit; outsiders get nothing; anonymous visitors are sent to sign in."""
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from ownership.assignments import assign_owner
 from ownership.fixes import FIXES
 from ownership.models import Assignment, Person, Team
 from tasks_registry.models import Campaign, Task
+from tests.conftest import kept_for_the_module
 from tests.factories import CampaignFactory, PersonFactory, TaskFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def _scene_once(django_db_setup, django_db_blocker):
-    """Made once for the module's 236 tests (it was a third of their time), in a transaction
-    rolled back after the last; each test runs in a savepoint inside it, so what one writes the
-    next does not see. The tests read only the scene's keys and URLs."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """Made once for the module's 236 tests, not for each (it was a third of their time). The
+    tests read only the scene's keys and URLs, so sharing its objects is safe."""
+    with kept_for_the_module(django_db_blocker):
         team = TeamFactory(name="Warehouse", slug="warehouse")
         person = PersonFactory(name="Mark Jensen", team=team)
         task = TaskFactory(name="Inventory sync")
@@ -35,7 +34,6 @@ def _scene_once(django_db_setup, django_db_blocker):
             "record": record,
             "campaign": campaign,
         }
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
