@@ -592,6 +592,19 @@ def in_draft(request: Any) -> Draft | None:
     return draft
 
 
+def enter_draft_mode(request: Any, draft: Draft) -> None:
+    """The person's edits to the map are held in `draft` from their next request on."""
+    request.session[SESSION_KEY] = draft.pk
+    request._draft = draft
+
+
+def leave_draft_mode(request: Any, draft: Draft | None = None) -> None:
+    """Draft mode ends: in any draft, or only if it is `draft` (published or discarded)."""
+    if draft is None or request.session.get(SESSION_KEY) == draft.pk:
+        request.session.pop(SESSION_KEY, None)
+        request._draft = None
+
+
 def draft_mode(request: Any) -> dict[str, Draft | None]:
     """Context processor: the draft being edited, for the banner every page shows in it."""
     return {"draft_mode": in_draft(request)}

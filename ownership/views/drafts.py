@@ -38,7 +38,7 @@ def draft_list(request: HtmxRequest) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            request.session[drafts.SESSION_KEY] = draft.pk
+            drafts.enter_draft_mode(request, draft)
             messages.success(
                 request,
                 f"Draft mode: what you change on the map now is held in “{draft.name}”, not "
@@ -83,7 +83,7 @@ def draft_enter(request: HtmxRequest, pk: int) -> HttpResponse:
     if draft.author_id != request.user.pk or not draft.is_open:
         messages.error(request, "Only its author edits the map in an open draft.")
         return redirect(draft)
-    request.session[drafts.SESSION_KEY] = draft.pk
+    drafts.enter_draft_mode(request, draft)
     messages.success(request, f"Draft mode: your changes to the map are held in “{draft.name}”.")
     return redirect("ownership:map_by_stage")
 
@@ -92,7 +92,7 @@ def draft_enter(request: HtmxRequest, pk: int) -> HttpResponse:
 @permission_required(EDIT_MAP, raise_exception=True)
 def draft_leave(request: HtmxRequest) -> HttpResponse:
     draft = drafts.in_draft(request)
-    request.session.pop(drafts.SESSION_KEY, None)
+    drafts.leave_draft_mode(request)
     if draft is None:
         return redirect("ownership:draft_list")
     messages.success(request, f"You left draft mode: “{draft.name}” keeps its changes.")
@@ -152,8 +152,7 @@ def draft_publish(request: HtmxRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         context = _detail(request, draft, refused=" ".join(error.messages))
         return render(request, "ownership/draft_detail.html", context, status=409)
-    if request.session.get(drafts.SESSION_KEY) == draft.pk:
-        request.session.pop(drafts.SESSION_KEY)
+    drafts.leave_draft_mode(request, draft)
     count = published.changes.count()
     messages.success(
         request,
@@ -172,7 +171,6 @@ def draft_discard(request: HtmxRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(draft)
-    if request.session.get(drafts.SESSION_KEY) == draft.pk:
-        request.session.pop(drafts.SESSION_KEY)
+    drafts.leave_draft_mode(request, draft)
     messages.success(request, f"“{draft.name}” is discarded: the map is as it was.")
     return redirect("ownership:draft_list")
